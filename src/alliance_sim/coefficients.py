@@ -1,0 +1,265 @@
+"""Model coefficients: one pydantic model per doctrine, one field per term.
+
+Every coefficient has a default, a valid range (``ge``/``le``) and a description
+that names the doctrine term it drives. Scenarios override them under
+``parameters.<group>.<name>``; the documentation tables in ``docs/`` are
+generated from these classes (see :mod:`alliance_sim.reference`).
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Group(BaseModel):
+    """A group of coefficients belonging to one doctrine."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Cha(Group):
+    """Cha's quasi-alliance model: ROK-JPN cooperation target.
+
+    target = baseline + a*shared_threat + b*min(A_ROK, A_JPN) - c*|A_ROK - A_JPN|
+             - d*grievance + e*US_brokerage + f*stance
+    """
+
+    baseline: float = Field(0.32, ge=0, le=1, description="Intercept of the ROK-JPN cooperation target.")
+    shared_threat: float = Field(
+        0.40, ge=0, le=2, description="a: pull of the threat both allies perceive (min of the two)."
+    )
+    symmetric_abandonment: float = Field(
+        0.45, ge=0, le=2, description="b: pull of abandonment fear shared by ROK and JPN (min of the two)."
+    )
+    asymmetric_abandonment: float = Field(
+        0.80, ge=0, le=3, description="c: push of unequal abandonment fear |A_ROK - A_JPN|."
+    )
+    grievance: float = Field(
+        0.40, ge=0, le=2, description="d: push of the public's historical grievance toward the partner."
+    )
+    brokerage: float = Field(0.60, ge=0, le=2, description="e: pull of US brokerage effort on the target.")
+    stance: float = Field(
+        0.12,
+        ge=0,
+        le=1,
+        description="f: shift of the target by the government's alignment stance (+1 conservative, -1 progressive).",
+    )
+
+
+class Snyder(Group):
+    """Snyder's alliance security dilemma: junior allies toward the patron."""
+
+    baseline: float = Field(0.70, ge=0, le=1, description="Intercept of an ally's cooperation target toward the USA.")
+    dilemma: float = Field(
+        0.40,
+        ge=0,
+        le=2,
+        description="Pull toward the patron per unit of abandonment fear in excess of entrapment fear.",
+    )
+    threat: float = Field(
+        0.20, ge=0, le=1, description="Pull toward the patron per unit of perceived threat (Walt's balancing)."
+    )
+    perception_rate: float = Field(
+        0.20, ge=0.01, le=1, description="Monthly share of the gap to the US signal closed by perceived commitment."
+    )
+    commitment_recovery: float = Field(
+        0.06,
+        ge=0,
+        le=1,
+        description="Monthly decay of shocks to the US commitment signal (burden-sharing, reassurance).",
+    )
+    us_reciprocity: float = Field(
+        0.5, ge=0, le=1, description="Weight of the ally's own cooperation in the US cooperation target toward it."
+    )
+
+
+class Walt(Group):
+    """Walt's balance of threat: capability, proximity, offensive intent."""
+
+    activity_memory: float = Field(
+        0.25,
+        ge=0.01,
+        le=1,
+        description="Monthly weight of new PRK tests in the remembered activity (exponential average).",
+    )
+    activity_saturation: float = Field(
+        2.0, ge=0.1, le=20, description="Tests per month at which remembered activity gives half its maximal threat."
+    )
+    activity_weight: float = Field(
+        0.45, ge=0, le=1, description="Threat added by saturated PRK testing activity (intent shown by provocations)."
+    )
+    icbm_shock: float = Field(0.08, ge=0, le=1, description="Threat shock per ICBM launch.")
+    nuclear_shock: float = Field(0.30, ge=0, le=1, description="Threat shock of a nuclear test.")
+    shock_decay: float = Field(0.15, ge=0, le=1, description="Monthly decay of ICBM and nuclear threat shocks.")
+    russia_capability: float = Field(
+        0.25,
+        ge=0,
+        le=1,
+        description="Relative rise of PRK capability per unit of Russian backing (technology transfer).",
+    )
+
+
+class Gate(Group):
+    """Putnam's two-level game and Fearon's audience costs: the domestic gate."""
+
+    winset_base: float = Field(
+        0.015,
+        ge=0,
+        le=0.2,
+        description="Largest monthly change in cooperation a government with zero approval can make.",
+    )
+    winset_approval: float = Field(0.06, ge=0, le=0.5, description="Extra monthly room per unit of approval.")
+    antipathy_drag: float = Field(
+        0.6, ge=0, le=1, description="Share of the room for warming moves lost per unit of public antipathy."
+    )
+    interim_winset: float = Field(
+        0.003, ge=0, le=0.2, description="Largest monthly change an interim (acting) government can make, either way."
+    )
+    audience_cost: float = Field(
+        0.5, ge=0, le=5, description="Approval lost per unit of warming toward a partner, times public antipathy."
+    )
+
+
+class Axelrod(Group):
+    """Axelrod's reciprocity with noise."""
+
+    reciprocity: float = Field(
+        0.12, ge=0, le=0.5, description="Monthly pull of own cooperation toward the partner's (perceived) last move."
+    )
+    forgiveness: float = Field(0.4, ge=0, le=1, description="Share of an apparent defection that is not reciprocated.")
+    misperception: float = Field(
+        0.02, ge=0, le=0.2, description="Standard deviation of the error in reading the partner's cooperation."
+    )
+    adjustment_rate: float = Field(
+        0.15, ge=0.01, le=1, description="Monthly share of the gap to the cooperation target closed (before the gate)."
+    )
+
+
+class Brokerage(Group):
+    """Patron brokerage: the US lifts ROK-JPN cooperation when it sinks (GSOMIA, November 2019)."""
+
+    threshold: float = Field(0.40, ge=0, le=1, description="ROK-JPN cooperation below which the US starts brokering.")
+    width: float = Field(
+        0.15, ge=0.01, le=1, description="Shortfall below the threshold at which effort is at full capacity."
+    )
+    transactional_discount: float = Field(
+        0.6, ge=0, le=1, description="Share of brokerage effort lost per unit of US transactionalism."
+    )
+
+
+class Prk(Group):
+    """North Korea: small winning coalition, action-reaction provocation."""
+
+    cohesion_reaction: float = Field(
+        0.8, ge=0, le=3, description="Log-rate rise of PRK tests per unit of allied cohesion above the reference."
+    )
+    cohesion_reference: float = Field(
+        0.65, ge=0, le=1, description="Cohesion at which the action-reaction term is neutral."
+    )
+    russia_boldness: float = Field(
+        0.4, ge=0, le=2, description="Log-rate rise of PRK tests per unit of Russian backing."
+    )
+
+
+class Chn(Group):
+    """China's wedge strategy toward ROK."""
+
+    cohesion_reaction: float = Field(
+        0.5,
+        ge=0,
+        le=2,
+        description="Rise of Chinese pressure on ROK per unit of trilateral cohesion above the reference.",
+    )
+    cohesion_reference: float = Field(0.6, ge=0, le=1, description="Cohesion at which the wedge term is neutral.")
+    pressure_decay: float = Field(0.08, ge=0, le=1, description="Monthly decay of coercion shocks.")
+    entrapment_weight: float = Field(
+        0.5, ge=0, le=2, description="Weight of Chinese pressure on ROK in ROK's entrapment fear."
+    )
+    threat_weight: float = Field(
+        0.6, ge=0, le=1, description="Threat perceived from CHN per unit of maritime assertiveness."
+    )
+    tension_weight: float = Field(
+        0.5, ge=0, le=2, description="Rise of US-China tension per unit of maritime pressure shock."
+    )
+
+
+class Domestic(Group):
+    """Domestic politics: approval, grievance, elections."""
+
+    approval_reversion: float = Field(
+        0.04, ge=0, le=1, description="Monthly pull of approval toward the actor's long-run anchor."
+    )
+    approval_noise: float = Field(0.015, ge=0, le=0.2, description="Standard deviation of monthly approval shocks.")
+    grievance_reversion: float = Field(
+        0.01, ge=0, le=1, description="Monthly decay of public antipathy toward its anchor (small: grievances linger)."
+    )
+    election_sensitivity: float = Field(
+        12.0, ge=0, le=50, description="Slope of the logistic chance that the incumbent camp keeps office, in approval."
+    )
+    election_midpoint: float = Field(
+        0.45, ge=0, le=1, description="Approval at which the incumbent camp keeps office with probability one half."
+    )
+    honeymoon: float = Field(0.55, ge=0, le=1, description="Approval of a newly elected or installed government.")
+
+
+class Diplomacy(Group):
+    """Summits and detente: decaying boosts from dated diplomatic events."""
+
+    summit_decay: float = Field(
+        0.15, ge=0, le=1, description="Monthly decay of a summit's boost to the cooperation targets."
+    )
+    summit_relief: float = Field(
+        0.3, ge=0, le=1, description="Share of a ROK-JPN summit's boost that also lowers public antipathy."
+    )
+    detente_decay: float = Field(0.05, ge=0, le=1, description="Monthly decay of detente after a summit with PRK.")
+
+
+class Thresholds(Group):
+    """Thresholds used by the run summaries."""
+
+    rupture: float = Field(
+        0.25,
+        ge=0,
+        le=1,
+        description="ROK-JPN cooperation below which a month counts as rupture (GSOMIA termination level).",
+    )
+
+
+class Parameters(BaseModel):
+    """All model coefficients, grouped by doctrine."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    cha: Cha = Cha()
+    snyder: Snyder = Snyder()
+    walt: Walt = Walt()
+    gate: Gate = Gate()
+    axelrod: Axelrod = Axelrod()
+    brokerage: Brokerage = Brokerage()
+    prk: Prk = Prk()
+    chn: Chn = Chn()
+    domestic: Domestic = Domestic()
+    diplomacy: Diplomacy = Diplomacy()
+    thresholds: Thresholds = Thresholds()
+
+
+def coefficient_registry() -> list[dict]:
+    """Every coefficient as a row: dotted path, default, range, description, doctrine."""
+    rows = []
+    for group_name, field in Parameters.model_fields.items():
+        group = field.annotation
+        doctrine = (group.__doc__ or "").strip().splitlines()[0]
+        for name, f in group.model_fields.items():
+            lo = next((m.ge for m in f.metadata if hasattr(m, "ge")), None)
+            hi = next((m.le for m in f.metadata if hasattr(m, "le")), None)
+            rows.append(
+                {
+                    "path": f"parameters.{group_name}.{name}",
+                    "default": f.default,
+                    "low": lo,
+                    "high": hi,
+                    "description": f.description,
+                    "doctrine": doctrine,
+                }
+            )
+    return rows

@@ -1,0 +1,351 @@
+"""Event kinds: one small class per kind, registered under its YAML ``type``.
+
+A *dated* event fires in its month (``at``). A *process* is active every month
+from ``from`` to ``to`` (inclusive; ``to`` defaults to the end of the horizon).
+Each class's docstring gives a real-world example; the tables in ``docs/`` are
+generated from :data:`EVENT_TYPES`.
+
+Events act on the model through a small surface (``model.actor(code)``,
+``model.inputs`` and the agents' documented state vectors), so this module
+does not import the model.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, ClassVar, Literal
+
+import numpy as np
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+
+MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+ACTORS = ("ROK", "JPN", "USA", "PRK", "CHN")
+ALLIES = ("ROK", "JPN", "USA")
+ALIASES = {"KOR": "ROK"}
+
+
+def check_month(value: object) -> str:
+    """Validate a ``YYYY-MM`` month string."""
+    if not isinstance(value, str) or not MONTH_RE.match(value):
+        raise ValueError(f"expected a month as YYYY-MM (for example 2025-01), got {value!r}")
+    return value
+
+
+def month_index(start: str, month: str) -> int:
+    """Number of months from ``start`` to ``month`` (both ``YYYY-MM``)."""
+    y0, m0 = (int(x) for x in start.split("-"))
+    y1, m1 = (int(x) for x in month.split("-"))
+    return (y1 - y0) * 12 + (m1 - m0)
+
+
+def month_label(start: str, index: int) -> str:
+    """The ``YYYY-MM`` label of month ``index`` counted from ``start``."""
+    y0, m0 = (int(x) for x in start.split("-"))
+    y, m = divmod(y0 * 12 + m0 - 1 + index, 12)
+    return f"{y:04d}-{m + 1:02d}"
+
+
+def _alias(value: object) -> object:
+    return ALIASES.get(value, value) if isinstance(value, str) else value
+
+
+Month = Annotated[str, BeforeValidator(check_month)]
+Actor = Annotated[Literal["ROK", "JPN", "USA", "PRK", "CHN"], BeforeValidator(_alias)]
+Democracy = Annotated[Literal["ROK", "JPN"], BeforeValidator(_alias)]
+Target = Literal["ROK", "JPN", "both"]
+Government = Literal["conservative", "progressive"]
+
+
+class Event(BaseModel):
+    """Base class of all event kinds."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    type: str
+    #: Number of pre-drawn uniform columns the event reads each active month.
+    draws: ClassVar[int] = 0
+    #: One-line real-world example, shown in the generated docs.
+    example: ClassVar[str] = ""
+
+    def window(self, start: str, months: int) -> tuple[int, int]:
+        """First and last active step (inclusive), relative to ``start``."""
+        raise NotImplementedError
+
+    def apply(self, model, t: int, u: np.ndarray | None) -> None:  # pragma: no cover - abstract
+        """Act on ``model`` in step ``t``; ``u`` holds this month's uniforms, shape (draws, R)."""
+        raise NotImplementedError
+
+
+class DatedEvent(Event):
+    """An event that fires once, in month ``at``."""
+
+    at: Month = Field(description="Month in which the event fires (YYYY-MM).")
+
+    def window(self, start, months):
+        i = month_index(start, self.at)
+        return i, i
+
+
+class Process(Event):
+    """An event process active every month between ``from`` and ``to``."""
+
+    from_: Month = Field(alias="from", description="First active month (YYYY-MM).")
+    to: Month | None = Field(None, description="Last active month (YYYY-MM); default: end of horizon.")
+
+    def window(self, start, months):
+        last = months - 1 if self.to is None else month_index(start, self.to)
+        return month_index(start, self.from_), last
+
+
+class MissileTests(Process):
+    """North Korean missile testing as a Poisson process.
+
+    Example: 69 missiles in 2022 (about 5.75 a month), 41 in 2024 (CNS database).
+    The rate is the baseline before PRK's action-reaction and Russian-backing
+    multipliers. Several active processes add up.
+    """
+
+    type: Literal["missile_tests"]
+    example: ClassVar[str] = "2022 campaign: 69 missiles in a year (CNS)"
+    actor: Literal["PRK"] = Field("PRK", description="Always PRK.")
+    rate_per_month: float = Field(ge=0, le=30, description="Baseline missiles launched per month.")
+    icbm_share: float = Field(0.05, ge=0, le=1, description="Share of launches that are ICBMs.")
+
+    def apply(self, model, t, u):
+        model.inputs.prk_rate += self.rate_per_month * (1 - self.icbm_share)
+        model.inputs.icbm_rate += self.rate_per_month * self.icbm_share
+
+
+class NuclearTest(Event):
+    """A North Korean nuclear test: a large, slowly decaying threat shock.
+
+    Example: the 6th nuclear test, 3 September 2017. Dated (``at``, fires with
+    ``probability``) or a process (``from``/``to``, ``probability`` each month).
+    """
+
+    type: Literal["nuclear_test"]
+    example: ClassVar[str] = "6th nuclear test, 2017-09"
+    draws: ClassVar[int] = 1
+    actor: Literal["PRK"] = Field("PRK", description="Always PRK.")
+    at: Month | None = Field(None, description="Month of a dated test.")
+    from_: Month | None = Field(None, alias="from", description="First month of a random-test process.")
+    to: Month | None = Field(None, description="Last month of a random-test process.")
+    probability: float = Field(1.0, ge=0, le=1, description="Chance of a test in each active month.")
+
+    @model_validator(mode="after")
+    def _one_shape(self):
+        if (self.at is None) == (self.from_ is None):
+            raise ValueError("give either 'at' (a dated test) or 'from' (a process), not both or neither")
+        return self
+
+    def window(self, start, months):
+        if self.at is not None:
+            i = month_index(start, self.at)
+            return i, i
+        last = months - 1 if self.to is None else month_index(start, self.to)
+        return month_index(start, self.from_), last
+
+    def apply(self, model, t, u):
+        model.inputs.nuclear |= u[0] < self.probability
+
+
+class Impeachment(Event):
+    """An acting government from ``from`` until ``to``: it neither starts nor breaks initiatives.
+
+    Example: Yoon impeached on 14 December 2024; Han Duck-soo and then Choi
+    Sang-mok acting presidents until the Constitutional Court ruled on 4 April
+    2025. At the end of the window the interim flag is lifted (the president is
+    reinstated) unless ``removed`` is true, in which case the acting government
+    stays until an ``election`` or ``political_transition``.
+    """
+
+    type: Literal["impeachment"]
+    example: ClassVar[str] = "Yoon impeached 2024-12, Court ruling 2025-04"
+    actor: Democracy = Field("ROK", description="The state whose leader is impeached.")
+    from_: Month = Field(alias="from", description="Month the acting government takes over.")
+    to: Month = Field(description="Month of the ruling that ends the window.")
+    removed: bool = Field(False, description="If true the leader is removed and the acting government stays on.")
+
+    def window(self, start, months):
+        return month_index(start, self.from_), month_index(start, self.to)
+
+    def apply(self, model, t, u):
+        first, last = self.window(model.spec.start, model.months)
+        state = model.actor(self.actor)
+        if t == first:
+            state.interim[:] = True
+        if t == last and not self.removed:
+            state.interim[:] = False
+
+
+class Election(DatedEvent):
+    """A scheduled election whose outcome is random and driven by approval.
+
+    Example: the snap presidential election of 3 June 2025 (Lee Jae-myung,
+    progressive, 49.4% against 41.2%). The incumbent camp keeps office with
+    probability logistic(election_sensitivity * (approval + incumbent_advantage
+    - election_midpoint)); otherwise the opposing camp takes office with
+    honeymoon approval. Any interim government ends.
+    """
+
+    type: Literal["election"]
+    example: ClassVar[str] = "ROK snap presidential election, 2025-06"
+    draws: ClassVar[int] = 1
+    actor: Democracy = Field(description="The state holding the election.")
+    incumbent_advantage: float = Field(
+        0.0, ge=-1, le=1, description="Added to approval in the logistic chance of keeping office."
+    )
+
+    def apply(self, model, t, u):
+        model.actor(self.actor).hold_election(u[0], self.incumbent_advantage)
+
+
+class PoliticalTransition(DatedEvent):
+    """A forced change of government to a given camp.
+
+    Example: Moon Jae-in (progressive) replacing the impeached Park Geun-hye in
+    May 2017; Yoon Suk Yeol (conservative) taking office in May 2022.
+    """
+
+    type: Literal["political_transition"]
+    example: ClassVar[str] = "Yoon (conservative) takes office, 2022-05"
+    actor: Democracy = Field(description="The state whose government changes.")
+    government: Government = Field(description="The camp that takes office.")
+    approval: float | None = Field(
+        None, ge=0, le=1, description="Approval of the new government; default: domestic.honeymoon."
+    )
+
+    def apply(self, model, t, u):
+        model.actor(self.actor).install(self.government, self.approval)
+
+
+class HistoryDispute(DatedEvent):
+    """A historical-grievance shock that raises public antipathy on both sides.
+
+    Example: the ROK Supreme Court forced-labour ruling of 30 October 2018; a
+    Dokdo/Takeshima incident.
+    """
+
+    type: Literal["history_dispute"]
+    example: ClassVar[str] = "Forced-labour ruling, 2018-10"
+    magnitude: float = Field(ge=0, le=1, description="Rise in public antipathy toward the partner.")
+    rok: float = Field(1.0, ge=0, le=1, description="Share of the rise felt by the ROK public.")
+    jpn: float = Field(1.0, ge=0, le=1, description="Share of the rise felt by the Japanese public.")
+
+    def apply(self, model, t, u):
+        model.actor("ROK").aggrieve(self.magnitude * self.rok)
+        model.actor("JPN").aggrieve(self.magnitude * self.jpn)
+
+
+class UsBurdenSharing(DatedEvent):
+    """US cost-sharing demands or troop-cut talk: a drop in the US commitment signal.
+
+    Example: the 2019 demand for a large rise in ROK host-nation support; May
+    2025 reports of moving about 4,500 of 28,500 US troops from Korea. The drop
+    is scaled by (0.5 + USA transactionalism) and decays at
+    snyder.commitment_recovery.
+    """
+
+    type: Literal["us_burden_sharing"]
+    example: ClassVar[str] = "SMA demands 2019-11; troop-cut reports 2025-05"
+    target: Target = Field("ROK", description="The ally pressed.")
+    magnitude: float = Field(0.1, ge=0, le=1, description="Drop in the US commitment signal to the target.")
+
+    def apply(self, model, t, u):
+        model.actor("USA").signal(self.target, -self.magnitude, transactional=True)
+
+
+class UsReassurance(DatedEvent):
+    """A US reassurance signal: a summit or an extended-deterrence statement.
+
+    Example: the Washington Declaration (April 2023) and the Nuclear
+    Consultative Group.
+    """
+
+    type: Literal["us_reassurance"]
+    example: ClassVar[str] = "Washington Declaration, 2023-04"
+    target: Target = Field("both", description="The ally reassured.")
+    magnitude: float = Field(0.1, ge=0, le=1, description="Rise in the US commitment signal to the target.")
+
+    def apply(self, model, t, u):
+        model.actor("USA").signal(self.target, self.magnitude, transactional=False)
+
+
+class ChinaCoercion(DatedEvent):
+    """Chinese economic or maritime pressure, a decaying shock.
+
+    Example: economic retaliation after the 2016 THAAD announcement
+    (``economic``); the Yellow Sea structure of February 2025 and no-sail zones
+    of May 2025 (``maritime``). Economic pressure falls on ROK and feeds its
+    entrapment fear (the wedge); maritime pressure raises the threat perceived
+    from CHN by the target.
+    """
+
+    type: Literal["china_coercion"]
+    example: ClassVar[str] = "THAAD retaliation 2016-07; Yellow Sea structure 2025-02"
+    channel: Literal["economic", "maritime"] = Field(
+        "economic", description="Economic (wedge on ROK) or maritime (threat)."
+    )
+    target: Target = Field("ROK", description="Who is pressed (maritime channel; economic always ROK).")
+    magnitude: float = Field(0.2, ge=0, le=1, description="Size of the pressure shock.")
+
+    def apply(self, model, t, u):
+        model.actor("CHN").coerce(self.channel, self.target, self.magnitude)
+
+
+class PrkRussiaAlignment(DatedEvent):
+    """Deeper DPRK-Russia alignment: a lasting rise in Russian backing of PRK.
+
+    Example: the comprehensive strategic partnership treaty (signed June 2024,
+    in force December 2024); troops sent to Kursk (October 2024).
+    """
+
+    type: Literal["prk_russia_alignment"]
+    example: ClassVar[str] = "DPRK-Russia treaty, 2024-06"
+    magnitude: float = Field(0.2, ge=0, le=1, description="Rise in Russian backing (0..1 scale).")
+
+    def apply(self, model, t, u):
+        model.actor("PRK").back(self.magnitude)
+
+
+class Summit(DatedEvent):
+    """A bilateral or trilateral summit: a decaying boost to the parties' cooperation targets.
+
+    Example: Camp David trilateral summit (August 2023); the inter-Korean summit
+    of April 2018 (with PRK as a party it is a detente that lowers PRK testing).
+    A share (domestic.summit_relief) of the boost also eases public antipathy
+    between ROK and JPN when both attend.
+    """
+
+    type: Literal["summit"]
+    example: ClassVar[str] = "Camp David, 2023-08; inter-Korean summit, 2018-04"
+    parties: list[Actor] = Field(min_length=2, description="Participating states (two or more).")
+    magnitude: float = Field(0.1, ge=0, le=1, description="Boost to the parties' cooperation targets.")
+
+    @field_validator("parties")
+    @classmethod
+    def _distinct(cls, v):
+        if len(set(v)) != len(v):
+            raise ValueError("parties must be distinct")
+        return v
+
+    def apply(self, model, t, u):
+        model.summit(self.parties, self.magnitude)
+
+
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.model_fields["type"].annotation.__args__[0]: cls
+    for cls in (
+        MissileTests,
+        NuclearTest,
+        Impeachment,
+        Election,
+        PoliticalTransition,
+        HistoryDispute,
+        UsBurdenSharing,
+        UsReassurance,
+        ChinaCoercion,
+        PrkRussiaAlignment,
+        Summit,
+    )
+}

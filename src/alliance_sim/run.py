@@ -1,0 +1,173 @@
+"""One scenario -> ensemble chunks -> Results."""
+
+from __future__ import annotations
+
+import platform
+import subprocess
+import time
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from tqdm import tqdm
+
+from . import metrics
+from .draws import generate
+from .events import month_label
+from .model import AllianceModel, draw_layout
+from .scenario import Scenario, apply_overrides, load_scenario
+from .store import Results, save
+
+#: Default ensemble size per chunk: large enough to vectorise well, small enough for memory.
+DEFAULT_CHUNK = 5000
+QUANTILES = (5, 50, 95)
+
+
+def run_ensemble(scenario: Scenario, point: int = 0, replications=None) -> tuple[pd.DataFrame, dict]:
+    """Run replications (indices; default all) of design point ``point`` as one ensemble.
+
+    Returns the per-replication summaries and the traces (months x R arrays) of
+    every step metric and driver term (``driver_<term>``).
+    """
+    reps = np.arange(scenario.replications) if replications is None else np.asarray(replications)
+    n_uniform, n_normal = draw_layout(scenario)
+    draws = generate(scenario.seed, point, reps, scenario.months, n_uniform, n_normal)
+    model = AllianceModel(scenario, draws)
+    model.run()
+    trace = dict(model.trace) | {f"driver_{k}": v for k, v in model.drivers.items()}
+    runs = pd.DataFrame(
+        {
+            "point": np.full(len(reps), point, dtype=np.int64),
+            "replication": reps.astype(np.int64),
+            "seed": np.full(len(reps), scenario.seed, dtype=np.uint64),
+            "spawn_key": [f"{point},{r}" for r in reps],
+        }
+    )
+    for name, fn in metrics.SUMMARIES.items():
+        runs[name] = fn(model.trace, scenario.parameters)
+    runs["first_rupture_month"] = runs["first_rupture_month"].astype("Int64")
+    return runs, trace
+
+
+def series_table(scenario: Scenario, trace: dict, point: int = 0) -> pd.DataFrame:
+    """Ensemble statistics per month and metric, in long (tidy) form."""
+    months = scenario.months
+    dates = pd.to_datetime([month_label(scenario.start, t) for t in range(months)], format="%Y-%m")
+    frames = []
+    for name, values in trace.items():
+        q = np.percentile(values, QUANTILES, axis=1)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "point": point,
+                    "month": np.arange(1, months + 1),
+                    "date": dates,
+                    "metric": name,
+                    "mean": values.mean(axis=1),
+                    "p05": q[0],
+                    "p50": q[1],
+                    "p95": q[2],
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def chunks(n: int, size: int) -> list[range]:
+    """Split replication indices 0..n-1 into consecutive chunks of at most ``size``."""
+    return [range(i, min(i + size, n)) for i in range(0, n, size)]
+
+
+def git_commit() -> str | None:
+    """The git commit of the source tree, where known."""
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=Path(__file__).parent,
+            capture_output=True,
+            text=True,
+            timeout=5,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def package_version() -> str:
+    try:
+        return version("alliance-sim")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "unknown"
+
+
+def manifest(scenario: Scenario, wall: float, sources: list[str] | None = None, **extra) -> dict:
+    """Provenance of a run: what was run, by which code, how long it took, what the metrics mean."""
+    return {
+        "kind": "scenario",
+        "name": scenario.name,
+        "scenario": scenario.to_dict(),
+        "sources": sources or [],
+        "seed": scenario.seed,
+        "replications": scenario.replications,
+        "months": scenario.months,
+        "start": scenario.start,
+        "package_version": package_version(),
+        "git_commit": git_commit(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "wall_seconds": round(wall, 4),
+        "metrics": metrics.definitions(),
+        **extra,
+    }
+
+
+def simulate(
+    scenario: Scenario | str | Path,
+    replications: int | None = None,
+    seed: int | None = None,
+    months: int | None = None,
+    out: str | Path | None = None,
+    chunk: int | None = None,
+    progress: bool = False,
+) -> Results:
+    """Run a scenario's ensemble and return its Results (written to ``out`` if given).
+
+    Parameters
+    ----------
+    scenario : a Scenario or a path to a scenario file.
+    replications, seed, months : override the scenario's values.
+    out : folder to write the results into (must not already hold results).
+    chunk : replications per ensemble; the output does not depend on it.
+    progress : show a tqdm progress bar over chunks.
+
+    Raises
+    ------
+    ScenarioError : if the scenario or an override is invalid.
+    """
+    sources = []
+    if not isinstance(scenario, Scenario):
+        sources = [str(scenario)]
+        scenario = load_scenario(scenario)
+    updates = {k: v for k, v in {"replications": replications, "seed": seed, "months": months}.items() if v is not None}
+    scenario = apply_overrides(scenario, updates)
+    started = time.perf_counter()
+    size = chunk or min(scenario.replications, DEFAULT_CHUNK)
+    parts, traces = [], []
+    for reps in tqdm(
+        chunks(scenario.replications, size),
+        desc=scenario.name,
+        unit="chunk",
+        disable=not progress or scenario.replications <= size,
+    ):
+        runs, trace = run_ensemble(scenario, 0, reps)
+        parts.append(runs)
+        traces.append(trace)
+    trace = {k: np.concatenate([t[k] for t in traces], axis=1) for k in traces[0]}
+    runs = pd.concat(parts, ignore_index=True)
+    series = series_table(scenario, trace)
+    wall = time.perf_counter() - started
+    results = Results(runs, series, manifest(scenario, wall, sources, chunk=size))
+    if out is not None:
+        save(results, out, scenario.to_dict())
+    return results

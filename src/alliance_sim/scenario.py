@@ -1,0 +1,372 @@
+"""Scenario schema (pydantic v2) and the YAML loader.
+
+The loader reads YAML with :func:`yaml.safe_load` only, resolves ``extends``
+chains (mappings deep-merge, lists replace, ``null`` deletes), validates once
+and raises :class:`ScenarioError` naming the file, the line and the key path.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+from pathlib import Path
+from typing import Annotated, Any, Union, get_args, get_origin
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .coefficients import Parameters
+from .events import ACTORS, ALIASES, EVENT_TYPES, Government, Month
+
+
+class ScenarioError(ValueError):
+    """Invalid scenario input; the message names file, line and key path."""
+
+    def __init__(self, message: str, file: str | Path | None = None, line: int | None = None, key: str | None = None):
+        self.file, self.line, self.key, self.reason = (str(file) if file else None), line, key, message
+        where = ""
+        if self.file:
+            where = self.file + (f":{line}" if line else "") + ": "
+        super().__init__(where + (f"{key}: " if key else "") + message)
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+Share = Annotated[float, Field(ge=0, le=1)]
+
+
+class RokCoop(Strict):
+    """Initial cooperation of ROK toward its partners."""
+
+    JPN: Share = Field(0.6, description="ROK toward JPN.")
+    USA: Share = Field(0.85, description="ROK toward USA.")
+
+
+class JpnCoop(Strict):
+    """Initial cooperation of JPN toward its partners."""
+
+    ROK: Share = Field(0.6, description="JPN toward ROK.")
+    USA: Share = Field(0.9, description="JPN toward USA.")
+
+
+class UsaCoop(Strict):
+    """Initial cooperation of the USA toward its allies."""
+
+    ROK: Share = Field(0.85, description="USA toward ROK.")
+    JPN: Share = Field(0.9, description="USA toward JPN.")
+
+
+class AllyInit(Strict):
+    """Initial state of a junior ally (a democracy with a domestic gate)."""
+
+    government: Government = Field(
+        "conservative", description="Camp in office; conservative = +1 alignment stance, progressive = -1."
+    )
+    interim: bool = Field(False, description="An acting government is in office.")
+    approval: Share = Field(0.4, description="Approval of the government (or support of its camp).")
+    approval_anchor: Share | None = Field(
+        None, description="Long-run approval the government drifts toward; default: approval."
+    )
+    antipathy: Share = Field(0.5, description="Share of the public unfavourable to the partner (Genron NPO polls).")
+    antipathy_anchor: Share | None = Field(
+        None, description="Level public antipathy decays toward; default: antipathy."
+    )
+    us_trust: Share = Field(0.95, description="Share of the US commitment signal the ally believes.")
+    china_exposure: Share = Field(
+        0.3, description="Exposure to China (trade dependence) that turns US-China tension into entrapment fear."
+    )
+    prk_proximity: Share = Field(0.5, description="Weight of PRK threat in perceived threat (Walt's proximity).")
+    chn_proximity: Share = Field(0.5, description="Weight of CHN threat in perceived threat.")
+
+
+class RokInit(AllyInit):
+    coop: RokCoop = RokCoop()
+
+
+class JpnInit(AllyInit):
+    coop: JpnCoop = JpnCoop()
+
+
+class UsaInit(Strict):
+    """Initial state of the patron."""
+
+    commitment: Share = Field(0.8, description="Baseline US commitment signal to its allies.")
+    transactionalism: Share = Field(
+        0.3,
+        description="How far the administration bargains over costs: scales burden-sharing shocks, discounts brokerage.",
+    )
+    brokerage: Share = Field(0.5, description="Capacity to broker ROK-JPN cooperation when it sinks.")
+    china_tension: Share = Field(0.5, description="US-China tension, the source of allies' entrapment fear.")
+    coop: UsaCoop = UsaCoop()
+
+
+class PrkInit(Strict):
+    """Initial state of North Korea."""
+
+    capability: Share = Field(0.35, description="Military capability (threat floor without provocations).")
+    russia_backing: Share = Field(0.0, description="Russian backing (treaty, technology transfer).")
+
+
+class ChnInit(Strict):
+    """Initial state of China."""
+
+    pressure: Share = Field(0.2, description="Baseline economic and political pressure on ROK.")
+    maritime: Share = Field(0.3, description="Baseline maritime assertiveness (Yellow Sea, East China Sea).")
+
+
+class Actors(Strict):
+    """Initial states of the five actors. ``KOR`` is accepted as an alias of ``ROK``."""
+
+    ROK: RokInit = RokInit()
+    JPN: JpnInit = JpnInit(coop=JpnCoop())
+    USA: UsaInit = UsaInit()
+    PRK: PrkInit = PrkInit()
+    CHN: ChnInit = ChnInit()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _aliases(cls, data):
+        if isinstance(data, dict):
+            data = {ALIASES.get(k, k): v for k, v in data.items()}
+        return data
+
+
+EventSpec = Annotated[Union[tuple(EVENT_TYPES.values())], Field(discriminator="type")]  # noqa: UP007
+
+
+class Scenario(Strict):
+    """A validated scenario: initial states, coefficients and events."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", description="Short name; used in the results path.")
+    description: str = Field("", description="What the scenario represents, with sources.")
+    extends: str | None = Field(None, description="Parent scenario file (resolved away after loading).")
+    start: Month = Field(description="First simulated month, YYYY-MM.")
+    months: int = Field(60, ge=1, le=600, description="Horizon in months.")
+    replications: int = Field(1000, ge=1, le=10_000_000, description="Ensemble size R.")
+    seed: int = Field(0, ge=0, le=2**63 - 1, description="Root seed of the SeedSequence.")
+    actors: Actors = Actors()
+    parameters: Parameters = Parameters()
+    events: dict[Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+$")], EventSpec] = Field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        """The resolved scenario as plain data (YAML keys, defaults included)."""
+        return self.model_dump(mode="json", by_alias=True)
+
+
+# ---------------------------------------------------------------- loading
+
+
+def _line_map(node, prefix=(), out=None) -> dict[tuple, int]:
+    """Map each key path of a composed YAML node to its 1-based line."""
+    out = {} if out is None else out
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            path = (*prefix, str(k.value))
+            out[path] = k.start_mark.line + 1
+            _line_map(v, path, out)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, v in enumerate(node.value):
+            out[(*prefix, i)] = v.start_mark.line + 1
+            _line_map(v, (*prefix, i), out)
+    return out
+
+
+def _read_yaml(path: Path) -> tuple[Any, dict]:
+    if not path.exists():
+        raise ScenarioError("no such file", path)
+    if path.is_dir():
+        raise ScenarioError("is a directory, not a scenario file", path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"cannot read file: {exc}", path) from None
+    try:
+        data = yaml.safe_load(text)
+        lines = _line_map(yaml.compose(text, Loader=yaml.SafeLoader))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        if "python/" in str(exc):
+            problem = "Python-specific YAML tags (!!python/...) are not allowed; " + problem.split(";")[0]
+        raise ScenarioError(f"invalid YAML: {problem}", path, mark.line + 1 if mark else None) from None
+    if data is None:
+        raise ScenarioError("file is empty", path)
+    if not isinstance(data, dict):
+        raise ScenarioError(f"expected a mapping at the top level, got {type(data).__name__}", path, 1)
+    return data, {k: (path, v) for k, v in lines.items()}
+
+
+def deep_merge(parent: dict, child: dict) -> dict:
+    """Merge ``child`` into a copy of ``parent``: mappings merge, lists replace, ``None`` deletes."""
+    out = copy.deepcopy(parent)
+    for key, value in child.items():
+        if value is None:
+            out.pop(key, None)
+        elif isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _resolve(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict, dict, list[str]]:
+    data, lines = _read_yaml(path)
+    parent_ref = data.pop("extends", None)
+    sources = [str(path)]
+    if parent_ref is None:
+        return data, lines, sources
+    line = lines.get(("extends",), (path, None))[1]
+    if not isinstance(parent_ref, str):
+        raise ScenarioError("expected a file path", path, line, "extends")
+    parent = (path.parent / parent_ref).resolve()
+    if parent in chain or parent == path.resolve():
+        cycle = " -> ".join(p.name for p in (*chain, path.resolve(), parent))
+        raise ScenarioError(f"cyclic extends: {cycle}", path, line, "extends")
+    if not parent.is_file():
+        raise ScenarioError(f"parent scenario {parent_ref!r} not found (looked for {parent})", path, line, "extends")
+    base, base_lines, base_sources = _resolve(parent, (*chain, path.resolve()))
+    return deep_merge(base, data), {**base_lines, **lines}, base_sources + sources
+
+
+def _allowed_keys(loc: tuple, data: dict) -> list[str]:
+    """Field names valid at ``loc`` (used for did-you-mean suggestions)."""
+    model: Any = Scenario
+    node: Any = data
+    for part in loc:
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            field = model.model_fields.get(part)
+            node = node.get(part, {}) if isinstance(node, dict) else {}
+            if field is None:
+                return []
+            model = field.annotation
+        elif get_origin(model) is dict:
+            node = node.get(part, {}) if isinstance(node, dict) else {}
+            model = EVENT_TYPES.get(node.get("type")) if isinstance(node, dict) else None
+        else:
+            return []
+        if get_origin(model) in (Union, type(int | None)):
+            model = next((a for a in get_args(model) if a is not type(None)), model)
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return [f.alias or n for n, f in model.model_fields.items()]
+    return []
+
+
+def _suggest(word: str, choices) -> str:
+    close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _clean_loc(loc: tuple) -> tuple:
+    # Discriminated unions add the tag to the location: events.<name>.<type>.<field>.
+    if len(loc) > 2 and loc[0] == "events" and loc[2] in EVENT_TYPES:
+        loc = loc[:2] + loc[3:]
+    return tuple(p for p in loc if not (isinstance(p, str) and p.startswith("function-")))
+
+
+def _explain(err: dict, data: dict) -> tuple[tuple, str]:
+    loc = _clean_loc(err["loc"])
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        parent, key = loc[:-1], loc[-1]
+        if parent == ("actors",):
+            return loc, f"unknown actor {key!r}{_suggest(key, ACTORS)}; known: {', '.join(ACTORS)} (KOR = ROK)"
+        allowed = _allowed_keys(parent, data)
+        return loc, f"unknown key {key!r}{_suggest(key, allowed)}"
+    if kind == "union_tag_invalid":
+        tag = err["ctx"]["tag"]
+        return (
+            *loc,
+            "type",
+        ), f"unknown event type {tag!r}{_suggest(tag, EVENT_TYPES)}; known: {', '.join(EVENT_TYPES)}"
+    if kind == "union_tag_not_found":
+        return loc, f"event needs a 'type'; known: {', '.join(EVENT_TYPES)}"
+    if kind == "literal_error" and loc and (loc[-1] == "actor" or "parties" in loc):
+        return loc, f"unknown actor {err.get('input')!r}; expected one of {err['ctx']['expected']}"
+    if kind == "missing":
+        return loc, "required key is missing"
+    msg = err["msg"].removeprefix("Value error, ")
+    if "input" in err and kind not in ("missing",) and not isinstance(err["input"], dict):
+        msg += f" (got {err['input']!r})"
+    return loc, msg
+
+
+def _validate(data: dict, lines: dict, file: Path | str, origin: str = "") -> Scenario:
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        loc, msg = _explain(exc.errors()[0], data)
+        key = ".".join(str(p) for p in loc) or None
+        where = (file, None)
+        for n in range(len(loc), 0, -1):
+            if loc[:n] in lines:
+                where = lines[loc[:n]]
+                break
+        raise ScenarioError(msg + origin, where[0], where[1], key) from None
+
+
+def set_path(data: dict, path: str, value: Any, file: str | Path | None = None) -> None:
+    """Set ``value`` at dotted ``path`` in ``data``; the path must already exist."""
+    node = data
+    parts = path.split(".")
+    for i, part in enumerate(parts):
+        if not isinstance(node, dict) or part not in node:
+            here = ".".join(parts[:i])
+            choices = list(node) if isinstance(node, dict) else []
+            raise ScenarioError(
+                f"--set: no such key {part!r} under {here or 'the top level'}{_suggest(part, choices)}",
+                file,
+                None,
+                path,
+            )
+        if i == len(parts) - 1:
+            node[part] = value
+        node = node[part]
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """Parse ``PATH=VALUE`` (VALUE read as YAML, so numbers and booleans are typed)."""
+    if "=" not in text:
+        raise ScenarioError(f"--set expects PATH=VALUE, got {text!r}")
+    path, raw = text.split("=", 1)
+    try:
+        value = yaml.safe_load(raw)
+    except yaml.YAMLError:
+        value = raw
+    return path.strip(), value
+
+
+def apply_overrides(scenario: Scenario, overrides: dict[str, Any] | None, file: str | Path | None = None) -> Scenario:
+    """Return ``scenario`` with dotted-path overrides applied and re-validated."""
+    if not overrides:
+        return scenario
+    data = scenario.to_dict()
+    for path, value in overrides.items():
+        set_path(data, path, value, file)
+    return _validate(data, {}, file or scenario.name, origin=" (from --set)")
+
+
+def load_scenario(path: str | Path, overrides: dict[str, Any] | list[str] | None = None) -> Scenario:
+    """Load, merge and validate a scenario file.
+
+    Parameters
+    ----------
+    path : the YAML file.
+    overrides : dotted paths to values, or a list of ``PATH=VALUE`` strings.
+
+    Raises
+    ------
+    ScenarioError : for any invalid input, naming file, line and key path.
+    """
+    path = Path(path)
+    data, lines, _ = _resolve(path)
+    scenario = _validate(data, lines, path)
+    if isinstance(overrides, list):
+        overrides = dict(parse_override(o) for o in overrides)
+    return apply_overrides(scenario, overrides, path)
+
+
+def scenario_sources(path: str | Path) -> list[str]:
+    """The chain of files a scenario is built from, root parent first."""
+    return _resolve(Path(path))[2]
