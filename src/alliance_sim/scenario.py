@@ -287,7 +287,7 @@ def _explain(err: dict, data: dict) -> tuple[tuple, str]:
     if kind == "missing":
         return loc, "required key is missing"
     msg = err["msg"].removeprefix("Value error, ")
-    if "input" in err and kind not in ("missing",) and not isinstance(err["input"], dict):
+    if "input" in err and not isinstance(err["input"], dict) and repr(err["input"]) not in msg:
         msg += f" (got {err['input']!r})"
     return loc, msg
 

@@ -1,0 +1,31 @@
+"""Pre-drawn randomness: exact Poisson quantiles and per-replication independence of chunking."""
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.stats import poisson
+
+from alliance_sim.draws import generate, poisson_inverse
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.floats(0, 25))
+def test_poisson_inverse_equals_scipy(seed, lam):
+    u = np.random.default_rng(seed).random(200)
+    lams = np.full(200, lam) * np.linspace(0, 1, 200)
+    np.testing.assert_array_equal(poisson_inverse(u, lams), poisson.ppf(u, lams))
+
+
+def test_replication_draws_do_not_depend_on_the_chunk():
+    whole = generate(11, 3, range(10), months=5, n_uniform=4, n_normal=2)
+    part = generate(11, 3, range(6, 10), months=5, n_uniform=4, n_normal=2)
+    np.testing.assert_array_equal(whole.uniform[:, :, 6:], part.uniform)
+    np.testing.assert_array_equal(whole.normal[:, :, 6:], part.normal)
+
+
+def test_draws_follow_the_spawn_key():
+    d = generate(11, 3, [5], months=2, n_uniform=1, n_normal=1)
+    rng = np.random.default_rng(np.random.SeedSequence(11, spawn_key=(3, 5)))
+    np.testing.assert_array_equal(d.uniform[:, 0, 0], rng.random((2, 1))[:, 0])
+    other = generate(11, 4, [5], months=2, n_uniform=1, n_normal=1)
+    assert not np.array_equal(d.uniform, other.uniform)

@@ -1,0 +1,161 @@
+"""The ensemble engine: chunk invariance, exact attribution, bounds, and mechanisms
+whose direction is known from the doctrine before the model is run."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import BASE
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from alliance_sim import load_scenario, simulate
+from alliance_sim.coefficients import coefficient_registry
+from alliance_sim.draws import generate
+from alliance_sim.metrics import DRIVERS
+from alliance_sim.model import AllianceModel, draw_layout
+from alliance_sim.run import run_ensemble
+from alliance_sim.scenario import apply_overrides
+
+R = 500
+
+
+def mean_coop(overrides=None, months=48, scenario=BASE):
+    """Mean ROK-JPN cooperation over months and replications."""
+    s = load_scenario(scenario, overrides or {})
+    _, trace = run_ensemble(apply_overrides(s, {"months": months}), 0, range(R))
+    return trace["coop_rok_jpn"].mean()
+
+
+def test_one_chunk_equals_four_chunks():
+    s = load_scenario(BASE)
+    whole, trace = run_ensemble(s, 0, range(1000))
+    parts = [run_ensemble(s, 0, range(i, i + 250)) for i in range(0, 1000, 250)]
+    pd.testing.assert_frame_equal(whole, pd.concat([p[0] for p in parts], ignore_index=True))
+    np.testing.assert_array_equal(trace["cohesion"], np.concatenate([p[1]["cohesion"] for p in parts], axis=1))
+
+
+def test_simulate_output_does_not_depend_on_chunk_size():
+    a = simulate(BASE, replications=300, months=24)
+    b = simulate(BASE, replications=300, months=24, chunk=70)
+    pd.testing.assert_frame_equal(a.runs, b.runs)
+    pd.testing.assert_frame_equal(a.series, b.series)
+
+
+def test_single_replication_is_the_same_future_as_in_the_ensemble():
+    s = load_scenario(BASE)
+    ensemble, _ = run_ensemble(s, 0, range(20))
+    single, _ = run_ensemble(s, 0, [13])
+    pd.testing.assert_frame_equal(ensemble.iloc[[13]].reset_index(drop=True), single)
+
+
+def test_replications_differ_and_seeds_matter():
+    s = load_scenario(BASE)
+    runs, _ = run_ensemble(s, 0, range(50))
+    assert runs["cohesion_final"].nunique() == 50
+    other, _ = run_ensemble(apply_overrides(s, {"seed": 1}), 0, range(50))
+    assert not np.array_equal(runs["cohesion_final"], other["cohesion_final"])
+
+
+def test_driver_contributions_sum_to_the_change():
+    s = apply_overrides(load_scenario(BASE), {"months": 36})
+    _, trace = run_ensemble(s, 0, range(200))
+    coop = trace["coop_rok_jpn"]
+    a = s.actors
+    start = 0.5 * (a.ROK.coop.JPN + a.JPN.coop.ROK)
+    change = np.diff(coop, axis=0, prepend=np.full((1, coop.shape[1]), start))
+    total = sum(trace[f"driver_{t}"] for t in DRIVERS)
+    np.testing.assert_allclose(total, change, atol=1e-12)
+
+
+def test_interim_gate_is_active_in_base():
+    # Acting president until 2025-04: the gate removes most of ROK's move early on.
+    s = apply_overrides(load_scenario(BASE), {"months": 12})
+    _, trace = run_ensemble(s, 0, range(200))
+    gate = np.abs(trace["driver_gate"].mean(axis=1))
+    assert gate[:3].mean() > 5 * gate[6:].mean()
+
+
+coefficient_paths = [(r["path"], r["low"], r["high"]) for r in coefficient_registry()]
+
+ALL_EVENTS = {
+    "tests": {"type": "missile_tests", "rate_per_month": 6, "icbm_share": 0.3, "from": "2025-01"},
+    "nuke": {"type": "nuclear_test", "from": "2025-03", "to": "2025-09", "probability": 0.3},
+    "nuke_dated": {"type": "nuclear_test", "at": "2025-05"},
+    "imp": {"type": "impeachment", "actor": "ROK", "from": "2025-02", "to": "2025-05", "removed": True},
+    "vote": {"type": "election", "actor": "ROK", "at": "2025-06"},
+    "jvote": {"type": "election", "actor": "JPN", "at": "2025-10"},
+    "coup": {"type": "political_transition", "actor": "JPN", "government": "progressive", "at": "2026-01"},
+    "ruling": {"type": "history_dispute", "magnitude": 0.6, "at": "2025-04"},
+    "bill": {"type": "us_burden_sharing", "target": "both", "magnitude": 0.5, "at": "2025-03"},
+    "assure": {"type": "us_reassurance", "target": "JPN", "magnitude": 0.4, "at": "2025-07"},
+    "thaad": {"type": "china_coercion", "channel": "economic", "magnitude": 0.8, "at": "2025-02"},
+    "sea": {"type": "china_coercion", "channel": "maritime", "target": "both", "magnitude": 0.9, "at": "2025-02"},
+    "treaty": {"type": "prk_russia_alignment", "magnitude": 0.7, "at": "2025-03"},
+    "camp": {"type": "summit", "parties": ["ROK", "JPN", "USA"], "magnitude": 0.9, "at": "2025-08"},
+    "thaw": {"type": "summit", "parties": ["ROK", "PRK"], "magnitude": 0.9, "at": "2025-09"},
+}
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**63 - 1), data=st.data())
+def test_metrics_stay_bounded_for_any_seed_and_coefficients(seed, data):
+    overrides = {path: data.draw(st.floats(lo, hi), label=path) for path, lo, hi in coefficient_paths}
+    s = load_scenario(BASE, {"seed": seed, "months": 24, "replications": 16})
+    d = s.to_dict()
+    d["events"].update(ALL_EVENTS)
+    s = apply_overrides(type(s).model_validate(d), overrides)
+    runs, trace = run_ensemble(s, 0)
+    for name, values in trace.items():
+        assert np.isfinite(values).all(), name
+        if name.startswith(("coop_", "cohesion", "threat_", "abandonment_", "chn_")):
+            assert values.min() >= 0 and values.max() <= 1, name
+    assert (trace["prk_tests"] >= 0).all()
+    assert runs[["cohesion_mean", "cohesion_min", "cohesion_final"]].stack().between(0, 1).all()
+
+
+# ---- mechanisms: directions known in advance, means over >= 500 replications
+
+
+def test_more_missile_tests_raise_rok_jpn_cooperation():
+    # Walt/Cha: a shared threat pulls the quasi-allies together.
+    assert mean_coop({"events.prk_tests.rate_per_month": 8}) > mean_coop() + 0.005
+
+
+def test_history_dispute_lowers_rok_jpn_cooperation(write):
+    path = write(f"extends: {BASE}\nevents:\n  ruling: {{type: history_dispute, at: 2025-06, magnitude: 0.4}}\n")
+    assert mean_coop(scenario=path) < mean_coop() - 0.02
+
+
+def test_equal_drop_in_us_commitment_raises_rok_jpn_cooperation():
+    # Cha: symmetric abandonment fear pushes the two junior allies together.
+    assert mean_coop({"actors.USA.commitment": 0.6}) > mean_coop() + 0.02
+
+
+def test_one_sided_drop_in_us_commitment_lowers_rok_jpn_cooperation():
+    # Cha: asymmetric abandonment fear pulls them apart.
+    assert mean_coop({"actors.ROK.us_trust": 0.7}) < mean_coop() - 0.02
+
+
+def test_interim_government_moves_less_than_elected_one():
+    # Putnam/Fearon: an acting government neither starts nor breaks initiatives.
+    def mean_abs_change(interim):
+        # interim (or not) throughout: no ruling and no election within the 24 months
+        moved = {"events.impeachment_yoon.to": "2029-12", "events.rok_presidential_2027.at": "2029-12"}
+        s = load_scenario(BASE, {"actors.ROK.interim": interim, "months": 24, **moved})
+        model = AllianceModel(s, generate(s.seed, 0, range(R), s.months, *draw_layout(s)))
+        path = [model.coop[("ROK", "JPN")]]
+        for _ in range(s.months):
+            model.step()
+            path.append(model.coop[("ROK", "JPN")])
+        return np.abs(np.diff(path, axis=0)).mean()
+
+    interim, elected = mean_abs_change(True), mean_abs_change(False)
+    assert interim <= load_scenario(BASE).parameters.gate.interim_winset
+    assert interim < 0.8 * elected
+
+
+@pytest.mark.parametrize("government", ["conservative", "progressive"])
+def test_stance_shifts_cooperation(government):
+    base = mean_coop({"actors.ROK.interim": False})
+    moved = mean_coop({"actors.ROK.interim": False, "actors.ROK.government": government})
+    assert (moved >= base) if government == "conservative" else (moved < base - 0.02)

@@ -1,0 +1,166 @@
+"""Scenario loading: merge semantics, overrides, and one test per validation rule."""
+
+import pytest
+from conftest import BASE, MINIMAL
+
+from alliance_sim import ScenarioError, load_scenario
+from alliance_sim.cli import main
+from alliance_sim.scenario import deep_merge, scenario_sources
+
+
+def fails(capsys, path, *extra):
+    """Run the CLI on a bad input; return its single stderr line."""
+    code = main([str(path), "--quiet", *extra])
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert "Traceback" not in err
+    assert len(err.splitlines()) == 1, err
+    return err
+
+
+def test_base_loads_with_documented_values():
+    s = load_scenario(BASE)
+    assert (s.name, s.start, s.months, s.replications) == ("base", "2025-01", 60, 1000)
+    assert s.actors.ROK.interim is True
+    assert s.actors.ROK.approval == pytest.approx(0.408)
+    assert s.events["prk_tests"].rate_per_month == pytest.approx(3.4)
+
+
+def test_deep_merge_semantics():
+    parent = {"a": {"x": 1, "y": 2}, "l": [1, 2], "gone": 3}
+    child = {"a": {"y": 5}, "l": [9], "gone": None}
+    assert deep_merge(parent, child) == {"a": {"x": 1, "y": 5}, "l": [9]}
+    assert parent["a"]["y"] == 2  # the parent is not modified
+
+
+def test_extends_merges_and_deletes(write):
+    write(MINIMAL, "parent.yaml")
+    child = write(
+        """\
+        extends: parent.yaml
+        name: child
+        months: 6
+        events:
+          prk_tests: null
+          ruling: {type: history_dispute, at: 2025-03, magnitude: 0.2}
+        """,
+        "child.yaml",
+    )
+    s = load_scenario(child)
+    assert (s.name, s.months, s.replications, s.seed) == ("child", 6, 20, 7)
+    assert list(s.events) == ["ruling"]
+    assert s.extends is None  # resolved away, so a saved scenario reloads on its own
+    assert [p.rsplit("/", 1)[-1] for p in scenario_sources(child)] == ["parent.yaml", "child.yaml"]
+
+
+def test_overrides_by_dotted_path_and_kor_alias(write):
+    path = write(MINIMAL.replace("events:", "actors:\n  KOR: {approval: 0.2}\nevents:"))
+    s = load_scenario(path, ["actors.USA.commitment=0.6", "events.prk_tests.rate_per_month=4"])
+    assert s.actors.USA.commitment == 0.6
+    assert s.events["prk_tests"].rate_per_month == 4
+    assert s.actors.ROK.approval == 0.2
+
+
+def test_yaml_syntax_error(write, capsys):
+    path = write("name: x\nstart: 2025-01\nactors: {ROK: [1, 2}\n")
+    err = fails(capsys, path)
+    assert f"{path}:3:" in err and "invalid YAML" in err
+
+
+def test_unknown_key_suggests(write, capsys):
+    path = write(MINIMAL.replace("events:", "actors:\n  USA: {comitment: 0.5}\nevents:"))
+    err = fails(capsys, path)
+    assert f"{path}:7: actors.USA.comitment: unknown key 'comitment' (did you mean 'commitment'?)" in err
+
+
+def test_unknown_parameter_suggests(write):
+    path = write(MINIMAL + "parameters:\n  cha: {grievence: 0.3}\n")
+    with pytest.raises(ScenarioError, match=r":9: parameters\.cha\.grievence: unknown key .*did you mean 'grievance'"):
+        load_scenario(path)
+
+
+def test_wrong_type(write, capsys):
+    err = fails(capsys, write(MINIMAL.replace("months: 12", "months: twelve")))
+    assert ":3: months:" in err and "integer" in err
+
+
+def test_out_of_range(write, capsys):
+    path = write(MINIMAL.replace("events:", "actors:\n  ROK: {approval: 1.4}\nevents:"))
+    err = fails(capsys, path)
+    assert ":7: actors.ROK.approval:" in err and "less than or equal to 1" in err
+
+
+def test_malformed_month(write, capsys):
+    err = fails(capsys, write(MINIMAL.replace("from: 2025-01", "from: 2025-13")))
+    assert ":7: events.prk_tests.from:" in err and "YYYY-MM" in err
+
+
+def test_unknown_event_type(write, capsys):
+    err = fails(capsys, write(MINIMAL.replace("missile_tests", "missile_test")))
+    assert ":7: events.prk_tests.type: unknown event type 'missile_test' (did you mean 'missile_tests'?)" in err
+
+
+def test_unknown_actor(write, capsys):
+    err = fails(capsys, write(MINIMAL.replace("events:", "actors:\n  RUS: {capability: 0.5}\nevents:")))
+    assert ":7: actors.RUS: unknown actor 'RUS'" in err
+
+
+def test_unknown_actor_in_event(write):
+    path = write(MINIMAL + "  vote: {type: election, actor: TWN, at: 2025-05}\n")
+    with pytest.raises(ScenarioError, match=r":8: events\.vote\.actor: unknown actor 'TWN'"):
+        load_scenario(path)
+
+
+def test_extends_missing(write, capsys):
+    err = fails(capsys, write("extends: nowhere.yaml\n" + MINIMAL))
+    assert ":1: extends: parent scenario 'nowhere.yaml' not found" in err
+
+
+def test_extends_cyclic(write, capsys):
+    write("extends: b.yaml\n" + MINIMAL, "a.yaml")
+    b = write("extends: a.yaml\nname: b\n", "b.yaml")
+    err = fails(capsys, b)
+    assert "extends: cyclic extends: b.yaml -> a.yaml -> b.yaml" in err
+
+
+def test_python_tag_refused(write, capsys):
+    err = fails(capsys, write(MINIMAL + "boom: !!python/object/apply:os.system ['echo pwned']\n"))
+    assert ":8:" in err and "!!python" in err
+
+
+def test_empty_file(write, capsys):
+    assert "file is empty" in fails(capsys, write(""))
+
+
+def test_missing_file(tmp_path, capsys):
+    assert "no such file" in fails(capsys, tmp_path / "absent.yaml")
+
+
+def test_directory(tmp_path, capsys):
+    assert "is a directory" in fails(capsys, tmp_path)
+
+
+def test_set_unknown_path(write, capsys):
+    err = fails(capsys, write(MINIMAL), "--set", "actors.USA.comitment=0.6")
+    assert "actors.USA.comitment: --set: no such key 'comitment' under actors.USA (did you mean 'commitment'?)" in err
+
+
+def test_set_invalid_value_is_reported_against_the_override(write, capsys):
+    err = fails(capsys, write(MINIMAL), "--set", "actors.USA.commitment=2")
+    assert "actors.USA.commitment:" in err and "(from --set)" in err
+
+
+def test_top_level_must_be_mapping(write):
+    with pytest.raises(ScenarioError, match="expected a mapping"):
+        load_scenario(write("- 1\n- 2\n"))
+
+
+def test_missing_required_key(write):
+    with pytest.raises(ScenarioError, match="start: required key is missing"):
+        load_scenario(write("name: x\n"))
+
+
+def test_nuclear_test_needs_one_shape(write):
+    path = write(MINIMAL + "  nuke: {type: nuclear_test}\n")
+    with pytest.raises(ScenarioError, match=r"events\.nuke: .*either 'at'"):
+        load_scenario(path)
