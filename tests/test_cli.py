@@ -1,0 +1,85 @@
+"""The simulate command and the results folder."""
+
+import filecmp
+import json
+
+import pandas as pd
+import pytest
+from conftest import BASE, MINIMAL
+
+from alliance_sim import load_results, load_scenario
+from alliance_sim.cli import main, wilson
+from alliance_sim.metrics import STEP_METRICS, SUMMARIES
+
+
+def run(tmp_path, name, *extra):
+    out = tmp_path / name
+    assert main([str(BASE), "--replications", "200", "--months", "24", "--out", str(out), *extra]) == 0
+    return out
+
+
+def test_results_folder_contents(tmp_path, capsys):
+    out = run(tmp_path, "a")
+    stdout = capsys.readouterr().out
+    assert "rupture probability" in stdout and f"results written to {out}" in stdout
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "runs.parquet", "scenario.yaml", "series.parquet"]
+    m = json.loads((out / "manifest.json").read_text())
+    assert (m["seed"], m["replications"], m["months"], m["name"]) == (20250113, 200, 24, "base")
+    assert m["package_version"] and m["wall_seconds"] > 0 and "git_commit" in m
+    assert set(m["metrics"]["step"]) == set(STEP_METRICS)
+    runs = pd.read_parquet(out / "runs.parquet")
+    assert len(runs) == 200 and list(runs.replication) == list(range(200))
+    assert runs.spawn_key.iloc[7] == "0,7"
+    assert set(SUMMARIES) <= set(runs.columns)
+    series = pd.read_parquet(out / "series.parquet")
+    assert len(series) == 24 * series.metric.nunique()
+    assert (series.p05 <= series.p50).all() and (series.p50 <= series.p95).all()
+    # the resolved scenario reloads on its own and gives the same values
+    assert load_scenario(out / "scenario.yaml").to_dict() == m["scenario"]
+
+
+def test_same_seed_same_files(tmp_path):
+    a, b = run(tmp_path, "a"), run(tmp_path, "b", "--chunk", "64")
+    for name in ("runs.parquet", "series.parquet"):
+        assert filecmp.cmp(a / name, b / name, shallow=False), name
+
+
+def test_load_results_round_trip(tmp_path):
+    out = run(tmp_path, "a", "--set", "actors.USA.commitment=0.7")
+    res = load_results(out)
+    assert res.manifest["scenario"]["actors"]["USA"]["commitment"] == 0.7
+    assert res.metric("cohesion").shape[0] == 24
+    pd.testing.assert_frame_equal(res.runs, pd.read_parquet(out / "runs.parquet"))
+
+
+def test_default_folder_and_quiet(tmp_path, monkeypatch, capsys, write):
+    monkeypatch.chdir(tmp_path)
+    assert main([str(write(MINIMAL)), "--quiet"]) == 0
+    stdout = capsys.readouterr().out.strip()
+    assert stdout.startswith("results written to results/tiny/") and len(stdout.splitlines()) == 1
+    (folder,) = (tmp_path / "results" / "tiny").iterdir()
+    assert (folder / "manifest.json").is_file()
+
+
+def test_existing_results_are_never_overwritten(tmp_path, capsys):
+    out = run(tmp_path, "a")
+    before = (out / "runs.parquet").read_bytes()
+    assert main([str(BASE), "--replications", "10", "--out", str(out)]) == 2
+    assert "already holds results" in capsys.readouterr().err
+    assert (out / "runs.parquet").read_bytes() == before
+
+
+def test_load_results_needs_a_manifest(tmp_path):
+    with pytest.raises(FileNotFoundError, match="not a results folder"):
+        load_results(tmp_path)
+
+
+def test_bad_override_syntax(capsys):
+    assert main([str(BASE), "--set", "months"]) == 2
+    assert "--set expects PATH=VALUE" in capsys.readouterr().err
+
+
+def test_wilson_interval_known_values():
+    # Wilson 95% interval for 0/1000 is [0, 0.00383]; for 50/100 it is [0.4038, 0.5962].
+    assert wilson(0, 1000) == pytest.approx((0.0, 0.003827), abs=1e-5)
+    assert wilson(50, 100) == pytest.approx((0.4038, 0.5962), abs=1e-4)

@@ -1,0 +1,163 @@
+"""Each event kind acts on the state it documents, in the month it documents."""
+
+import numpy as np
+import pytest
+
+from alliance_sim.draws import generate
+from alliance_sim.events import EVENT_TYPES, month_index, month_label
+from alliance_sim.model import AllianceModel, draw_layout
+from alliance_sim.scenario import Scenario
+
+R = 64
+
+
+def model_for(events, months=6, **actors):
+    s = Scenario.model_validate(
+        {
+            "name": "t",
+            "start": "2025-01",
+            "months": months,
+            "replications": R,
+            "seed": 3,
+            "events": events,
+            "actors": actors,
+        }
+    )
+    return AllianceModel(s, generate(s.seed, 0, range(R), months, *draw_layout(s)))
+
+
+def steps(model, n):
+    for _ in range(n):
+        model.step()
+    return model
+
+
+def test_month_arithmetic():
+    assert month_index("2025-01", "2026-03") == 14
+    assert month_label("2025-11", 3) == "2026-02"
+
+
+def test_registry_names_match_yaml_types():
+    assert {cls.model_fields["type"].annotation.__args__[0] for cls in EVENT_TYPES.values()} == set(EVENT_TYPES)
+    assert all(cls.__doc__ and cls.example for cls in EVENT_TYPES.values())
+
+
+def test_missile_tests_only_inside_their_window():
+    m = model_for({"t": {"type": "missile_tests", "rate_per_month": 10, "from": "2025-03", "to": "2025-04"}})
+    counts = []
+    for _ in range(6):
+        m.step()
+        counts.append(m.actor("PRK").tests.mean())
+    assert counts[0] == counts[1] == counts[4] == counts[5] == 0
+    assert counts[2] > 5 and counts[3] > 5
+
+
+def test_nuclear_test_shock():
+    quiet, nuke = model_for({}), model_for({"n": {"type": "nuclear_test", "at": "2025-02"}})
+    steps(quiet, 2), steps(nuke, 2)
+    w = nuke.p.walt
+    np.testing.assert_allclose(nuke.actor("PRK").shock - quiet.actor("PRK").shock, w.nuclear_shock)
+
+
+def test_impeachment_window_and_reinstatement():
+    m = model_for({"i": {"type": "impeachment", "from": "2025-02", "to": "2025-04"}})
+    flags = [steps(m, 1).actor("ROK").interim.all() for _ in range(5)]
+    assert flags == [False, True, True, False, False]
+
+
+def test_removed_leader_stays_interim_until_election():
+    m = model_for(
+        {
+            "i": {"type": "impeachment", "from": "2025-01", "to": "2025-02", "removed": True},
+            "e": {"type": "election", "actor": "ROK", "at": "2025-05"},
+        }
+    )
+    flags = [steps(m, 1).actor("ROK").interim.all() for _ in range(5)]
+    assert flags == [True, True, True, True, False]
+
+
+@pytest.mark.parametrize(("approval", "kept"), [(0.99, 1.0), (0.01, 0.0)])
+def test_election_outcome_follows_approval(approval, kept):
+    m = model_for({"e": {"type": "election", "actor": "ROK", "at": "2025-01"}}, ROK={"approval": approval})
+    m.step()
+    assert (m.actor("ROK").stance == 1.0).mean() == pytest.approx(kept, abs=0.02)
+
+
+def test_election_is_a_coin_flip_at_the_midpoint():
+    m = model_for({"e": {"type": "election", "actor": "JPN", "at": "2025-01"}}, JPN={"approval": 0.45})
+    m.step()
+    assert 0.25 < (m.actor("JPN").stance == 1.0).mean() < 0.75
+
+
+def test_political_transition():
+    m = steps(
+        model_for(
+            {"p": {"type": "political_transition", "actor": "ROK", "government": "progressive", "at": "2025-02"}}
+        ),
+        2,
+    )
+    assert (m.actor("ROK").stance == -1).all()
+
+
+def test_history_dispute_raises_antipathy():
+    quiet = steps(model_for({}), 1)
+    hit = steps(model_for({"h": {"type": "history_dispute", "magnitude": 0.3, "jpn": 0.5, "at": "2025-01"}}), 1)
+    # both then decay by the same reversion factor in the same month
+    k = 1 - hit.p.domestic.grievance_reversion
+    np.testing.assert_allclose(hit.actor("ROK").antipathy - quiet.actor("ROK").antipathy, 0.3 * k)
+    np.testing.assert_allclose(hit.actor("JPN").antipathy - quiet.actor("JPN").antipathy, 0.15 * k)
+
+
+def test_burden_sharing_scaled_by_transactionalism():
+    m = steps(
+        model_for(
+            {"b": {"type": "us_burden_sharing", "magnitude": 0.2, "at": "2025-01"}}, USA={"transactionalism": 0.5}
+        ),
+        1,
+    )
+    usa = m.actor("USA")
+    np.testing.assert_allclose(usa.commitment_to["ROK"], 0.8 - 0.2 * (0.5 + 0.5))
+    np.testing.assert_allclose(usa.commitment_to["JPN"], 0.8)
+
+
+def test_reassurance_raises_signal():
+    m = steps(model_for({"r": {"type": "us_reassurance", "magnitude": 0.1, "target": "both", "at": "2025-01"}}), 1)
+    np.testing.assert_allclose(m.actor("USA").commitment_to["JPN"], 0.9)
+
+
+def test_china_coercion_channels_are_separate():
+    econ = steps(
+        model_for({"c": {"type": "china_coercion", "channel": "economic", "magnitude": 0.3, "at": "2025-01"}}), 1
+    )
+    sea = steps(
+        model_for(
+            {"c": {"type": "china_coercion", "channel": "maritime", "target": "JPN", "magnitude": 0.3, "at": "2025-01"}}
+        ),
+        1,
+    )
+    quiet = steps(model_for({}), 1)
+    assert (econ.actor("CHN").pressure > quiet.actor("CHN").pressure + 0.29).all()
+    np.testing.assert_allclose(econ.actor("CHN").threat_to["JPN"], quiet.actor("CHN").threat_to["JPN"])
+    assert (sea.actor("CHN").threat_to["JPN"] > quiet.actor("CHN").threat_to["JPN"]).all()
+    np.testing.assert_allclose(sea.actor("CHN").threat_to["ROK"], quiet.actor("CHN").threat_to["ROK"])
+    np.testing.assert_allclose(sea.actor("CHN").pressure, quiet.actor("CHN").pressure)
+
+
+def test_russia_alignment_raises_backing_and_capability():
+    m = steps(model_for({"r": {"type": "prk_russia_alignment", "magnitude": 0.4, "at": "2025-01"}}), 1)
+    prk = m.actor("PRK")
+    np.testing.assert_allclose(prk.russia, 0.4)
+    np.testing.assert_allclose(prk.capability(), 0.35 * (1 + prk.p.walt.russia_capability * 0.4))
+
+
+def test_summit_boosts_parties_and_detente():
+    m = steps(
+        model_for({"s": {"type": "summit", "parties": ["ROK", "JPN", "PRK"], "magnitude": 0.2, "at": "2025-01"}}), 1
+    )
+    assert (m.summit_boost[("ROK", "JPN")] == 0.2).all() and (m.summit_boost[("ROK", "USA")] == 0).all()
+    np.testing.assert_allclose(m.actor("PRK").detente, 0.2 * (1 - m.p.diplomacy.detente_decay))
+
+
+def test_events_outside_the_horizon_are_ignored():
+    m = model_for({"late": {"type": "history_dispute", "magnitude": 0.5, "at": "2031-01"}})
+    assert m.timeline == []
