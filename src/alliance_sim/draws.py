@@ -39,12 +39,16 @@ class Draws:
 def generate(seed: int, point: int, replications, months: int, n_uniform: int, n_normal: int) -> Draws:
     """Draw the numbers of ``replications`` (indices) of design ``point``."""
     reps = np.asarray(replications, dtype=np.int64)
-    uniform = np.empty((months, n_uniform, len(reps)))
-    normal = np.empty((months, n_normal, len(reps)))
-    for col, r in enumerate(reps):
-        rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(point, int(r))))
-        uniform[:, :, col] = rng.random((months, n_uniform))
-        normal[:, :, col] = rng.standard_normal((months, n_normal))
+    # Fill one contiguous block per replication, then transpose once so that the
+    # model reads a contiguous vector over replications for each (month, column).
+    uniform = np.empty((len(reps), months, n_uniform))
+    normal = np.empty((len(reps), months, n_normal))
+    for i, r in enumerate(reps):
+        rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(point, int(r)))))
+        rng.random(out=uniform[i])
+        rng.standard_normal(out=normal[i])
+    uniform = np.ascontiguousarray(uniform.transpose(1, 2, 0))
+    normal = np.ascontiguousarray(normal.transpose(1, 2, 0))
     return Draws(uniform, normal, point, reps)
 
 

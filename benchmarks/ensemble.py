@@ -1,0 +1,51 @@
+"""Throughput of the ensemble engine on scenarios/base.yaml at 120 months.
+
+Prints runs/s for one ensemble of R = 1, 100, 1,000 and 10,000 replications,
+then the wall time of one R = 1,000 ensemble against 1,000 single-replication
+runs (the same 1,000 futures, one model each), and their ratio.
+
+    python benchmarks/ensemble.py [--months 120] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from alliance_sim import load_scenario
+from alliance_sim.run import run_ensemble
+
+BASE = Path(__file__).resolve().parents[1] / "scenarios" / "base.yaml"
+
+
+def best_of(repeat: int, fn) -> float:
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--months", type=int, default=120)
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    s = load_scenario(BASE, {"months": args.months})
+    print(f"base.yaml, {args.months} months, best of {args.repeat}")
+    print(f"{'R':>7} {'seconds':>9} {'runs/s':>10}")
+    for r in (1, 100, 1000, 10_000):
+        sec = best_of(args.repeat, lambda r=r: run_ensemble(s, 0, range(r)))
+        print(f"{r:>7} {sec:>9.3f} {r / sec:>10.0f}")
+    ensemble = best_of(args.repeat, lambda: run_ensemble(s, 0, range(1000)))
+    t = time.perf_counter()
+    for rep in range(1000):
+        run_ensemble(s, 0, [rep])
+    singles = time.perf_counter() - t
+    print(f"one R=1000 ensemble: {ensemble:.3f} s; 1000 single runs: {singles:.2f} s; ratio {singles / ensemble:.0f}x")
+
+
+if __name__ == "__main__":
+    main()
