@@ -271,6 +271,22 @@ class UsReassurance(DatedEvent):
         model.actor("USA").signal(self.target, self.magnitude, transactional=False)
 
 
+class UsBrokerage(DatedEvent):
+    """US pressure on both allies to keep their cooperation: a decaying push to brokerage effort.
+
+    Example: in November 2019 Washington pressed Seoul over GSOMIA, and the
+    termination was suspended about six hours before expiry. The push adds to
+    the endogenous brokerage effort and decays at snyder.commitment_recovery.
+    """
+
+    type: Literal["us_brokerage"]
+    example: ClassVar[str] = "GSOMIA saved, 2019-11"
+    magnitude: float = Field(0.3, ge=0, le=1, description="Added brokerage effort (0..1 scale).")
+
+    def apply(self, model, t, u):
+        model.actor("USA").press(self.magnitude)
+
+
 class ChinaCoercion(DatedEvent):
     """Chinese economic or maritime pressure, a decaying shock.
 
@@ -344,6 +360,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         HistoryDispute,
         UsBurdenSharing,
         UsReassurance,
+        UsBrokerage,
         ChinaCoercion,
         PrkRussiaAlignment,
         Summit,

@@ -56,6 +56,7 @@ class AllianceModel(mesa.Model):
         init = {"ROK": a.ROK.coop, "JPN": a.JPN.coop, "USA": a.USA.coop}
         self.coop = {(i, j): np.full(self.R, float(getattr(init[i], j))) for i, j in permutations(ALLIES, 2)}
         self.next_coop = dict(self.coop)
+        self.last_move = {pair: np.zeros(self.R) for pair in self.coop}
         self.summit_boost = {pair: np.zeros(self.R) for pair in self.coop}
         self.states = {
             "ROK": SouthKorea(self, a.ROK),
@@ -94,6 +95,7 @@ class AllianceModel(mesa.Model):
         self.patron_acts()
         parts = self.allies_act(t)
         self.domestic_politics(t)
+        self.last_move = {pair: self.next_coop[pair] - self.coop[pair] for pair in self.coop}
         self.coop = dict(self.next_coop)
         self.record(t, parts)
         self.t += 1

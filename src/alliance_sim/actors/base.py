@@ -120,15 +120,22 @@ class Ally(State):
         return cool, warm
 
     def move(self, partner: str, target_terms: dict, z: np.ndarray) -> dict[str, np.ndarray]:
-        """This month's change in cooperation toward ``partner``, split into contributions."""
+        """This month's change in cooperation toward ``partner``, split into contributions.
+
+        Axelrod's reciprocity with noise: the ally answers the partner's last move
+        (its change in cooperation toward the ally), read with misperception noise.
+        A misread can start a feud of mutual cooling; forgiveness damps it.
+        """
         m, ax = self.model, self.p.axelrod
         own = m.coop[(self.code, partner)]
-        theirs = m.coop[(partner, self.code)]
+        their_move = m.last_move[(partner, self.code)]
         parts = {k: ax.adjustment_rate * v for k, v in target_terms.items()}
         parts["baseline"] = parts["baseline"] - ax.adjustment_rate * own
-        seen = theirs + ax.misperception * z
-        weight = np.where(seen < own, ax.reciprocity * (1 - ax.forgiveness), ax.reciprocity)
-        parts["reciprocity"] = weight * (theirs - own)
+        # Tit for tat on moves: answer the partner's last move as perceived; an
+        # apparent defection is answered only in part (forgiveness ends feuds).
+        seen = their_move + ax.misperception * z
+        weight = np.where(seen < 0, ax.reciprocity * (1 - ax.forgiveness), ax.reciprocity)
+        parts["reciprocity"] = weight * their_move
         parts["noise"] = weight * ax.misperception * z
         raw = sum(parts.values())
         cool, warm = self.winset()

@@ -12,7 +12,9 @@ class UnitedStates(State):
     -------------
     shock[ally] : decaying shocks to the commitment signal (burden-sharing < 0, reassurance > 0).
     commitment_to[ally] : the commitment signal each ally reads, baseline + shock, in [0, 1].
-    effort : brokerage effort this month, rising as ROK-JPN cooperation sinks below the threshold.
+    effort : brokerage effort this month, rising as ROK-JPN cooperation sinks below the threshold,
+        plus any dated push (``us_brokerage``).
+    push : decaying dated brokerage push.
     tension : US-China tension, raised by Chinese maritime pressure.
     """
 
@@ -24,6 +26,7 @@ class UnitedStates(State):
         self.shock = {a: self.full(0.0) for a in ("ROK", "JPN")}
         self.commitment_to = {a: self.full(init.commitment) for a in ("ROK", "JPN")}
         self.effort = self.full(0.0)
+        self.push = self.full(0.0)
         self.tension = self.full(init.china_tension)
 
     def act(self, coop_rok_jpn: np.ndarray, maritime: np.ndarray) -> None:
@@ -32,7 +35,8 @@ class UnitedStates(State):
         for ally in self.shock:
             self.commitment_to[ally] = np.clip(self.init.commitment + self.shock[ally], 0, 1)
             self.shock[ally] = self.shock[ally] * (1 - s.commitment_recovery)
-        self.effort = self.brokerage(coop_rok_jpn)
+        self.effort = np.clip(self.brokerage(coop_rok_jpn) + self.push, 0, 1)
+        self.push = self.push * (1 - s.commitment_recovery)
         self.tension = np.clip(self.init.china_tension + self.p.chn.tension_weight * maritime, 0, 1)
 
     def brokerage(self, coop_rok_jpn: np.ndarray) -> np.ndarray:
@@ -52,6 +56,10 @@ class UnitedStates(State):
             target = target + m.summit_boost[("USA", ally)]
             step = ax.adjustment_rate * (target - own) + ax.reciprocity * ax.misperception * z[ally]
             m.next_coop[("USA", ally)] = np.clip(own + step, 0, 1)
+
+    def press(self, magnitude: float) -> None:
+        """A dated brokerage push (diplomatic pressure on both allies)."""
+        self.push = self.push + magnitude
 
     def signal(self, target: str, delta: float, transactional: bool) -> None:
         """A burden-sharing demand (delta < 0, scaled by transactionalism) or a reassurance (delta > 0)."""
