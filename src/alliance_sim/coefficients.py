@@ -26,7 +26,7 @@ class Cha(Group):
 
     baseline: float = Field(0.32, ge=0, le=1, description="Intercept of the ROK-JPN cooperation target.")
     shared_threat: float = Field(
-        0.40, ge=0, le=2, description="a: pull of the threat both allies perceive (min of the two)."
+        0.60, ge=0, le=2, description="a: pull of the threat both allies perceive (min of the two)."
     )
     symmetric_abandonment: float = Field(
         0.45, ge=0, le=2, description="b: pull of abandonment fear shared by ROK and JPN (min of the two)."
@@ -35,11 +35,11 @@ class Cha(Group):
         0.80, ge=0, le=3, description="c: push of unequal abandonment fear |A_ROK - A_JPN|."
     )
     grievance: float = Field(
-        0.40, ge=0, le=2, description="d: push of the public's historical grievance toward the partner."
+        0.60, ge=0, le=2, description="d: push of the public's historical grievance toward the partner."
     )
-    brokerage: float = Field(0.60, ge=0, le=2, description="e: pull of US brokerage effort on the target.")
+    brokerage: float = Field(1.00, ge=0, le=2, description="e: pull of US brokerage effort on the target.")
     stance: float = Field(
-        0.12,
+        0.04,
         ge=0,
         le=1,
         description="f: shift of the target by the government's alignment stance (+1 conservative, -1 progressive).",
@@ -124,14 +124,17 @@ class Axelrod(Group):
     """Axelrod's reciprocity with noise."""
 
     reciprocity: float = Field(
-        0.12, ge=0, le=0.5, description="Monthly pull of own cooperation toward the partner's (perceived) last move."
+        0.40,
+        ge=0,
+        le=0.95,
+        description="Share of the partner's last move (as perceived) answered in kind this month (tit for tat).",
     )
-    forgiveness: float = Field(0.4, ge=0, le=1, description="Share of an apparent defection that is not reciprocated.")
+    forgiveness: float = Field(0.3, ge=0, le=1, description="Share of an apparent defection that is not reciprocated.")
     misperception: float = Field(
         0.02, ge=0, le=0.2, description="Standard deviation of the error in reading the partner's cooperation."
     )
     adjustment_rate: float = Field(
-        0.15, ge=0.01, le=1, description="Monthly share of the gap to the cooperation target closed (before the gate)."
+        0.06, ge=0.01, le=1, description="Monthly share of the gap to the cooperation target closed (before the gate)."
     )
 
 
