@@ -131,7 +131,7 @@ class Axelrod(Group):
     )
     forgiveness: float = Field(0.3, ge=0, le=1, description="Share of an apparent defection that is not reciprocated.")
     misperception: float = Field(
-        0.02, ge=0, le=0.2, description="Standard deviation of the error in reading the partner's cooperation."
+        0.04, ge=0, le=0.2, description="Standard deviation of the error in reading the partner's cooperation."
     )
     adjustment_rate: float = Field(
         0.06, ge=0.01, le=1, description="Monthly share of the gap to the cooperation target closed (before the gate)."
@@ -221,10 +221,10 @@ class Thresholds(Group):
     """Thresholds used by the run summaries."""
 
     rupture: float = Field(
-        0.25,
+        0.30,
         ge=0,
         le=1,
-        description="ROK-JPN cooperation below which a month counts as rupture (GSOMIA termination level).",
+        description="ROK-JPN cooperation below which a month counts as rupture: the GSOMIA-termination brink of 2019 in the hindcast.",
     )
 
 
