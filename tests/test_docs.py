@@ -5,9 +5,10 @@ import re
 import pytest
 from conftest import ROOT
 
+from alliance_sim.calibration import SOURCES
 from alliance_sim.coefficients import coefficient_registry
 from alliance_sim.events import EVENT_TYPES
-from alliance_sim.reference import BLOCK, GENERATORS, render, update
+from alliance_sim.reference import BLOCK, render, update
 
 DOCS = sorted((ROOT / "docs").glob("*.md"))
 
@@ -30,7 +31,7 @@ def test_odd_has_every_section_and_table():
         "Submodels",
     ):
         assert section in text
-    assert {m.group(2) for m in BLOCK.finditer(text)} == set(GENERATORS)
+    assert {m.group(2) for m in BLOCK.finditer(text)} == {"coefficients", "events", "metrics"}
     for row in coefficient_registry():
         assert f"`{row['path']}`" in text
     for name in EVENT_TYPES:
@@ -43,3 +44,11 @@ def test_update_rewrites_stale_blocks(tmp_path):
     assert update(tmp_path) == [doc]
     assert "missile_tests" in doc.read_text() and "STALE-TEXT" not in doc.read_text()
     assert update(tmp_path) == []
+
+
+def test_every_coefficient_has_a_documented_basis():
+    paths = {r["path"] for r in coefficient_registry()}
+    assert set(SOURCES) == paths
+    assert all(kind in {"hindcast", "data", "assumption"} and why for kind, why in SOURCES.values())
+    text = (ROOT / "docs" / "calibration.md").read_text(encoding="utf-8")
+    assert "<!-- BEGIN generated:calibration -->" in text and "figures/hindcast.png" in text

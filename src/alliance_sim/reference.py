@@ -11,6 +11,7 @@ import re
 import sys
 from pathlib import Path
 
+from .calibration import SOURCES
 from .coefficients import coefficient_registry
 from .events import EVENT_TYPES
 from .metrics import DRIVER_DOCS, STEP_METRICS, SUMMARIES
@@ -26,6 +27,14 @@ def coefficients_table() -> str:
     rows = ["| path | default | range | meaning |", "|---|---|---|---|"]
     for r in coefficient_registry():
         rows.append(f"| `{r['path']}` | {r['default']:g} | [{r['low']:g}, {r['high']:g}] | {r['description']} |")
+    return "\n".join(rows)
+
+
+def calibration_table() -> str:
+    rows = ["| path | default | range | basis | reason or source |", "|---|---|---|---|---|"]
+    for r in coefficient_registry():
+        kind, why = SOURCES[r["path"]]
+        rows.append(f"| `{r['path']}` | {r['default']:g} | [{r['low']:g}, {r['high']:g}] | {kind} | {why} |")
     return "\n".join(rows)
 
 
@@ -52,7 +61,12 @@ def metrics_table() -> str:
     return "\n".join(rows)
 
 
-GENERATORS = {"coefficients": coefficients_table, "events": events_table, "metrics": metrics_table}
+GENERATORS = {
+    "coefficients": coefficients_table,
+    "calibration": calibration_table,
+    "events": events_table,
+    "metrics": metrics_table,
+}
 
 
 def render(text: str) -> str:

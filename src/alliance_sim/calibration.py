@@ -1,0 +1,183 @@
+"""Where each coefficient default comes from (rendered into docs/calibration.md).
+
+Kinds: ``hindcast`` (chosen so the 2015-2021 hindcast reproduces the calibration
+patterns; see scripts/calibrate.py), ``data`` (read off a figure in data/calibration/),
+``assumption`` (a judgement, with its reason). 2022-2025 outcomes were not used.
+"""
+
+from __future__ import annotations
+
+H = "hindcast"
+D = "data"
+A = "assumption"
+
+SOURCES: dict[str, tuple[str, str]] = {
+    "parameters.cha.baseline": (
+        A,
+        "Centres the ROK-JPN target so that base (Jan 2025) starts near its Camp David-era level.",
+    ),
+    "parameters.cha.shared_threat": (
+        H,
+        "Grid (scripts/calibrate.py): all four patterns hold in 25 combinations with 0.6, 18 with 0.4.",
+    ),
+    "parameters.cha.symmetric_abandonment": (
+        A,
+        "Cha (1999): shared abandonment fear is the main driver of quasi-alliance cooperation; set below the asymmetric term so that unequal fear dominates.",
+    ),
+    "parameters.cha.asymmetric_abandonment": (
+        A,
+        "Cha (1999): asymmetric fear produces friction; twice the threat weight of early trials, unchanged by the hindcast.",
+    ),
+    "parameters.cha.grievance": (
+        H,
+        "Grid: 0.8 never meets all four patterns (2019 rupture risk too high); 0.4 (25) and 0.6 (18) do; 0.6 kept so the 2018 rulings outweigh the 2019 threat with shared_threat 0.6.",
+    ),
+    "parameters.cha.brokerage": (
+        H,
+        "Grid: all four patterns hold in 33 combinations with 1.0, 10 with 0.6 (brokerage keeps 2019 rupture in a minority).",
+    ),
+    "parameters.cha.stance": (
+        H,
+        "Grid: all four patterns hold in 33 combinations with 0.04, 10 with 0.08: a larger stance lets the 2017-05 change of government outweigh the Sep 2017 spike.",
+    ),
+    "parameters.snyder.baseline": (
+        A,
+        "Puts the ally-US targets near 0.8-0.9, the level of the two US alliances in all hindcast years.",
+    ),
+    "parameters.snyder.dilemma": (
+        A,
+        "Snyder (1984): abandonment versus entrapment; moderate so that ROK-US dips only slightly in 2017 and 2019 (patterns 1, 3).",
+    ),
+    "parameters.snyder.threat": (
+        A,
+        "Walt (1987): balancing toward the patron under threat; JPN-US highest in 2017 (pattern 1).",
+    ),
+    "parameters.snyder.perception_rate": (A, "A burden-sharing shock is absorbed within about five months."),
+    "parameters.snyder.commitment_recovery": (
+        A,
+        "Half-life of about a year for a commitment shock (the 2019 SMA row and its 2021 settlement in timeline.csv).",
+    ),
+    "parameters.snyder.us_reciprocity": (A, "The patron half follows its own commitment, half answers the ally."),
+    "parameters.walt.activity_memory": (
+        A,
+        "Remembered testing activity has a half-life of about two and a half months.",
+    ),
+    "parameters.walt.activity_saturation": (
+        D,
+        "About the 2016-2019 monthly average of launches (24, 21, 0, 27 a year; prk_missile_launches.csv).",
+    ),
+    "parameters.walt.activity_weight": (
+        A,
+        "Testing at several times the saturation rate roughly doubles PRK threat over its capability floor.",
+    ),
+    "parameters.walt.icbm_shock": (A, "Three ICBMs in 2017 add about 0.25 to threat in total (pattern 1)."),
+    "parameters.walt.nuclear_shock": (
+        A,
+        "The Sep 2017 test is the largest single threat shock of the hindcast (pattern 1).",
+    ),
+    "parameters.walt.shock_decay": (A, "Shocks fade within about a year (the 2018 detente followed the 2017 crisis)."),
+    "parameters.walt.russia_capability": (
+        A,
+        "Full Russian backing raises PRK capability by a quarter (technology transfer after the 2024 treaty).",
+    ),
+    "parameters.gate.winset_base": (
+        A,
+        "Even an unpopular elected government can move cooperation by about 0.015 a month.",
+    ),
+    "parameters.gate.winset_approval": (
+        A,
+        "A popular government (approval 0.7) can move about 0.06 a month, as Moon did after the 2018 rulings.",
+    ),
+    "parameters.gate.antipathy_drag": (
+        A,
+        "With 70% of the public unfavourable (Genron NPO 2020: 71.6%), warming room falls by 40%.",
+    ),
+    "parameters.gate.interim_winset": (
+        A,
+        "Acting presidents Dec 2024 - Jun 2025 started and ended nothing: a fifth of the smallest elected room.",
+    ),
+    "parameters.gate.audience_cost": (
+        A,
+        "Fearon (1994): warming toward an unpopular partner costs approval; small relative to monthly noise.",
+    ),
+    "parameters.axelrod.reciprocity": (
+        H,
+        "Grid: every value tried passes in some combinations (0.2: 17, 0.4: 14, 0.6: 12); 0.4, the middle, kept.",
+    ),
+    "parameters.axelrod.forgiveness": (
+        H,
+        "Grid: all four patterns hold in 26 combinations with 0.3, 17 with 0 (generous tit for tat).",
+    ),
+    "parameters.axelrod.misperception": (
+        H,
+        "With 0.04 the 2019 rupture risk peaks at about a quarter of futures; at 0.06 it exceeds one half (pattern 3).",
+    ),
+    "parameters.axelrod.adjustment_rate": (
+        H,
+        "Grid: all four patterns hold in 18 combinations with 0.06 or 0.1, 7 with 0.04; 0.06 kept (slower, the 2019 minimum falls later in the year).",
+    ),
+    "parameters.brokerage.threshold": (
+        A,
+        "The US starts brokering once ROK-JPN cooperation falls below its 2015 level (about 0.4).",
+    ),
+    "parameters.brokerage.width": (A, "Full effort at the rupture brink (0.4 - 0.15 = 0.25)."),
+    "parameters.brokerage.transactional_discount": (
+        A,
+        "A fully transactional administration brokers at 40% of capacity.",
+    ),
+    "parameters.prk.cohesion_reaction": (
+        A,
+        "Action-reaction: a 0.1 rise in cohesion raises the test rate by about 8%.",
+    ),
+    "parameters.prk.cohesion_reference": (A, "About the hindcast's average cohesion."),
+    "parameters.prk.russia_boldness": (A, "Full Russian backing raises the test rate by half."),
+    "parameters.chn.cohesion_reaction": (A, "Wedge strategy: pressure on ROK rises with cohesion above the reference."),
+    "parameters.chn.cohesion_reference": (A, "Close to the hindcast's average cohesion."),
+    "parameters.chn.pressure_decay": (
+        D,
+        "THAAD retaliation ran from Jul 2016 through 2017 (timeline.csv): a half-life of about eight months.",
+    ),
+    "parameters.chn.entrapment_weight": (
+        A,
+        "Chinese pressure counts half as much as US-China tension in ROK's entrapment fear; it makes ROK entrapment rise in 2016-17 (pattern 1).",
+    ),
+    "parameters.chn.threat_weight": (
+        A,
+        "Maritime assertiveness is a lesser threat than PRK missiles for ROK and a comparable one for JPN.",
+    ),
+    "parameters.chn.tension_weight": (A, "Maritime pressure raises US-China tension by half its size."),
+    "parameters.domestic.approval_reversion": (A, "Approval returns halfway to its anchor in about 17 months."),
+    "parameters.domestic.approval_noise": (
+        D,
+        "Realmeter PPP support moved by 2-7 points from poll to poll in Jan-Mar 2025 (realmeter_party_support.csv).",
+    ),
+    "parameters.domestic.grievance_reversion": (
+        D,
+        "ROK unfavourability stayed between 63% and 77% from 2013 to 2021 except May 2019 (rok_view_of_japan.csv): grievances linger (pattern 4).",
+    ),
+    "parameters.domestic.election_sensitivity": (
+        A,
+        "A 10-point approval gap moves the incumbent's chance from 50% to about 77%.",
+    ),
+    "parameters.domestic.election_midpoint": (
+        D,
+        "The losing PPP candidate took 41.2% in June 2025 against 49.4% (timeline.csv): near-even at about 45%.",
+    ),
+    "parameters.domestic.honeymoon": (
+        D,
+        "Lee Jae-myung won with 49.4% (timeline.csv); a new government starts a little above its vote share.",
+    ),
+    "parameters.diplomacy.summit_decay": (A, "A summit's lift fades within about half a year."),
+    "parameters.diplomacy.summit_relief": (
+        A,
+        "Summits ease public antipathy by less than they lift elite cooperation.",
+    ),
+    "parameters.diplomacy.detente_decay": (
+        A,
+        "The 2018 detente lasted about a year (no launches in 2018, prk_missile_launches.csv).",
+    ),
+    "parameters.thresholds.rupture": (
+        H,
+        "The 2019 hindcast minimum of mean ROK-JPN cooperation is about 0.32: the GSOMIA-termination brink, so that rupture risk peaks in 2019 (pattern 3).",
+    ),
+}
