@@ -26,6 +26,16 @@ def test_replication_draws_do_not_depend_on_the_chunk():
 def test_draws_follow_the_spawn_key():
     d = generate(11, 3, [5], months=2, n_uniform=1, n_normal=1)
     rng = np.random.default_rng(np.random.SeedSequence(11, spawn_key=(3, 5)))
-    np.testing.assert_array_equal(d.uniform[:, 0, 0], rng.random((2, 1))[:, 0])
+    np.testing.assert_array_equal(d.normal[:, 0, 0], rng.standard_normal(2))
+    np.testing.assert_array_equal(d.uniform[:, 0, 0], rng.random(2))
     other = generate(11, 4, [5], months=2, n_uniform=1, n_normal=1)
     assert not np.array_equal(d.uniform, other.uniform)
+
+
+def test_appending_columns_keeps_existing_numbers():
+    # common random numbers: a scenario with one more random event reads the same
+    # numbers in every column it shares with the base scenario
+    a = generate(11, 0, range(4), months=6, n_uniform=2, n_normal=3)
+    b = generate(11, 0, range(4), months=6, n_uniform=3, n_normal=3)
+    np.testing.assert_array_equal(a.uniform, b.uniform[:, :2])
+    np.testing.assert_array_equal(a.normal, b.normal)

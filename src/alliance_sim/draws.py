@@ -39,16 +39,18 @@ class Draws:
 def generate(seed: int, point: int, replications, months: int, n_uniform: int, n_normal: int) -> Draws:
     """Draw the numbers of ``replications`` (indices) of design ``point``."""
     reps = np.asarray(replications, dtype=np.int64)
-    # Fill one contiguous block per replication, then transpose once so that the
-    # model reads a contiguous vector over replications for each (month, column).
-    uniform = np.empty((len(reps), months, n_uniform))
-    normal = np.empty((len(reps), months, n_normal))
+    # Each column is one block of ``months`` consecutive draws, normals first: a column
+    # keeps its numbers when a scenario appends event columns, so scenarios that share
+    # a seed and horizon share their random numbers (common random numbers).
+    normal = np.empty((len(reps), n_normal, months))
+    uniform = np.empty((len(reps), n_uniform, months))
     for i, r in enumerate(reps):
         rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(point, int(r)))))
-        rng.random(out=uniform[i])
         rng.standard_normal(out=normal[i])
-    uniform = np.ascontiguousarray(uniform.transpose(1, 2, 0))
-    normal = np.ascontiguousarray(normal.transpose(1, 2, 0))
+        rng.random(out=uniform[i])
+    # One transpose so the model reads a contiguous vector over replications per (month, column).
+    uniform = np.ascontiguousarray(uniform.transpose(2, 1, 0))
+    normal = np.ascontiguousarray(normal.transpose(2, 1, 0))
     return Draws(uniform, normal, point, reps)
 
 
