@@ -2,6 +2,8 @@
 
 import pytest
 from conftest import BASE, MINIMAL
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from alliance_sim import ScenarioError, load_scenario
 from alliance_sim.cli import main
@@ -164,3 +166,19 @@ def test_nuclear_test_needs_one_shape(write):
     path = write(MINIMAL + "  nuke: {type: nuclear_test}\n")
     with pytest.raises(ScenarioError, match=r"events\.nuke: .*either 'at'"):
         load_scenario(path)
+
+
+@settings(max_examples=150, deadline=None)
+@given(line=st.integers(0, 200), junk=st.text(max_size=12))
+def test_any_line_mutation_loads_or_raises_scenario_error(tmp_path_factory, line, junk):
+    # Loading never crashes with anything but a ScenarioError, whatever one line becomes.
+    lines = BASE.read_text(encoding="utf-8").splitlines()
+    i = line % len(lines)
+    head, sep, _ = lines[i].partition(":")
+    lines[i] = f"{head}{sep} {junk}" if sep else junk
+    path = tmp_path_factory.mktemp("fuzz") / "s.yaml"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    try:
+        load_scenario(path)
+    except ScenarioError as exc:
+        assert str(path) in str(exc)
