@@ -65,6 +65,12 @@ def label(results: Results, default: str = "results") -> str:
     return str(results.manifest.get("name") or default)
 
 
+def rupture_threshold(results: Results) -> float | None:
+    """The rupture threshold the run used (``parameters.thresholds.rupture`` of the resolved scenario)."""
+    scenario = results.manifest.get("scenario") or {}
+    return ((scenario.get("parameters") or {}).get("thresholds") or {}).get("rupture")
+
+
 def _quantiles(values: pd.Series) -> dict[str, float]:
     v = values.dropna().astype(float)
     if v.empty:

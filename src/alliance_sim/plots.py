@@ -123,7 +123,7 @@ def compare_scenarios(
     left, right = fig.subplots(1, 2, width_ratios=[1.3, 1])
     for res, name, colour in ((a, name_a, "C0"), (b, name_b, "C3")):
         _band(left, _series(res, metric, int(res.runs.point.min())), colour, name)
-    threshold = _rupture_threshold(a)
+    threshold = analysis.rupture_threshold(a)
     if metric == "coop_rok_jpn" and threshold is not None:
         left.axhline(threshold, color="grey", linestyle="--", linewidth=1, label=f"rupture threshold {threshold:g}")
     left.set_title(f"{title(metric)}: mean and 5–95% of futures")
@@ -261,7 +261,7 @@ def attribution(results: Results, point: int = 0) -> Figure:
     _date_axis(top)
 
     _band(bottom, _series(results, "coop_rok_jpn", point), "C0", "ensemble mean")
-    threshold = _rupture_threshold(results)
+    threshold = analysis.rupture_threshold(results)
     if threshold is not None:
         bottom.axhline(threshold, color="C3", linestyle="--", linewidth=1, label=f"rupture threshold {threshold:g}")
     bottom.set_ylabel(unit("coop_rok_jpn"))
@@ -270,12 +270,6 @@ def attribution(results: Results, point: int = 0) -> Figure:
     _date_axis(bottom)
     fig.suptitle(analysis.label(results))
     return fig
-
-
-def _rupture_threshold(results: Results) -> float | None:
-    """The rupture threshold the run used, from the resolved scenario in the manifest."""
-    scenario = results.manifest.get("scenario") or {}
-    return ((scenario.get("parameters") or {}).get("thresholds") or {}).get("rupture")
 
 
 def _driver_colours(drivers: Sequence[str]) -> dict[str, tuple]:
@@ -311,7 +305,7 @@ def survival(results: Results | Mapping[str, Results], point: int = 0) -> Figure
         )
     ax.set_ylim(-0.02, 1.02)
     ax.set_ylabel("share of futures without rupture")
-    threshold = _rupture_threshold(next(iter(runs.values())))
+    threshold = analysis.rupture_threshold(next(iter(runs.values())))
     below = f" (below {threshold:g})" if threshold is not None else ""
     ax.set_title(f"Futures in which ROK–JPN cooperation has not yet ruptured{below}\nband: 95% Wilson interval")
     ax.legend(loc="lower left")
