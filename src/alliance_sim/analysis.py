@@ -39,6 +39,8 @@ def wilson(k: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
     ------
     ValueError : if ``n`` is not positive or ``k`` is outside ``0..n``.
     """
+    if not 0 <= k <= n or n < 1:
+        raise ValueError(f"a proportion needs 0 <= k <= n and n >= 1, got k={k}, n={n}")
     ci = binomtest(int(k), int(n)).proportion_ci(confidence_level=confidence, method="wilson")
     return float(ci.low), float(ci.high)
 
