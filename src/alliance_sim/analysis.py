@@ -313,32 +313,39 @@ def _is_share(runs: pd.DataFrame, outcome: str) -> bool:
     return runs[outcome].dtype == bool or outcome == "rupture"
 
 
-def response(results: Results, outcome: str = "rupture", confidence: float = 0.95) -> pd.DataFrame:
+def response(
+    results: Results, outcome: str = "rupture", confidence: float = 0.95, by: list[str] | None = None
+) -> pd.DataFrame:
     """The outcome per design point of a sweep, with the swept parameter values.
 
     For a yes/no outcome (``rupture``) ``estimate`` is the share of replications and
     ``low``/``high`` its Wilson interval; for a numeric outcome ``estimate`` is the mean
     over replications and ``low``/``high`` the 5th and 95th percentiles across them.
 
+    ``by`` (a list of swept parameter paths) pools instead all replications that share
+    those values, whatever the other parameters: the marginal response over the design.
+
     Returns
     -------
-    DataFrame with columns point, <parameter paths>, estimate, low, high, n.
+    DataFrame with columns point (not when pooled ``by``), <parameter paths>, estimate, low, high, n.
     """
     runs = results.runs
     if outcome not in runs.columns:
         raise ValueError(f"no outcome {outcome!r} in runs; choose one of {summary_columns(runs)}")
     share = _is_share(runs, outcome)
+    keys = list(by) if by else ["point"]
     rows = []
-    for point, r in runs.groupby("point", sort=True):
+    for key, r in runs.groupby(keys, sort=True):
+        row = dict(zip(keys, key, strict=True))
         if share:
             p = _proportion(r[outcome], confidence)
-            rows.append({"point": point, "estimate": p["mean"], "low": p["ci_low"], "high": p["ci_high"], "n": len(r)})
+            row |= {"estimate": p["mean"], "low": p["ci_low"], "high": p["ci_high"], "n": len(r)}
         else:
             q = _quantiles(r[outcome])
-            n = int(r[outcome].notna().sum())
-            rows.append({"point": point, "estimate": q["mean"], "low": q["p05"], "high": q["p95"], "n": n})
+            row |= {"estimate": q["mean"], "low": q["p05"], "high": q["p95"], "n": int(r[outcome].notna().sum())}
+        rows.append(row)
     table = pd.DataFrame(rows)
-    return design(results).merge(table, on="point")
+    return table if by else design(results).merge(table, on="point")
 
 
 def aggregate(results: Results, outcome: str) -> np.ndarray:
