@@ -154,28 +154,34 @@ def sweep_response(
 ) -> Figure:
     """Response of an outcome to the swept parameters.
 
-    One swept parameter (or ``y`` not given): a line of the outcome against ``x`` with a
-    band (Wilson interval for the rupture share, 5–95% of futures for a numeric outcome).
-    Two (``x`` and ``y``, or a 2-parameter grid): a heatmap of the outcome per grid cell.
+    Line: the outcome against ``x`` with a band (Wilson interval for the rupture share,
+    5–95% of futures for a numeric outcome), pooling the futures of any other swept parameter.
+    Heatmap: the outcome per (``x``, ``y``) grid cell.
+
+    With neither ``x`` nor ``y`` given, a one-parameter sweep gives the line and a
+    two-parameter grid the heatmap; with only ``x`` given, the line.
     """
-    table = analysis.response(results, outcome, confidence)
     params = analysis.parameter_columns(results)
-    x = x or params[0]
-    if y is None and len(params) == 2:
-        y = params[1] if params[0] == x else params[0]
+    if x is None:
+        x = params[0]
+        if len(params) == 2:
+            y = params[1]
     fig = Figure(figsize=(7, 4.8), layout="constrained")
     ax = fig.subplots()
     what = "rupture probability" if outcome == "rupture" else f"{outcome} ({unit(outcome)})"
     if y is None:
-        line = table.groupby(x, sort=True)[["estimate", "low", "high"]].mean().reset_index()
-        ax.fill_between(line[x], line["low"], line["high"], alpha=0.25, linewidth=0)
-        ax.plot(line[x], line["estimate"], marker="o")
+        line = analysis.response(results, outcome, confidence, by=[x])
+        band = "95% Wilson interval" if outcome == "rupture" else "5–95% of futures"
+        ax.fill_between(line[x], line["low"], line["high"], alpha=0.25, linewidth=0, label=band)
+        ax.plot(line[x], line["estimate"], marker="o", label="share of futures" if outcome == "rupture" else "mean")
         ax.set_xlabel(x)
         ax.set_ylabel(what)
-        band = "95% Wilson interval" if outcome == "rupture" else "5–95% of futures"
-        ax.set_title(f"{what} vs {x} (band: {band})")
+        others = [p for p in params if p != x]
+        ax.set_title(f"{what} vs {x}" + ("\n(pooled over " + ", ".join(others) + ")" if others else ""))
+        ax.legend(loc="best")
         ax.grid(True, alpha=0.3)
         return fig
+    table = analysis.response(results, outcome, confidence, by=[x, y])
     grid = table.pivot_table(index=y, columns=x, values="estimate", aggfunc="mean").sort_index()
     limits = {"vmin": 0.0, "vmax": 1.0} if outcome == "rupture" else {}
     mesh = ax.pcolormesh(_edges(grid.columns), _edges(grid.index), grid.to_numpy(), cmap="viridis", **limits)
