@@ -311,6 +311,18 @@ def test_response_gives_known_share_and_mean_per_grid_cell(grid_sweep):
         analysis.response(grid_sweep, "nope")
 
 
+def test_response_pooled_by_one_parameter_is_the_marginal_share(grid_sweep):
+    # Every cell holds round(x * y * 40) ruptures of 40; pooled over y in {0, .25, .5, 1}
+    # at fixed x that is 40 * x * 1.75 ruptures of 160.
+    pooled = analysis.response(grid_sweep, "rupture", by=["parameters.cha.grievance"])
+    assert list(pooled.columns) == ["parameters.cha.grievance", "estimate", "low", "high", "n"]
+    x = pooled["parameters.cha.grievance"].to_numpy()
+    np.testing.assert_allclose(pooled["estimate"], x * 1.75 / 4)
+    np.testing.assert_array_equal(pooled["n"], 160)
+    k = np.round(70 * x).astype(int)
+    np.testing.assert_allclose(pooled["high"], [analysis.wilson(v, 160)[1] for v in k])
+
+
 def test_design_lists_swept_values_and_refuses_plain_runs(grid_sweep, base):
     d = analysis.design(grid_sweep)
     assert list(d.columns) == ["point", "parameters.cha.grievance", "actors.ROK.antipathy"]
