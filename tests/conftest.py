@@ -25,12 +25,12 @@ SCENARIOS = ROOT / "scenarios"
 
 
 @pytest.fixture(scope="session")
-def base():
+def base_results():
     return simulate(SCENARIOS / "base.yaml", replications=200, months=36)
 
 
 @pytest.fixture(scope="session")
-def transition():
+def transition_results():
     return simulate(SCENARIOS / "political_transition.yaml", replications=200, months=36)
 
 

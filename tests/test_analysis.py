@@ -90,10 +90,10 @@ def test_summarize_reports_known_quantiles_and_rupture_probability():
     assert final["mean"] == pytest.approx(0.5) and final["p95"] == 0.9
 
 
-def test_summarize_run_and_series_paths_agree_on_final_cohesion(base):
+def test_summarize_run_and_series_paths_agree_on_final_cohesion(base_results):
     # cohesion_final (per replication, from runs) and the series' last-month mean of
     # cohesion are computed separately by run.py; their means must coincide.
-    table = analysis.summarize(base).set_index(["scope", "metric"])
+    table = analysis.summarize(base_results).set_index(["scope", "metric"])
     assert table.loc[("run", "cohesion_final"), "mean"] == pytest.approx(
         table.loc[("final_month", "cohesion"), "mean"], rel=1e-12
     )
@@ -172,16 +172,16 @@ def test_first_rupture_month_compares_only_futures_that_ruptured():
     assert (row["n_a"], row["n_b"]) == (2, 3)
 
 
-def test_compare_of_a_run_with_itself_is_zero(base):
-    table = analysis.compare(base, base, paired=True).dropna(subset=["diff"])
+def test_compare_of_a_run_with_itself_is_zero(base_results):
+    table = analysis.compare(base_results, base_results, paired=True).dropna(subset=["diff"])
     np.testing.assert_array_equal(table["diff"], 0.0)
     assert set(table.metric) >= {"cohesion_mean", "rupture", "coop_rok_jpn_final"}
 
 
-def test_compare_direction_is_b_minus_a(base, transition):
-    row = analysis.compare(base, transition).set_index("metric").loc["cohesion_mean"]
+def test_compare_direction_is_b_minus_a(base_results, transition_results):
+    row = analysis.compare(base_results, transition_results).set_index("metric").loc["cohesion_mean"]
     assert row["diff"] == pytest.approx(
-        transition.runs["cohesion_mean"].mean() - base.runs["cohesion_mean"].mean(), rel=1e-12
+        transition_results.runs["cohesion_mean"].mean() - base_results.runs["cohesion_mean"].mean(), rel=1e-12
     )
 
 
@@ -199,10 +199,10 @@ def test_survival_counts_futures_not_yet_ruptured():
     assert list(s["date"].dt.strftime("%Y-%m")) == ["2025-01", "2025-02", "2025-03", "2025-04"]
 
 
-def test_survival_at_horizon_equals_share_never_ruptured(base):
-    s = analysis.survival(base)
+def test_survival_at_horizon_equals_share_never_ruptured(base_results):
+    s = analysis.survival(base_results)
     assert len(s) == 36
-    assert s["survival"].iloc[-1] == pytest.approx(1 - base.runs["rupture"].mean())
+    assert s["survival"].iloc[-1] == pytest.approx(1 - base_results.runs["rupture"].mean())
     assert (np.diff(s["survival"]) <= 0).all()
 
 
@@ -271,11 +271,11 @@ def test_sobol_of_rupture_share_for_a_linear_toy(make_sweep):
         assert table[(name, "ST")] == pytest.approx(truth, abs=0.05)
 
 
-def test_sobol_refuses_designs_it_cannot_analyse(make_sweep, grid_sweep, base):
+def test_sobol_refuses_designs_it_cannot_analyse(make_sweep, grid_sweep, base_results):
     with pytest.raises(ValueError, match="Sobol design"):
         analysis.sobol(grid_sweep)
     with pytest.raises(ValueError, match="Sobol design"):
-        analysis.sobol(base)
+        analysis.sobol(base_results)
     X = np.random.default_rng(0).random((7, 3))  # not a multiple of D + 2 = 5
     sweep = make_sweep(X, NAMES, [[0, 1]] * 3, {"cohesion_mean": X[:, :1]})
     with pytest.raises(ValueError, match="not a multiple"):
@@ -323,12 +323,12 @@ def test_response_pooled_by_one_parameter_is_the_marginal_share(grid_sweep):
     np.testing.assert_allclose(pooled["high"], [analysis.wilson(v, 160)[1] for v in k])
 
 
-def test_design_lists_swept_values_and_refuses_plain_runs(grid_sweep, base):
+def test_design_lists_swept_values_and_refuses_plain_runs(grid_sweep, base_results):
     d = analysis.design(grid_sweep)
     assert list(d.columns) == ["point", "parameters.cha.grievance", "actors.ROK.antipathy"]
     assert len(d) == 12
     with pytest.raises(ValueError, match="not a sweep"):
-        analysis.design(base)
+        analysis.design(base_results)
 
 
 def test_parameter_columns_fall_back_to_dotted_run_columns(grid_sweep):
@@ -339,26 +339,29 @@ def test_parameter_columns_fall_back_to_dotted_run_columns(grid_sweep):
 # --------------------------------------------------------------------------- attribution
 
 
-def test_attribution_sums_to_the_change_in_rok_jpn_cooperation(base):
-    table = analysis.attribution(base)
+def test_attribution_sums_to_the_change_in_rok_jpn_cooperation(base_results):
+    table = analysis.attribution(base_results)
     assert list(table["driver"].iloc[: len(DRIVERS)]) == list(DRIVERS)
     net = table.groupby("month")["contribution"].sum().to_numpy()
-    level = base.metric("coop_rok_jpn")["mean"].to_numpy()
-    coop = base.manifest["scenario"]["actors"]
+    level = base_results.metric("coop_rok_jpn")["mean"].to_numpy()
+    coop = base_results.manifest["scenario"]["actors"]
     start = 0.5 * (coop["ROK"]["coop"]["JPN"] + coop["JPN"]["coop"]["ROK"])
     np.testing.assert_allclose(net, np.diff(np.r_[start, level]), atol=1e-12)
     cumulative = table.groupby("month")["cumulative"].sum().to_numpy()
     np.testing.assert_allclose(cumulative, level - start, atol=1e-12)
 
 
-def test_attribution_of_one_point_and_of_results_without_drivers(base, grid_sweep):
-    assert set(analysis.attribution(base, point=0)["point"]) == {0}
+def test_attribution_of_one_point_and_of_results_without_drivers(base_results, grid_sweep):
+    assert set(analysis.attribution(base_results, point=0)["point"]) == {0}
     with pytest.raises(ValueError, match="driver"):
         analysis.attribution(grid_sweep)
 
 
-def test_label_and_rupture_threshold_come_from_the_manifest(base):
-    assert analysis.label(base) == "base"
-    assert analysis.label(Results(base.runs, base.series, {}), "fallback") == "fallback"
-    assert analysis.rupture_threshold(base) == base.manifest["scenario"]["parameters"]["thresholds"]["rupture"]
-    assert analysis.rupture_threshold(Results(base.runs, base.series, {})) is None
+def test_label_and_rupture_threshold_come_from_the_manifest(base_results):
+    assert analysis.label(base_results) == "base"
+    assert analysis.label(Results(base_results.runs, base_results.series, {}), "fallback") == "fallback"
+    assert (
+        analysis.rupture_threshold(base_results)
+        == base_results.manifest["scenario"]["parameters"]["thresholds"]["rupture"]
+    )
+    assert analysis.rupture_threshold(Results(base_results.runs, base_results.series, {})) is None

@@ -32,8 +32,8 @@ def assert_date_axis(ax) -> None:
     assert 2024 <= lo <= hi <= 2028
 
 
-def test_envelopes(base, tmp_path):
-    fig = plots.envelopes(base)
+def test_envelopes(base_results, tmp_path):
+    fig = plots.envelopes(base_results)
     assert isinstance(fig, Figure)
     axes = visible_axes(fig)
     assert [ax.get_title() for ax in axes] == [plots.title(m) for m in plots.ENVELOPE_METRICS]
@@ -47,20 +47,20 @@ def test_envelopes(base, tmp_path):
         assert_date_axis(ax)
     # the drawn line is the series' ensemble mean
     line = axes[0].get_lines()[0]
-    np.testing.assert_allclose(line.get_ydata(), base.metric("coop_rok_jpn")["mean"].to_numpy())
+    np.testing.assert_allclose(line.get_ydata(), base_results.metric("coop_rok_jpn")["mean"].to_numpy())
     assert_png(fig, tmp_path / "envelopes.png")
 
 
-def test_envelopes_hides_unused_panels_and_rejects_unknown_metrics(base):
-    fig = plots.envelopes(base, metrics=["prk_tests"])
+def test_envelopes_hides_unused_panels_and_rejects_unknown_metrics(base_results):
+    fig = plots.envelopes(base_results, metrics=["prk_tests"])
     axes = visible_axes(fig)
     assert len(axes) == 1 and axes[0].get_ylabel() == "launches per month"
     with pytest.raises(ValueError, match="no series for metric 'nope'"):
-        plots.envelopes(base, metrics=["nope"])
+        plots.envelopes(base_results, metrics=["nope"])
 
 
-def test_compare_scenarios(base, transition, tmp_path):
-    fig = plots.compare_scenarios(base, transition)
+def test_compare_scenarios(base_results, transition_results, tmp_path):
+    fig = plots.compare_scenarios(base_results, transition_results)
     left, right = visible_axes(fig)
     assert left.get_ylabel() == "cooperation index (0–1)"
     assert_date_axis(left)
@@ -121,30 +121,30 @@ def test_sobol_indices(make_sweep, tmp_path):
     np.testing.assert_allclose([p.get_width() for p in again.patches], [p.get_width() for p in ax.patches])
 
 
-def test_attribution(base, tmp_path):
-    fig = plots.attribution(base)
+def test_attribution(base_results, tmp_path):
+    fig = plots.attribution(base_results)
     top, bottom = visible_axes(fig)
     assert top.get_ylabel() == "change per month\n(cooperation index)"
     assert bottom.get_ylabel() == "cooperation index (0–1)"
     assert_date_axis(top)
     assert_date_axis(bottom)
     legend = [t.get_text() for t in top.get_legend().get_texts()]
-    assert legend[0] == "net change" and set(legend[1:]) == set(analysis.attribution(base)["driver"])
+    assert legend[0] == "net change" and set(legend[1:]) == set(analysis.attribution(base_results)["driver"])
     # the net-change line is the month-to-month change in mean ROK-JPN cooperation
     net = top.get_lines()[0].get_ydata()
-    level = base.metric("coop_rok_jpn")["mean"].to_numpy()
+    level = base_results.metric("coop_rok_jpn")["mean"].to_numpy()
     np.testing.assert_allclose(net[1:], np.diff(level), atol=1e-12)
     assert "rupture threshold 0.25" in [t.get_text() for t in bottom.get_legend().get_texts()]
     assert_png(fig, tmp_path / "attribution.png")
 
 
-def test_survival(base, transition, tmp_path):
-    fig = plots.survival({"base": base, "political_transition": transition})
+def test_survival(base_results, transition_results, tmp_path):
+    fig = plots.survival({"base": base_results, "political_transition": transition_results})
     ax = visible_axes(fig)[0]
     assert ax.get_ylabel() == "share of futures without rupture"
     assert_date_axis(ax)
     texts = [t.get_text() for t in ax.get_legend().get_texts()]
     assert texts[0].startswith("base: ") and texts[1].startswith("political_transition: ")
     assert_png(fig, tmp_path / "survival.png")
-    single = visible_axes(plots.survival(base))[0]
+    single = visible_axes(plots.survival(base_results))[0]
     assert single.get_legend().get_texts()[0].get_text().startswith("base: ")
