@@ -171,12 +171,12 @@ def compare_main(argv: list[str]) -> int:
         from . import plots
         from .store import write_text
 
-        args.out.mkdir(parents=True, exist_ok=True)
         try:
             fig = plots.compare_scenarios(a, b, metric=args.metric, labels=(name_a, name_b), paired=args.paired)
         except ValueError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
+        args.out.mkdir(parents=True, exist_ok=True)
         fig.savefig(args.out / "compare.png", dpi=110)
         write_text(table.to_csv(index=False), args.out / "comparison.csv")
         print(f"comparison written to {args.out}")
