@@ -86,6 +86,13 @@ def test_sweep_response_heatmap(grid_sweep, tmp_path):
     assert_png(fig, tmp_path / "heatmap.png")
 
 
+def test_heatmap_of_a_single_value_axis(make_sweep):
+    X = np.array([[0.2, 0.1], [0.2, 0.3]])
+    sweep = make_sweep(X, ["a.x", "a.y"], [[0, 1], [0, 1]], {"rupture": np.array([[True, False], [True, True]])})
+    mesh = plots.sweep_response(sweep).axes[0].collections[0]
+    np.testing.assert_allclose(np.sort(mesh.get_array().ravel()), [0.5, 1.0])
+
+
 def test_sweep_response_line(grid_sweep, make_sweep, tmp_path):
     X = np.linspace(0, 1, 5)[:, None]
     R = 20  # shares in quarters are whole counts
