@@ -133,7 +133,7 @@ def test_attribution(base_results, tmp_path):
     top, bottom = visible_axes(fig)
     assert top.get_ylabel() == "change per month\n(cooperation index)"
     assert bottom.get_ylabel() == "cooperation index (0–1)"
-    assert_date_axis(top)
+    assert top.get_shared_x_axes().joined(top, bottom)
     assert_date_axis(bottom)
     legend = [t.get_text() for t in top.get_legend().get_texts()]
     assert legend[0] == "net change" and set(legend[1:]) == set(analysis.attribution(base_results)["driver"])

@@ -265,6 +265,7 @@ def attribution(results: Results, point: int = 0) -> Figure:
     top.set_title("Contribution of each doctrine term to the monthly change in ROK–JPN cooperation (ensemble mean)")
     top.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
     _date_axis(top)
+    top.set_xlabel("")  # shares the dated axis of the panel below
 
     _band(bottom, _series(results, "coop_rok_jpn", point), "C0", "ensemble mean")
     threshold = analysis.rupture_threshold(results)
