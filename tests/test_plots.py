@@ -107,7 +107,7 @@ def test_sweep_response_line(grid_sweep, make_sweep, tmp_path):
     # a numeric outcome against one axis of a 2-D grid: pooled over the other axis
     fig = plots.sweep_response(grid_sweep, "cohesion_mean", x="actors.ROK.antipathy", y=None)
     ax = visible_axes(fig)[0]
-    assert ax.get_ylabel() == "cohesion_mean (cohesion index (0–1))"
+    assert ax.get_ylabel() == "cohesion_mean, cohesion index (0–1)"
 
 
 def test_sobol_indices(make_sweep, tmp_path):

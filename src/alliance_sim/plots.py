@@ -168,7 +168,7 @@ def sweep_response(
             y = params[1]
     fig = Figure(figsize=(7, 4.8), layout="constrained")
     ax = fig.subplots()
-    what = "rupture probability" if outcome == "rupture" else f"{outcome} ({unit(outcome)})"
+    what = "rupture probability" if outcome == "rupture" else f"{outcome}, {unit(outcome)}"
     if y is None:
         line = analysis.response(results, outcome, confidence, by=[x])
         band = "95% Wilson interval" if outcome == "rupture" else "5–95% of futures"
