@@ -1,10 +1,29 @@
+"""Shared fixtures: small real ensembles of the two library scenarios, and synthetic sweeps.
+
+Synthetic sweeps follow the sweep contract (``manifest["kind"] == "sweep"``,
+``manifest["design"]`` with sampler, problem and parameters; one ``runs`` column per
+swept dotted path; points numbered in sample order), so the analysis of sweeps can
+be tested against outcomes whose answers are known without running the model.
+"""
+
+from __future__ import annotations
+
 from pathlib import Path
 from textwrap import dedent
 
+import matplotlib
+import numpy as np
+import pandas as pd
 import pytest
 
+matplotlib.use("Agg")
+
+from alliance_sim import simulate
+from alliance_sim.store import Results
+
 ROOT = Path(__file__).resolve().parents[1]
-BASE = ROOT / "scenarios" / "base.yaml"
+SCENARIOS = ROOT / "scenarios"
+BASE = SCENARIOS / "base.yaml"
 
 MINIMAL = """\
 name: tiny
@@ -27,3 +46,95 @@ def write(tmp_path):
         return path
 
     return _write
+
+
+@pytest.fixture(scope="session")
+def base_results():
+    return simulate(SCENARIOS / "base.yaml", replications=200, months=36)
+
+
+@pytest.fixture(scope="session")
+def transition_results():
+    return simulate(SCENARIOS / "political_transition.yaml", replications=200, months=36)
+
+
+def sweep_results(
+    X: np.ndarray,
+    names: list[str],
+    bounds: list[list[float]],
+    columns: dict[str, np.ndarray],
+    sampler: str = "sobol",
+    calc_second_order: bool = False,
+    samples: int | None = None,
+    months: int = 3,
+) -> Results:
+    """A Results object shaped like a sweep's output.
+
+    ``X`` holds one row per design point (in sample order); ``columns`` maps run-summary
+    names to arrays of shape (points, replications).
+    """
+    P = len(X)
+    R = next(iter(columns.values())).shape[1]
+    runs = pd.DataFrame(
+        {
+            "point": np.repeat(np.arange(P), R),
+            "replication": np.tile(np.arange(R), P),
+            "seed": np.uint64(1),
+            "spawn_key": [f"{p},{r}" for p in range(P) for r in range(R)],
+        }
+    )
+    for i, name in enumerate(names):
+        runs[name] = np.repeat(X[:, i], R)
+    for name, values in columns.items():
+        runs[name] = np.asarray(values).reshape(-1)
+    dates = pd.date_range("2025-01-01", periods=months, freq="MS")
+    series = pd.DataFrame(
+        {
+            "point": np.repeat(np.arange(P), months),
+            "month": np.tile(np.arange(1, months + 1), P),
+            "date": np.tile(dates, P),
+            "metric": "cohesion",
+            "mean": 0.5,
+            "p05": 0.4,
+            "p50": 0.5,
+            "p95": 0.6,
+        }
+    )
+    problem = {"num_vars": len(names), "names": list(names), "bounds": [list(b) for b in bounds]}
+    manifest = {
+        "kind": "sweep",
+        "name": "synthetic",
+        "design": {
+            "sampler": sampler,
+            "seed": 7,
+            "samples": samples,
+            "calc_second_order": calc_second_order,
+            "parameters": [{"path": n, "low": b[0], "high": b[1]} for n, b in zip(names, bounds, strict=True)],
+            "problem": problem,
+            "points": P,
+        },
+    }
+    return Results(runs=runs, series=series, manifest=manifest)
+
+
+@pytest.fixture
+def make_sweep():
+    return sweep_results
+
+
+@pytest.fixture
+def grid_sweep():
+    """A 3 x 4 grid whose rupture share is known in every cell: x * y exactly (R = 40)."""
+    xs, ys = np.array([0.0, 0.5, 1.0]), np.array([0.0, 0.25, 0.5, 1.0])
+    X = np.array([(x, y) for x in xs for y in ys])
+    R = 40
+    share = X[:, 0] * X[:, 1]
+    rupture = np.arange(R)[None, :] < np.round(share * R)[:, None]
+    cohesion = np.repeat((1 - share)[:, None], R, axis=1) + np.linspace(-0.05, 0.05, R)[None, :]
+    return sweep_results(
+        X,
+        ["parameters.cha.grievance", "actors.ROK.antipathy"],
+        [[0, 1], [0, 1]],
+        {"rupture": rupture, "cohesion_mean": cohesion},
+        sampler="grid",
+    )

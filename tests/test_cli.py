@@ -8,7 +8,8 @@ import pytest
 from conftest import BASE, MINIMAL
 
 from alliance_sim import load_results, load_scenario
-from alliance_sim.cli import main, wilson
+from alliance_sim.analysis import wilson
+from alliance_sim.cli import main
 from alliance_sim.metrics import STEP_METRICS, SUMMARIES
 
 

@@ -6,8 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from scipy.stats import binomtest
-
+from .analysis import wilson
 from .run import simulate
 from .scenario import ScenarioError, load_scenario, parse_override
 from .store import check_writable, new_folder
@@ -32,13 +31,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, help="results folder (default: results/<name>/<timestamp>-<id>)")
     p.add_argument("--chunk", type=int, help="replications per ensemble chunk (does not change results)")
     p.add_argument("--quiet", "-q", action="store_true", help="print only the results folder")
+    p.add_argument(
+        "--report", action="store_true", help="also write figures (PNG) and report.md into the results folder"
+    )
+    p.epilog = "Compare two scenarios or results folders with: simulate compare A B [--out DIR]"
     return p
-
-
-def wilson(k: int, n: int) -> tuple[float, float]:
-    """Wilson 95% interval for a proportion k/n."""
-    ci = binomtest(int(k), int(n)).proportion_ci(confidence_level=0.95, method="wilson")
-    return ci.low, ci.high
 
 
 def report(results) -> str:
@@ -63,6 +60,9 @@ def report(results) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["compare"]:
+        return compare_main(argv[1:])
     args = parser().parse_args(argv)
     try:
         overrides = dict(parse_override(o) for o in args.overrides)
@@ -90,7 +90,89 @@ def main(argv: list[str] | None = None) -> int:
     results.manifest["sources"] = [str(args.file)]
     if not args.quiet:
         print(report(results))
+    if args.report:
+        from .report import write_report  # matplotlib loads only when a report is asked for
+
+        print(f"report written to {write_report(results)}")
     print(f"results written to {results.path}")
+    return 0
+
+
+def compare_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="simulate compare",
+        description="Compare two scenarios (YAML files, run now) or results folders: differences B minus A "
+        "in the run summaries with 95%% intervals (Welch; rupture probability: Newcombe).",
+    )
+    p.add_argument("a", type=Path, help="scenario file or results folder A (the reference)")
+    p.add_argument("b", type=Path, help="scenario file or results folder B (the alternative)")
+    p.add_argument("--replications", "-n", type=int, help="ensemble size for scenario files")
+    p.add_argument("--seed", type=int, help="root seed for scenario files")
+    p.add_argument("--months", type=int, help="horizon in months for scenario files")
+    p.add_argument("--paired", action="store_true", help="pair replications by seed key (common random numbers)")
+    p.add_argument("--metric", default="coop_rok_jpn", help="step metric drawn over time in the figure")
+    p.add_argument("--out", type=Path, help="folder to write compare.png and comparison.csv into")
+    return p
+
+
+def load_or_run(path: Path, args: argparse.Namespace):
+    """A results folder is loaded; a scenario file is run in memory."""
+    from .store import load_results
+
+    if path.is_dir():
+        return load_results(path)
+    return simulate(path, replications=args.replications, seed=args.seed, months=args.months)
+
+
+def compare_report(table, name_a: str, name_b: str) -> str:
+    """The comparison as a terminal table: means under A and B, difference B - A, 95% interval."""
+    lines = [
+        f"{name_b} minus {name_a} (95% intervals: {', '.join(sorted(set(table['method'])))})",
+        f"{'metric':<22}{'A':>9}{'B':>9}{'B - A':>10}   95% interval",
+    ]
+    for r in table.itertuples():
+        if r.diff != r.diff:  # NaN: no value on one side (e.g. no rupture to time)
+            lines.append(f"{r.metric:<22}{'no values to compare (n_a = ' + str(r.n_a) + ', n_b = ' + str(r.n_b) + ')'}")
+            continue
+        lines.append(
+            f"{r.metric:<22}{r.mean_a:>9.3f}{r.mean_b:>9.3f}{r.diff:>10.4f}   [{r.ci_low:.4f}, {r.ci_high:.4f}]"
+        )
+    lines.append(f"A = {name_a}, B = {name_b}")
+    return "\n".join(lines)
+
+
+def compare_main(argv: list[str]) -> int:
+    from . import analysis
+
+    args = compare_parser().parse_args(argv)
+    try:
+        if args.out is not None and (args.out / "comparison.csv").exists():
+            raise FileExistsError(f"{args.out} already holds a comparison; choose another --out")
+        a, b = load_or_run(args.a, args), load_or_run(args.b, args)
+        table = analysis.compare(a, b, paired=args.paired)
+    except ScenarioError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except (FileNotFoundError, FileExistsError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    name_a, name_b = analysis.label(a, str(args.a)), analysis.label(b, str(args.b))
+    if name_a == name_b:
+        name_a, name_b = f"{name_a} (A)", f"{name_b} (B)"
+    print(compare_report(table, name_a, name_b))
+    if args.out is not None:
+        from . import plots
+        from .store import write_text
+
+        try:
+            fig = plots.compare_scenarios(a, b, metric=args.metric, labels=(name_a, name_b), paired=args.paired)
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        args.out.mkdir(parents=True, exist_ok=True)
+        fig.savefig(args.out / "compare.png", dpi=110)
+        write_text(table.to_csv(index=False), args.out / "comparison.csv")
+        print(f"comparison written to {args.out}")
     return 0
 
 

@@ -1,0 +1,462 @@
+"""Reviewing results: summaries, scenario comparisons, survival, sensitivity and driver attribution.
+
+Every function takes :class:`~alliance_sim.store.Results` (from ``simulate``,
+``run_sweep`` or ``load_results``) and returns a tidy :class:`pandas.DataFrame`,
+so a notebook can filter, pivot and plot it without knowing how it was made.
+
+Conventions
+-----------
+- Intervals are 95% unless a ``confidence`` argument says otherwise.
+- Proportions (rupture probability, survival) carry Wilson score intervals
+  (scipy's ``binomtest(...).proportion_ci(method="wilson")``).
+- :func:`compare` reports **b minus a**: ``compare(base, alternative)`` is the
+  effect of moving from the base case to the alternative.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from SALib.analyze import sobol as salib_sobol
+from scipy.stats import binomtest, norm
+
+from . import metrics
+from .store import Results
+
+#: Columns of ``runs`` that identify a replication rather than describe its outcome.
+ID_COLUMNS = ("point", "replication", "seed", "spawn_key")
+#: Samplers whose design can be analysed with Sobol indices.
+SOBOL_SAMPLERS = ("sobol", "saltelli")
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def wilson(k: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval for a proportion ``k/n``.
+
+    Raises
+    ------
+    ValueError : if ``n`` is not positive or ``k`` is outside ``0..n``.
+    """
+    if not 0 <= k <= n or n < 1:
+        raise ValueError(f"a proportion needs 0 <= k <= n and n >= 1, got k={k}, n={n}")
+    ci = binomtest(int(k), int(n)).proportion_ci(confidence_level=confidence, method="wilson")
+    return float(ci.low), float(ci.high)
+
+
+def summary_columns(runs: pd.DataFrame) -> list[str]:
+    """The run-summary columns present in ``runs``, in registry order."""
+    return [name for name in metrics.SUMMARIES if name in runs.columns]
+
+
+def parameter_columns(results: Results) -> list[str]:
+    """The swept dotted paths of a sweep (empty for a single scenario run).
+
+    Taken from ``manifest["design"]["parameters"]`` when present, otherwise from the
+    ``runs`` columns named by a dotted path (the sweep contract names them so).
+    """
+    design = results.manifest.get("design") or {}
+    if design.get("parameters"):
+        return [p["path"] for p in design["parameters"]]
+    return [c for c in results.runs.columns if "." in c]
+
+
+def label(results: Results, default: str = "results") -> str:
+    """A short name for legends: the scenario (or sweep) name from the manifest."""
+    return str(results.manifest.get("name") or default)
+
+
+def rupture_threshold(results: Results) -> float | None:
+    """The rupture threshold the run used (``parameters.thresholds.rupture`` of the resolved scenario)."""
+    scenario = results.manifest.get("scenario") or {}
+    return ((scenario.get("parameters") or {}).get("thresholds") or {}).get("rupture")
+
+
+def _quantiles(values: pd.Series) -> dict[str, float]:
+    v = values.dropna().astype(float)
+    if v.empty:
+        return {"mean": np.nan, "p05": np.nan, "p50": np.nan, "p95": np.nan}
+    q = np.percentile(v, [5, 50, 95])
+    return {"mean": float(v.mean()), "p05": q[0], "p50": q[1], "p95": q[2]}
+
+
+def _proportion(flags: pd.Series, confidence: float) -> dict[str, float]:
+    k, n = int(flags.astype(bool).sum()), len(flags)
+    lo, hi = wilson(k, n, confidence)
+    return {"mean": k / n, "ci_low": lo, "ci_high": hi}
+
+
+# --------------------------------------------------------------------------- summaries
+
+
+def summarize(results: Results, confidence: float = 0.95) -> pd.DataFrame:
+    """Scenario summaries per design point and metric, in tidy form.
+
+    Rows come from two sources, told apart by ``scope``:
+
+    - ``"run"``: each run summary (``cohesion_mean``, ``months_in_rupture``, ...) across
+      replications: mean, p05, p50, p95 and ``n`` (the replications with a value;
+      ``first_rupture_month`` counts only futures that ruptured). ``rupture`` is a
+      probability: ``mean`` is the share of futures that ruptured and ``ci_low``/``ci_high``
+      its Wilson interval.
+    - ``"final_month"``: each step metric in the last month, taken from ``series``
+      (ensemble mean and percentiles of that month).
+
+    Returns
+    -------
+    DataFrame with columns point, scope, metric, mean, p05, p50, p95, ci_low, ci_high, n.
+    """
+    rows = []
+    for point, runs in results.runs.groupby("point", sort=True):
+        for name in summary_columns(runs):
+            if name == "rupture":
+                row = {"p05": np.nan, "p50": np.nan, "p95": np.nan, **_proportion(runs[name], confidence)}
+                n = len(runs)
+            else:
+                row = {**_quantiles(runs[name]), "ci_low": np.nan, "ci_high": np.nan}
+                n = int(runs[name].notna().sum())
+            rows.append({"point": int(point), "scope": "run", "metric": name, **row, "n": n})
+    series = results.series[~results.series.metric.str.startswith("driver_")]
+    for point, s in series.groupby("point", sort=True):
+        last = s[s.month == s.month.max()]
+        n = len(results.runs[results.runs.point == point])
+        for _, r in last.iterrows():
+            rows.append(
+                {
+                    "point": int(point),
+                    "scope": "final_month",
+                    "metric": r["metric"],
+                    "mean": r["mean"],
+                    "p05": r["p05"],
+                    "p50": r["p50"],
+                    "p95": r["p95"],
+                    "ci_low": np.nan,
+                    "ci_high": np.nan,
+                    "n": n,
+                }
+            )
+    columns = ["point", "scope", "metric", "mean", "p05", "p50", "p95", "ci_low", "ci_high", "n"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+# --------------------------------------------------------------------------- comparison
+
+
+def newcombe(k_a: int, n_a: int, k_b: int, n_b: int, confidence: float = 0.95) -> tuple[float, float, float]:
+    """Difference ``p_b - p_a`` of two independent proportions with Newcombe's hybrid score interval.
+
+    Newcombe (1998), "Interval estimation for the difference between independent
+    proportions", Statistics in Medicine 17:873-890, method 10: the interval is built
+    from the two Wilson intervals, so it stays inside [-1, 1] and behaves at 0 and n.
+
+    Returns
+    -------
+    (difference, low, high)
+    """
+    p_a, p_b = k_a / n_a, k_b / n_b
+    lo_a, hi_a = wilson(k_a, n_a, confidence)
+    lo_b, hi_b = wilson(k_b, n_b, confidence)
+    d = p_b - p_a
+    low = d - np.sqrt((p_b - lo_b) ** 2 + (hi_a - p_a) ** 2)
+    high = d + np.sqrt((hi_b - p_b) ** 2 + (p_a - lo_a) ** 2)
+    return d, float(low), float(high)
+
+
+def _paired(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame | None:
+    """Rows of a and b aligned by seed and spawn key, or None if the two do not share them all."""
+    if len(a) != len(b):
+        return None
+    keys = ["seed", "spawn_key"]
+    merged = a.merge(b, on=keys, suffixes=("_a", "_b"), validate="one_to_one")
+    return merged if len(merged) == len(a) else None
+
+
+def compare(a: Results, b: Results, confidence: float = 0.95, paired: bool = False) -> pd.DataFrame:
+    """Differences **b minus a** in the run summaries, with intervals.
+
+    Each numeric run summary gives one row: the means under a and under b, the
+    difference ``mean_b - mean_a`` and its interval:
+
+    - ``paired=False`` (default): Welch's normal approximation,
+      ``diff ± z * sqrt(var_a/n_a + var_b/n_b)``, treating the two ensembles as
+      independent samples. With common random numbers (both runs share seed and spawn
+      keys) this is conservative.
+    - ``paired=True``: the replications are matched by ``seed`` and ``spawn_key`` and the
+      interval is ``mean(d) ± z * sd(d)/sqrt(n)`` of the per-replication differences
+      (common random numbers). Raises ``ValueError`` if the two runs do not share
+      every seed key.
+
+    The rupture probability row (``rupture``) is a difference of proportions with
+    Newcombe's hybrid score interval (method 10, built from the two Wilson intervals),
+    whatever ``paired`` says. ``first_rupture_month`` is compared over the futures that
+    ruptured in each run (``n_a``, ``n_b`` say how many).
+
+    Only the first design point of each is compared; pass single-scenario results.
+
+    Returns
+    -------
+    DataFrame with columns metric, mean_a, mean_b, diff, ci_low, ci_high, n_a, n_b, method.
+    """
+    ra = a.runs[a.runs.point == a.runs.point.min()]
+    rb = b.runs[b.runs.point == b.runs.point.min()]
+    z = norm.ppf(0.5 + confidence / 2)
+    matched = None
+    if paired:
+        matched = _paired(ra, rb)
+        if matched is None:
+            raise ValueError("paired comparison needs both runs to share every seed and spawn_key")
+    rows = []
+    for name in [c for c in summary_columns(ra) if c in rb.columns]:
+        if name == "rupture":
+            ka, kb = int(ra[name].sum()), int(rb[name].sum())
+            d, lo, hi = newcombe(ka, len(ra), kb, len(rb), confidence)
+            rows.append(
+                {
+                    "metric": name,
+                    "mean_a": ka / len(ra),
+                    "mean_b": kb / len(rb),
+                    "diff": d,
+                    "ci_low": lo,
+                    "ci_high": hi,
+                    "n_a": len(ra),
+                    "n_b": len(rb),
+                    "method": "newcombe",
+                }
+            )
+            continue
+        xa, xb = ra[name].dropna().astype(float), rb[name].dropna().astype(float)
+        mean_a, mean_b = xa.mean() if len(xa) else np.nan, xb.mean() if len(xb) else np.nan
+        if matched is not None and name != "first_rupture_month":
+            d = (matched[f"{name}_b"].astype(float) - matched[f"{name}_a"].astype(float)).to_numpy()
+            se = d.std(ddof=1) / np.sqrt(len(d)) if len(d) > 1 else np.nan
+            method = "paired"
+        else:
+            se = np.sqrt(xa.var(ddof=1) / len(xa) + xb.var(ddof=1) / len(xb)) if min(len(xa), len(xb)) > 1 else np.nan
+            method = "welch"
+        diff = mean_b - mean_a
+        rows.append(
+            {
+                "metric": name,
+                "mean_a": mean_a,
+                "mean_b": mean_b,
+                "diff": diff,
+                "ci_low": diff - z * se,
+                "ci_high": diff + z * se,
+                "n_a": len(xa),
+                "n_b": len(xb),
+                "method": method,
+            }
+        )
+    columns = ["metric", "mean_a", "mean_b", "diff", "ci_low", "ci_high", "n_a", "n_b", "method"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+# --------------------------------------------------------------------------- survival
+
+
+def _dates(results: Results, point: int) -> pd.Series:
+    s = results.series
+    s = s[s.point == point].drop_duplicates("month").set_index("month")["date"]
+    return s.sort_index()
+
+
+def survival(results: Results, confidence: float = 0.95) -> pd.DataFrame:
+    """Share of futures without a rupture by the end of each month, per design point.
+
+    ``survival`` at month m is the share of replications whose ``first_rupture_month`` is
+    null (never ruptured) or later than m; ``ci_low``/``ci_high`` is its Wilson interval.
+    Every replication runs the full horizon, so there is no censoring and this is the
+    empirical survival function itself.
+
+    Returns
+    -------
+    DataFrame with columns point, month, date, survival, ci_low, ci_high, ruptured, n.
+    """
+    frames = []
+    for point, runs in results.runs.groupby("point", sort=True):
+        dates = _dates(results, point)
+        months = dates.index.to_numpy()
+        first = runs["first_rupture_month"].astype("Float64").to_numpy(dtype=float, na_value=np.inf)
+        n = len(first)
+        ruptured = (first[None, :] <= months[:, None]).sum(axis=1)
+        intervals = [wilson(n - k, n, confidence) for k in ruptured]
+        frames.append(
+            pd.DataFrame(
+                {
+                    "point": int(point),
+                    "month": months,
+                    "date": dates.to_numpy(),
+                    "survival": (n - ruptured) / n,
+                    "ci_low": [lo for lo, _ in intervals],
+                    "ci_high": [hi for _, hi in intervals],
+                    "ruptured": ruptured,
+                    "n": n,
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+# --------------------------------------------------------------------------- sweeps
+
+
+def design(results: Results) -> pd.DataFrame:
+    """One row per design point with its swept parameter values, in point order."""
+    params = parameter_columns(results)
+    if not params:
+        raise ValueError("these results are not a sweep: no swept parameter columns")
+    return results.runs.groupby("point", sort=True)[params].first().reset_index()
+
+
+def _is_share(runs: pd.DataFrame, outcome: str) -> bool:
+    return runs[outcome].dtype == bool or outcome == "rupture"
+
+
+def response(
+    results: Results, outcome: str = "rupture", confidence: float = 0.95, by: list[str] | None = None
+) -> pd.DataFrame:
+    """The outcome per design point of a sweep, with the swept parameter values.
+
+    For a yes/no outcome (``rupture``) ``estimate`` is the share of replications and
+    ``low``/``high`` its Wilson interval; for a numeric outcome ``estimate`` is the mean
+    over replications and ``low``/``high`` the 5th and 95th percentiles across them.
+
+    ``by`` (a list of swept parameter paths) pools instead all replications that share
+    those values, whatever the other parameters: the marginal response over the design.
+
+    Returns
+    -------
+    DataFrame with columns point (not when pooled ``by``), <parameter paths>, estimate, low, high, n.
+    """
+    runs = results.runs
+    if outcome not in runs.columns:
+        raise ValueError(f"no outcome {outcome!r} in runs; choose one of {summary_columns(runs)}")
+    share = _is_share(runs, outcome)
+    keys = list(by) if by else ["point"]
+    rows = []
+    for key, r in runs.groupby(keys, sort=True):
+        row = dict(zip(keys, key, strict=True))
+        if share:
+            p = _proportion(r[outcome], confidence)
+            row |= {"estimate": p["mean"], "low": p["ci_low"], "high": p["ci_high"], "n": len(r)}
+        else:
+            q = _quantiles(r[outcome])
+            row |= {"estimate": q["mean"], "low": q["p05"], "high": q["p95"], "n": int(r[outcome].notna().sum())}
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    return table if by else design(results).merge(table, on="point")
+
+
+def aggregate(results: Results, outcome: str) -> np.ndarray:
+    """The outcome per design point in point order: share for ``rupture``/booleans, mean otherwise."""
+    runs = results.runs
+    if outcome not in runs.columns:
+        raise ValueError(f"no outcome {outcome!r} in runs; choose one of {summary_columns(runs)}")
+    values = runs[outcome].astype(float) if _is_share(runs, outcome) else runs[outcome].astype("Float64")
+    per_point = values.groupby(runs["point"]).mean().sort_index()
+    expected = np.arange(len(per_point))
+    if not np.array_equal(per_point.index.to_numpy(), expected):
+        raise ValueError("design points must be numbered 0..P-1 (SALib sample order)")
+    return per_point.to_numpy(dtype=float, na_value=np.nan)
+
+
+def sobol(
+    results: Results,
+    outcome: str = "rupture",
+    confidence: float = 0.95,
+    num_resamples: int = 1000,
+    seed: int | None = 0,
+) -> pd.DataFrame:
+    """First-order and total Sobol indices of an outcome over a Sobol (Saltelli) sweep.
+
+    The outcome is first reduced to one number per design point (the rupture share, or
+    the mean over replications of a numeric summary), in point order, which is SALib's
+    sample order; then ``SALib.analyze.sobol.analyze`` estimates the indices, with
+    bootstrap confidence intervals (``num_resamples`` resamples, seeded by ``seed``).
+
+    Replication noise inflates the outcome's variance without any parameter explaining
+    it; with few replications per point the total indices absorb part of that noise.
+
+    Returns
+    -------
+    DataFrame with columns parameter, index ("S1" or "ST"), estimate, conf (half-width),
+    low, high. Second-order indices, when the design has them, are in ``.attrs["S2"]``.
+
+    Raises
+    ------
+    ValueError : if the results are not a Sobol sweep, the outcome is missing, or the
+        number of points does not match the design.
+    """
+    manifest = results.manifest
+    design_ = manifest.get("design") or {}
+    if manifest.get("kind") != "sweep" or design_.get("sampler") not in SOBOL_SAMPLERS:
+        raise ValueError("Sobol indices need a sweep with a Sobol design (manifest design sampler 'sobol')")
+    problem = dict(design_["problem"])
+    y = aggregate(results, outcome)
+    if np.isnan(y).any():
+        raise ValueError(f"outcome {outcome!r} has no value at some design points (e.g. no rupture to time)")
+    second = bool(design_.get("calc_second_order", False))
+    d = int(problem["num_vars"])
+    per_base = 2 * d + 2 if second else d + 2
+    if len(y) % per_base:
+        raise ValueError(
+            f"{len(y)} design points is not a multiple of {per_base} (a Saltelli design over {d} parameters)"
+        )
+    indices = salib_sobol.analyze(
+        problem,
+        y,
+        calc_second_order=second,
+        num_resamples=num_resamples,
+        conf_level=confidence,
+        seed=seed,
+    )
+    rows = []
+    for i, name in enumerate(problem["names"]):
+        for key in ("S1", "ST"):
+            est, conf = float(indices[key][i]), float(indices[f"{key}_conf"][i])
+            rows.append(
+                {"parameter": name, "index": key, "estimate": est, "conf": conf, "low": est - conf, "high": est + conf}
+            )
+    table = pd.DataFrame(rows, columns=["parameter", "index", "estimate", "conf", "low", "high"])
+    if second:
+        names = list(problem["names"])
+        table.attrs["S2"] = pd.DataFrame(indices["S2"], index=names, columns=names)
+    return table
+
+
+# --------------------------------------------------------------------------- attribution
+
+
+def attribution(results: Results, point: int | None = None) -> pd.DataFrame:
+    """Each doctrine term's contribution to the monthly change in ROK-JPN cooperation.
+
+    The model records, per month, the ensemble-mean contribution of every term in
+    :data:`alliance_sim.metrics.DRIVERS`; the contributions of a month sum to that
+    month's change in mean ROK-JPN cooperation. ``cumulative`` is the running sum per
+    driver since the start, so summed over drivers it is the change since the start.
+
+    Returns
+    -------
+    DataFrame with columns point, month, date, driver, contribution, cumulative.
+    """
+    s = results.series
+    s = s[s.metric.str.startswith("driver_")]
+    if point is not None:
+        s = s[s.point == point]
+    if s.empty:
+        raise ValueError("no driver attribution rows (driver_<term>) in these results")
+    table = pd.DataFrame(
+        {
+            "point": s["point"].to_numpy(),
+            "month": s["month"].to_numpy(),
+            "date": s["date"].to_numpy(),
+            "driver": s["metric"].str.removeprefix("driver_").to_numpy(),
+            "contribution": s["mean"].to_numpy(),
+        }
+    )
+    order = {name: i for i, name in enumerate(metrics.DRIVERS)}
+    table["_order"] = table["driver"].map(order).fillna(len(order))
+    table = table.sort_values(["point", "_order", "month"]).drop(columns="_order").reset_index(drop=True)
+    table["cumulative"] = table.groupby(["point", "driver"], sort=False)["contribution"].cumsum()
+    return table.sort_values(["point", "month"], kind="stable").reset_index(drop=True)

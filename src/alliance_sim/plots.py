@@ -1,0 +1,320 @@
+"""Figures for the CLI report and the notebooks.
+
+Every function builds its own :class:`matplotlib.figure.Figure` (no pyplot state,
+so it works under the Agg backend, in threads and without a display) and returns
+it; save it with ``fig.savefig(path)``. Time axes show calendar dates; value
+axes name their unit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import matplotlib.dates as mdates
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from . import analysis
+from .metrics import DRIVERS
+from .store import Results
+
+#: Default metrics of an envelope figure: the three dyads and trilateral cohesion.
+ENVELOPE_METRICS = ("coop_rok_jpn", "coop_rok_usa", "coop_jpn_usa", "cohesion")
+
+TITLES = {
+    "coop_rok_jpn": "ROK–JPN cooperation",
+    "coop_rok_usa": "ROK–USA cooperation",
+    "coop_jpn_usa": "JPN–USA cooperation",
+    "cohesion": "Trilateral cohesion",
+    "threat_rok": "Threat perceived by ROK",
+    "threat_jpn": "Threat perceived by JPN",
+    "abandonment_rok": "ROK fear of US abandonment",
+    "abandonment_jpn": "JPN fear of US abandonment",
+    "prk_tests": "PRK missile launches",
+    "chn_pressure": "Chinese pressure on ROK",
+}
+
+UNITS = {
+    "coop_rok_jpn": "cooperation index (0–1)",
+    "coop_rok_usa": "cooperation index (0–1)",
+    "coop_jpn_usa": "cooperation index (0–1)",
+    "cohesion": "cohesion index (0–1)",
+    "threat_rok": "threat index (0–1)",
+    "threat_jpn": "threat index (0–1)",
+    "abandonment_rok": "abandonment fear (0–1)",
+    "abandonment_jpn": "abandonment fear (0–1)",
+    "prk_tests": "launches per month",
+    "chn_pressure": "pressure index (0–1)",
+    "cohesion_mean": "cohesion index (0–1)",
+    "cohesion_min": "cohesion index (0–1)",
+    "cohesion_final": "cohesion index (0–1)",
+    "coop_rok_jpn_final": "cooperation index (0–1)",
+    "months_in_rupture": "months",
+    "first_rupture_month": "month of horizon",
+    "rupture": "probability",
+}
+
+#: One colour per driver, stable across figures (tab20 has enough distinct hues).
+_DRIVER_CMAP = "tab20"
+
+
+def title(metric: str) -> str:
+    """A readable name for a metric."""
+    return TITLES.get(metric, metric.replace("_", " "))
+
+
+def unit(metric: str) -> str:
+    """The unit label of a metric (``"value"`` if unknown)."""
+    return UNITS.get(metric, "value")
+
+
+def _date_axis(ax) -> None:
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    ax.set_xlabel("date (month)")
+    ax.grid(True, alpha=0.3)
+
+
+def _series(results: Results, metric: str, point: int) -> pd.DataFrame:
+    s = results.series
+    s = s[(s.metric == metric) & (s.point == point)].sort_values("month")
+    if s.empty:
+        raise ValueError(f"no series for metric {metric!r} at point {point}")
+    return s
+
+
+def _band(ax, s: pd.DataFrame, colour, name: str | None) -> None:
+    dates = pd.to_datetime(s["date"])
+    ax.fill_between(dates, s["p05"], s["p95"], color=colour, alpha=0.2, linewidth=0)
+    ax.plot(dates, s["mean"], color=colour, label=name)
+
+
+def envelopes(results: Results, metrics: Sequence[str] = ENVELOPE_METRICS, point: int = 0, ncols: int = 2) -> Figure:
+    """Ensemble mean and 5–95% band of each metric over time, one panel per metric."""
+    metrics = list(metrics)
+    nrows = int(np.ceil(len(metrics) / ncols))
+    fig = Figure(figsize=(5.5 * ncols, 3.4 * nrows), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    for ax, metric in zip(axes, metrics, strict=False):
+        s = _series(results, metric, point)
+        _band(ax, s, "C0", "ensemble mean")
+        ax.set_title(title(metric))
+        ax.set_ylabel(unit(metric))
+        _date_axis(ax)
+    for ax in axes[len(metrics) :]:
+        ax.set_visible(False)
+    axes[0].legend(
+        handles=[*axes[0].get_lines(), axes[0].collections[0]], labels=["ensemble mean", "5–95% of futures"], loc="best"
+    )
+    fig.suptitle(f"{analysis.label(results)}: {len(results.runs[results.runs.point == point])} futures")
+    return fig
+
+
+def compare_scenarios(
+    a: Results, b: Results, metric: str = "coop_rok_jpn", labels: tuple[str, str] | None = None, paired: bool = False
+) -> Figure:
+    """Two scenarios side by side: ``metric`` over time (mean and 5–95% band) and the
+    run-summary differences b − a with their 95% intervals (see :func:`analysis.compare`)."""
+    name_a, name_b = labels or (analysis.label(a, "a"), analysis.label(b, "b"))
+    fig = Figure(figsize=(12, 4.2), layout="constrained")
+    left, right = fig.subplots(1, 2, width_ratios=[1.3, 1])
+    for res, name, colour in ((a, name_a, "C0"), (b, name_b, "C3")):
+        _band(left, _series(res, metric, int(res.runs.point.min())), colour, name)
+    threshold = analysis.rupture_threshold(a)
+    if metric == "coop_rok_jpn" and threshold is not None:
+        left.axhline(threshold, color="grey", linestyle="--", linewidth=1, label=f"rupture threshold {threshold:g}")
+    left.set_title(f"{title(metric)}: mean and 5–95% of futures")
+    left.set_ylabel(unit(metric))
+    left.legend(loc="best")
+    _date_axis(left)
+
+    table = analysis.compare(a, b, paired=paired)
+    table = table[
+        table.metric.isin(["cohesion_mean", "cohesion_min", "cohesion_final", "coop_rok_jpn_final", "rupture"])
+    ]
+    table = table.dropna(subset=["diff"]).iloc[::-1]
+    y = np.arange(len(table))
+    err = np.vstack([table["diff"] - table["ci_low"], table["ci_high"] - table["diff"]])
+    right.errorbar(table["diff"], y, xerr=np.nan_to_num(err), fmt="o", color="C3", capsize=4)
+    right.axvline(0, color="grey", linewidth=1)
+    right.set_yticks(y, [f"{m}\n({unit(m)})" for m in table["metric"]])
+    right.set_xlabel(f"difference {name_b} − {name_a} (95% interval)")
+    right.xaxis.set_major_locator(MaxNLocator(5))
+    right.set_title(f"Run summaries: {name_b} − {name_a}")
+    right.grid(True, axis="x", alpha=0.3)
+    fig.suptitle(f"{name_b} vs {name_a}")
+    return fig
+
+
+def sweep_response(
+    results: Results, outcome: str = "rupture", x: str | None = None, y: str | None = None, confidence: float = 0.95
+) -> Figure:
+    """Response of an outcome to the swept parameters.
+
+    Line: the outcome against ``x`` with a band (Wilson interval for the rupture share,
+    5–95% of futures for a numeric outcome), pooling the futures of any other swept parameter.
+    Heatmap: the outcome per (``x``, ``y``) grid cell.
+
+    With neither ``x`` nor ``y`` given, a one-parameter sweep gives the line and a
+    two-parameter grid the heatmap; with only ``x`` given, the line.
+    """
+    params = analysis.parameter_columns(results)
+    if x is None:
+        x = params[0]
+        if len(params) == 2:
+            y = params[1]
+    fig = Figure(figsize=(7, 4.8), layout="constrained")
+    ax = fig.subplots()
+    what = "rupture probability" if outcome == "rupture" else f"{outcome}, {unit(outcome)}"
+    if y is None:
+        line = analysis.response(results, outcome, confidence, by=[x])
+        band = "95% Wilson interval" if outcome == "rupture" else "5–95% of futures"
+        ax.fill_between(line[x], line["low"], line["high"], alpha=0.25, linewidth=0, label=band)
+        ax.plot(line[x], line["estimate"], marker="o", label="share of futures" if outcome == "rupture" else "mean")
+        ax.set_xlabel(x)
+        ax.set_ylabel(what)
+        others = [p for p in params if p != x]
+        ax.set_title(f"{what} vs {x}" + ("\n(pooled over " + ", ".join(others) + ")" if others else ""))
+        ax.legend(loc="best")
+        ax.grid(True, alpha=0.3)
+        return fig
+    table = analysis.response(results, outcome, confidence, by=[x, y])
+    grid = table.pivot_table(index=y, columns=x, values="estimate", aggfunc="mean").sort_index()
+    limits = {"vmin": 0.0, "vmax": 1.0} if outcome == "rupture" else {}
+    mesh = ax.pcolormesh(_edges(grid.columns), _edges(grid.index), grid.to_numpy(), cmap="viridis", **limits)
+    for (j, i), value in np.ndenumerate(grid.to_numpy()):
+        if np.isfinite(value):
+            colour = "white" if (value < 0.5 if outcome == "rupture" else False) else "black"
+            ax.text(grid.columns[i], grid.index[j], f"{value:.2f}", ha="center", va="center", fontsize=8, color=colour)
+    fig.colorbar(mesh, ax=ax, label=what)
+    ax.set_xlabel(x)
+    ax.set_ylabel(y)
+    ax.set_title(f"{what} over the grid")
+    return fig
+
+
+def _edges(centres) -> np.ndarray:
+    """Cell edges around sorted cell centres (half-way between neighbours)."""
+    c = np.asarray(centres, dtype=float)
+    if len(c) == 1:
+        return np.array([c[0] - 0.5, c[0] + 0.5])
+    mid = (c[1:] + c[:-1]) / 2
+    return np.concatenate([[c[0] - (mid[0] - c[0])], mid, [c[-1] + (c[-1] - mid[-1])]])
+
+
+def sobol_indices(indices: pd.DataFrame | Results, outcome: str = "rupture") -> Figure:
+    """First-order (S1) and total (ST) Sobol indices per parameter with their intervals.
+
+    Pass the table from :func:`analysis.sobol`, or sweep results (then ``outcome`` is
+    analysed here).
+    """
+    if isinstance(indices, Results):
+        indices = analysis.sobol(indices, outcome)
+    wide = indices.pivot(index="parameter", columns="index", values=["estimate", "conf"])
+    names = [p for p in dict.fromkeys(indices["parameter"])]
+    wide = wide.loc[names]
+    fig = Figure(figsize=(7, 1.2 + 0.7 * len(names)), layout="constrained")
+    ax = fig.subplots()
+    y = np.arange(len(names))
+    h = 0.38
+    for k, (key, name) in enumerate((("S1", "first order S1"), ("ST", "total ST"))):
+        ax.barh(
+            y + (k - 0.5) * h,
+            wide[("estimate", key)],
+            height=h,
+            xerr=wide[("conf", key)],
+            capsize=3,
+            label=name,
+            color=f"C{k}",
+        )
+    ax.set_yticks(y, names)
+    ax.invert_yaxis()
+    ax.axvline(0, color="grey", linewidth=1)
+    ax.set_xlabel("Sobol index (share of outcome variance, 95% interval)")
+    ax.set_ylabel("parameter")
+    ax.legend(loc="best")
+    ax.grid(True, axis="x", alpha=0.3)
+    ax.set_title(f"Sensitivity of {outcome}")
+    return fig
+
+
+def attribution(results: Results, point: int = 0) -> Figure:
+    """Why ROK–JPN cooperation moved: each doctrine term's contribution to the monthly
+    change (stacked bars, positive terms above zero and negative below, with the net
+    change), above the mean level of ROK–JPN cooperation it produced."""
+    table = analysis.attribution(results, point)
+    monthly = table.pivot(index="date", columns="driver", values="contribution")
+    drivers = [d for d in DRIVERS if d in monthly.columns] + [d for d in monthly.columns if d not in DRIVERS]
+    monthly = monthly[drivers]
+    dates = pd.to_datetime(monthly.index)
+    colours = _driver_colours(drivers)
+    fig = Figure(figsize=(12, 7.5), layout="constrained")
+    top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[1.6, 1])
+    pos, neg = np.zeros(len(monthly)), np.zeros(len(monthly))
+    for d in drivers:
+        v = monthly[d].to_numpy()
+        top.bar(dates, v, width=25, bottom=np.where(v >= 0, pos, neg), color=colours[d], label=d, linewidth=0)
+        pos += np.where(v >= 0, v, 0)
+        neg += np.where(v < 0, v, 0)
+    top.plot(dates, monthly.sum(axis=1), color="black", linewidth=1.8, label="net change")
+    top.axhline(0, color="grey", linewidth=0.8)
+    top.set_ylabel("change per month\n(cooperation index)")
+    top.set_title("Contribution of each doctrine term to the monthly change in ROK–JPN cooperation (ensemble mean)")
+    top.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
+    _date_axis(top)
+    top.set_xlabel("")  # shares the dated axis of the panel below
+
+    _band(bottom, _series(results, "coop_rok_jpn", point), "C0", "ensemble mean")
+    threshold = analysis.rupture_threshold(results)
+    if threshold is not None:
+        bottom.axhline(threshold, color="C3", linestyle="--", linewidth=1, label=f"rupture threshold {threshold:g}")
+    bottom.set_ylabel(unit("coop_rok_jpn"))
+    bottom.set_title("Resulting ROK–JPN cooperation: mean and 5–95% of futures")
+    bottom.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
+    _date_axis(bottom)
+    fig.suptitle(analysis.label(results))
+    return fig
+
+
+def _driver_colours(drivers: Sequence[str]) -> dict[str, tuple]:
+    from matplotlib import colormaps
+
+    cmap = colormaps[_DRIVER_CMAP]
+    index = {d: i for i, d in enumerate(DRIVERS)}
+    # Dark hues first (even slots), then their light partners, so neighbours differ.
+    slot = {d: index.get(d, len(DRIVERS) + i) for i, d in enumerate(drivers)}
+    return {d: cmap((2 * k) % 20 + (k // 10) % 2) for d, k in slot.items()}
+
+
+def survival(results: Results | Mapping[str, Results], point: int = 0) -> Figure:
+    """Share of futures in which ROK–JPN cooperation has not yet ruptured, by month,
+    with 95% Wilson bands; pass a mapping ``{label: results}`` to overlay scenarios."""
+    runs = results if isinstance(results, Mapping) else {analysis.label(results): results}
+    fig = Figure(figsize=(8, 4.5), layout="constrained")
+    ax = fig.subplots()
+    styles = ("-", "--", ":", "-.")
+    for k, (name, res) in enumerate(runs.items()):
+        s = analysis.survival(res)
+        s = s[s.point == point]
+        dates = pd.to_datetime(s["date"])
+        ax.fill_between(dates, s["ci_low"], s["ci_high"], step="post", color=f"C{k}", alpha=0.2, linewidth=0)
+        ax.step(
+            dates,
+            s["survival"],
+            where="post",
+            color=f"C{k}",
+            linestyle=styles[k % len(styles)],
+            linewidth=2,
+            label=f"{name}: {s['survival'].iloc[-1]:.1%} never ruptured (n = {int(s['n'].iloc[0])})",
+        )
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_ylabel("share of futures without rupture")
+    threshold = analysis.rupture_threshold(next(iter(runs.values())))
+    below = f" (below {threshold:g})" if threshold is not None else ""
+    ax.set_title(f"Futures in which ROK–JPN cooperation has not yet ruptured{below}\nband: 95% Wilson interval")
+    ax.legend(loc="lower left")
+    _date_axis(ax)
+    return fig

@@ -1,0 +1,158 @@
+"""Every plot function returns a Figure whose axes carry the expected labels, and saves to a non-empty PNG."""
+
+from __future__ import annotations
+
+import matplotlib.dates as mdates
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+from SALib.sample import sobol as sobol_sample
+
+from alliance_sim import analysis, plots
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def assert_png(fig: Figure, path) -> None:
+    fig.savefig(path)
+    data = path.read_bytes()
+    assert data[:8] == PNG_SIGNATURE
+    assert len(data) > 10_000  # a drawn figure, not an empty canvas
+
+
+def visible_axes(fig: Figure):
+    return [ax for ax in fig.axes if ax.get_visible() and ax.get_label() != "<colorbar>"]
+
+
+def assert_date_axis(ax) -> None:
+    assert ax.get_xlabel() == "date (month)"
+    assert isinstance(ax.xaxis.get_major_formatter(), mdates.ConciseDateFormatter)
+    # the x data are dates of the run's horizon (Matplotlib date numbers)
+    lo, hi = (mdates.num2date(v).year for v in ax.get_xlim())
+    assert 2024 <= lo <= hi <= 2028
+
+
+def test_envelopes(base_results, tmp_path):
+    fig = plots.envelopes(base_results)
+    assert isinstance(fig, Figure)
+    axes = visible_axes(fig)
+    assert [ax.get_title() for ax in axes] == [plots.title(m) for m in plots.ENVELOPE_METRICS]
+    assert [ax.get_ylabel() for ax in axes] == [
+        "cooperation index (0–1)",
+        "cooperation index (0–1)",
+        "cooperation index (0–1)",
+        "cohesion index (0–1)",
+    ]
+    for ax in axes:
+        assert_date_axis(ax)
+    # the drawn line is the series' ensemble mean
+    line = axes[0].get_lines()[0]
+    np.testing.assert_allclose(line.get_ydata(), base_results.metric("coop_rok_jpn")["mean"].to_numpy())
+    assert_png(fig, tmp_path / "envelopes.png")
+
+
+def test_envelopes_hides_unused_panels_and_rejects_unknown_metrics(base_results):
+    fig = plots.envelopes(base_results, metrics=["prk_tests"])
+    axes = visible_axes(fig)
+    assert len(axes) == 1 and axes[0].get_ylabel() == "launches per month"
+    with pytest.raises(ValueError, match="no series for metric 'nope'"):
+        plots.envelopes(base_results, metrics=["nope"])
+
+
+def test_compare_scenarios(base_results, transition_results, tmp_path):
+    fig = plots.compare_scenarios(base_results, transition_results)
+    left, right = visible_axes(fig)
+    assert left.get_ylabel() == "cooperation index (0–1)"
+    assert_date_axis(left)
+    assert [t.get_text() for t in left.get_legend().get_texts()][:2] == ["base", "political_transition"]
+    assert right.get_xlabel() == "difference political_transition − base (95% interval)"
+    labels = [t.get_text().split("\n")[0] for t in right.get_yticklabels()]
+    assert "cohesion_mean" in labels and "rupture" in labels
+    assert_png(fig, tmp_path / "compare.png")
+
+
+def test_sweep_response_heatmap(grid_sweep, tmp_path):
+    fig = plots.sweep_response(grid_sweep, "rupture")
+    ax = visible_axes(fig)[0]
+    assert ax.get_xlabel() == "parameters.cha.grievance"
+    assert ax.get_ylabel() == "actors.ROK.antipathy"
+    colorbar = next(a for a in fig.axes if a.get_label() == "<colorbar>")
+    assert colorbar.get_ylabel() == "rupture probability"
+    # the cell values are the known shares x * y
+    mesh = ax.collections[0]
+    np.testing.assert_allclose(
+        np.sort(mesh.get_array().ravel()), np.sort([x * y for x in (0, 0.5, 1) for y in (0, 0.25, 0.5, 1)])
+    )
+    assert_png(fig, tmp_path / "heatmap.png")
+
+
+def test_heatmap_of_a_single_value_axis(make_sweep):
+    X = np.array([[0.2, 0.1], [0.2, 0.3]])
+    sweep = make_sweep(X, ["a.x", "a.y"], [[0, 1], [0, 1]], {"rupture": np.array([[True, False], [True, True]])})
+    mesh = plots.sweep_response(sweep).axes[0].collections[0]
+    np.testing.assert_allclose(np.sort(mesh.get_array().ravel()), [0.5, 1.0])
+
+
+def test_sweep_response_line(grid_sweep, make_sweep, tmp_path):
+    X = np.linspace(0, 1, 5)[:, None]
+    R = 20  # shares in quarters are whole counts
+    rupture = np.arange(R)[None, :] < np.round(X[:, 0] * R)[:, None]
+    line_sweep = make_sweep(X, ["parameters.cha.grievance"], [[0, 1]], {"rupture": rupture}, sampler="grid")
+    fig = plots.sweep_response(line_sweep, "rupture")
+    ax = visible_axes(fig)[0]
+    assert ax.get_xlabel() == "parameters.cha.grievance"
+    assert ax.get_ylabel() == "rupture probability"
+    np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), X[:, 0])
+    assert_png(fig, tmp_path / "line.png")
+    # a numeric outcome against one axis of a 2-D grid: pooled over the other axis
+    fig = plots.sweep_response(grid_sweep, "cohesion_mean", x="actors.ROK.antipathy", y=None)
+    ax = visible_axes(fig)[0]
+    assert ax.get_ylabel() == "cohesion_mean, cohesion index (0–1)"
+
+
+def test_sobol_indices(make_sweep, tmp_path):
+    names = ["parameters.cha.grievance", "actors.ROK.antipathy"]
+    problem = {"num_vars": 2, "names": names, "bounds": [[0, 1], [0, 1]]}
+    X = sobol_sample.sample(problem, 256, calc_second_order=False, seed=1)
+    sweep = make_sweep(X, names, problem["bounds"], {"cohesion_mean": (2 * X[:, 0] + X[:, 1])[:, None]})
+    fig = plots.sobol_indices(sweep, "cohesion_mean")
+    ax = visible_axes(fig)[0]
+    assert ax.get_xlabel() == "Sobol index (share of outcome variance, 95% interval)"
+    assert ax.get_ylabel() == "parameter"
+    assert [t.get_text() for t in ax.get_yticklabels()] == names
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["first order S1", "total ST"]
+    assert_png(fig, tmp_path / "sobol.png")
+    # the table form gives the same bars
+    table = analysis.sobol(sweep, "cohesion_mean")
+    again = visible_axes(plots.sobol_indices(table, "cohesion_mean"))[0]
+    np.testing.assert_allclose([p.get_width() for p in again.patches], [p.get_width() for p in ax.patches])
+
+
+def test_attribution(base_results, tmp_path):
+    fig = plots.attribution(base_results)
+    top, bottom = visible_axes(fig)
+    assert top.get_ylabel() == "change per month\n(cooperation index)"
+    assert bottom.get_ylabel() == "cooperation index (0–1)"
+    assert top.get_shared_x_axes().joined(top, bottom)
+    assert_date_axis(bottom)
+    legend = [t.get_text() for t in top.get_legend().get_texts()]
+    assert legend[0] == "net change" and set(legend[1:]) == set(analysis.attribution(base_results)["driver"])
+    # the net-change line is the month-to-month change in mean ROK-JPN cooperation
+    net = top.get_lines()[0].get_ydata()
+    level = base_results.metric("coop_rok_jpn")["mean"].to_numpy()
+    np.testing.assert_allclose(net[1:], np.diff(level), atol=1e-12)
+    threshold = analysis.rupture_threshold(base_results)
+    assert f"rupture threshold {threshold:g}" in [t.get_text() for t in bottom.get_legend().get_texts()]
+    assert_png(fig, tmp_path / "attribution.png")
+
+
+def test_survival(base_results, transition_results, tmp_path):
+    fig = plots.survival({"base": base_results, "political_transition": transition_results})
+    ax = visible_axes(fig)[0]
+    assert ax.get_ylabel() == "share of futures without rupture"
+    assert_date_axis(ax)
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert texts[0].startswith("base: ") and texts[1].startswith("political_transition: ")
+    assert_png(fig, tmp_path / "survival.png")
+    single = visible_axes(plots.survival(base_results))[0]
+    assert single.get_legend().get_texts()[0].get_text().startswith("base: ")
