@@ -17,10 +17,10 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from alliance_sim.analysis import newcombe, wilson
 from scipy.stats import ttest_1samp, ttest_rel
 
 from alliance_sim import load_scenario
+from alliance_sim.analysis import newcombe, wilson
 from alliance_sim.run import run_ensemble
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,9 +49,8 @@ def table(name: str, base: dict) -> str:
             k, n, kb = int(x.sum()), len(x), int(b.sum())
             lo, hi = wilson(k, n)
             d, dlo, dhi = newcombe(kb, len(b), k, n)
-            rows.append(
-                f"| rupture probability | {k / n:.3f} ({lo:.3f} to {hi:.3f}) | {d:+.3f} ({dlo:+.3f} to {dhi:+.3f}) |"
-            )
+            dtext = "—" if name == "base" else f"{d:+.3f} ({dlo:+.3f} to {dhi:+.3f})"
+            rows.append(f"| rupture probability | {k / n:.3f} ({lo:.3f} to {hi:.3f}) | {dtext} |")
             continue
         ci = ttest_1samp(x, 0).confidence_interval() if x.std() > 0 else None
         value = f"{x.mean():.3f}" + (f" ({ci.low:.3f} to {ci.high:.3f})" if ci else "")

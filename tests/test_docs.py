@@ -1,6 +1,8 @@
 """The generated tables in docs/ equal what the registries produce now."""
 
 import re
+import subprocess
+import sys
 
 import pytest
 from conftest import ROOT
@@ -52,3 +54,10 @@ def test_every_coefficient_has_a_documented_basis():
     assert all(kind in {"hindcast", "data", "assumption"} and why for kind, why in SOURCES.values())
     text = (ROOT / "docs" / "calibration.md").read_text(encoding="utf-8")
     assert "<!-- BEGIN generated:calibration -->" in text and "figures/hindcast.png" in text
+
+
+def test_scenario_tables_are_current():
+    # docs/scenarios.md holds tables computed from real runs; they must match the current code.
+    script = ROOT / "scripts" / "scenario_tables.py"
+    done = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, f"stale: run python scripts/scenario_tables.py\n{done.stderr}"
