@@ -298,8 +298,10 @@ def load_sweep(
     try:
         scenario = apply_overrides(scenario, fixed, scenario_path)
     except ScenarioError as exc:
-        loc = ("sweep", "overrides", exc.key) if exc.key in spec.overrides else ("sweep", "overrides")
-        raise where.error(loc, f"{exc.key}: {exc.reason}") from None
+        reason = exc.reason.removeprefix("--set: ").removesuffix(" (from --set)")
+        if exc.key in spec.overrides:
+            raise where.error(("sweep", "overrides", exc.key), reason) from None
+        raise SweepError(f"--set: {reason}", key=exc.key) from None
 
     params = [_check_param(where, spec, scenario, path, p) for path, p in spec.parameters.items()]
     _check_sampler(where, spec)
@@ -487,7 +489,11 @@ def execute(
     (folder / FAILURES).write_text("", encoding="utf-8")
 
     def finished(task) -> bool:
-        return task.id in log.done and all(p.exists() for p in task.outputs(folder))
+        if task.id not in log.done:
+            return False
+        if isinstance(task, Chunk) and not task.whole and finished(finals[task.point]):
+            return runs_part(folder, task.point, task.start).exists()  # its traces were used and removed
+        return all(p.exists() for p in task.outputs(folder))
 
     pending = deque(t for t in runs if not finished(t))
     left = {p: 0 for p in finals}
@@ -699,6 +705,7 @@ def main(args) -> int:
 
     Exit status: 0 complete, 2 invalid input, 3 some tasks failed, 130 interrupted.
     """
+    folder = None
     try:
         sweep = load_sweep(
             args.file,
@@ -732,12 +739,12 @@ def main(args) -> int:
     except (FileExistsError, NotADirectoryError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except SweepInterrupted as exc:
-        args.resume = None
-        print(
-            f"interrupted; completed tasks are saved. Resume with:\n  {_resume_command(args)} --resume {shlex.quote(str(exc.folder))}",
-            file=sys.stderr,
-        )
+    except KeyboardInterrupt:  # a SweepInterrupted, or Ctrl-C while the pool was starting
+        if folder is None or not (folder / SWEEP_JSON).exists():
+            print("interrupted before the sweep started; nothing to resume", file=sys.stderr)
+            return 130
+        print("interrupted; completed tasks are saved. Resume with:", file=sys.stderr)
+        print(f"  {_resume_command(args)} --resume {shlex.quote(str(folder))}", file=sys.stderr)
         return 130
     if outcome.failures:
         print(
@@ -752,7 +759,9 @@ def main(args) -> int:
         print(f"  {_resume_command(args)} --resume {shlex.quote(str(outcome.folder))}", file=sys.stderr)
         print(f"partial results written to {outcome.folder}")
         return 3
-    if not args.quiet:
-        print(f"{outcome.rows:,} runs in {outcome.wall:.1f} s on {outcome.executor or 'nothing (already complete)'}")
+    if not outcome.executor:
+        print("sweep already complete; nothing to run")
+    elif not args.quiet:
+        print(f"{outcome.rows:,} runs in {outcome.wall:.1f} s on {outcome.executor}")
     print(f"results written to {outcome.folder}")
     return 0
