@@ -94,7 +94,7 @@ class Job:
 
 
 def point_series(scenario: Scenario, traces: Iterable[tuple[str, np.ndarray]], point: int) -> pd.DataFrame:
-    """Series rows of one design point, computed one metric at a time."""
+    """Series rows of one design point, one metric at a time (a split point's traces may not fit in memory at once)."""
     return pd.concat([series_table(scenario, {name: values}, point) for name, values in traces], ignore_index=True)
 
 
@@ -133,7 +133,7 @@ def _run_chunk(folder: Path, scenario: Scenario, overrides: dict, task: Chunk) -
         runs.insert(4 + i, path, value)
     write_parquet(runs, runs_part(folder, task.point, task.start))
     if task.whole:
-        write_parquet(point_series(scenario, trace.items(), task.point), series_part(folder, task.point))
+        write_parquet(series_table(scenario, trace, task.point), series_part(folder, task.point))
     else:
         save_trace(trace, trace_part(folder, task.point, task.start))
 
