@@ -524,6 +524,21 @@ def test_yaml_python_tags_are_refused(tmp_path, capsys):
         load_sweep(spec)
 
 
+def test_parameters_may_be_given_as_the_manifest_list():
+    spec = {
+        "scenario": str(BASE),
+        "sampler": "lhs",
+        "samples": 4,
+        "months": 5,
+        "parameters": [{"path": "actors.USA.commitment", "low": 0.5, "high": 0.9}],
+    }
+    sweep = load_sweep(spec)
+    assert sweep.scenario.months == 5
+    assert [p.describe() for p in sweep.params] == [
+        {"path": "actors.USA.commitment", "low": 0.5, "high": 0.9, "distribution": "uniform"}
+    ]
+
+
 def test_spec_mappings_and_overrides_from_the_api(tmp_path):
     sweep = load_sweep(
         {"scenario": str(BASE), "parameters": {"actors.USA.commitment": [0.5, 0.8]}, "replications": 3},

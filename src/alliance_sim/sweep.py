@@ -100,6 +100,7 @@ class SweepSpec(_Strict):
     parameters: dict[str, ParamSpec] = Field(min_length=1, description="Dotted path -> values or range.")
     samples: int | None = Field(None, ge=1, description="N: LHS points, Sobol base samples, Morris trajectories.")
     replications: int | None = Field(None, ge=1, le=10_000_000, description="Per design point; default: scenario's.")
+    months: int | None = Field(None, ge=1, le=600, description="Horizon; default: the scenario's.")
     seed: int | None = Field(None, ge=0, le=2**63 - 1, description="Root seed; default: the scenario's.")
     chunk: int | None = Field(None, ge=1, description="Replications per task; does not change results.")
     calc_second_order: bool = Field(True, description="Sobol: design for second-order indices too.")
@@ -109,6 +110,9 @@ class SweepSpec(_Strict):
     @field_validator("parameters", mode="before")
     @classmethod
     def _lists_are_values(cls, value):
+        # The manifest's form, a list of {path, low, high, ...}, is accepted too.
+        if isinstance(value, list) and all(isinstance(v, dict) and "path" in v for v in value):
+            value = {v["path"]: {k: x for k, x in v.items() if k != "path"} for v in value}
         if isinstance(value, dict):
             return {k: {"values": v} if isinstance(v, list) else v for k, v in value.items()}
         return value
@@ -291,8 +295,8 @@ def load_sweep(
     if isinstance(overrides, list):
         overrides = dict(parse_override(o) for o in overrides)
     fixed.update(overrides or {})
-    if months is not None:
-        fixed["months"] = months
+    if (months or spec.months) is not None:
+        fixed["months"] = months or spec.months
     fixed["replications"] = spec.replications or scenario.replications
     fixed["seed"] = scenario.seed if spec.seed is None else spec.seed
     try:
