@@ -358,6 +358,31 @@ def test_resume_of_a_folder_killed_before_the_design_was_written(tmp_path, refer
     assert_same_results(ref, out)
 
 
+def test_resume_after_a_crash_while_merging_runs_no_task_again(tmp_path, reference, monkeypatch):
+    spec, ref = reference
+    out = tmp_path / "out"
+
+    def crash(*args, **kwargs):
+        raise OSError("disk full")
+
+    with monkeypatch.context() as m:
+        m.setattr("alliance_sim.sweep.merge_parquet", crash)
+        with pytest.raises(OSError, match="disk full"):
+            run_sweep(spec, workers=1, out=out)
+    assert not (out / "manifest.json").exists()
+    logged = (out / TASK_LOG).read_text()
+    results = run_sweep(spec, workers=1, resume=out)
+    assert (out / TASK_LOG).read_text() == logged  # every task was already done
+    assert results.manifest["executor"] == "nothing"
+    assert_same_results(ref, out)
+
+
+def test_workers_must_be_positive(tmp_path, reference, capsys):
+    spec, _ = reference
+    assert main([str(spec), "--out", str(tmp_path / "out"), "--workers", "0"]) == 2
+    assert "--workers must be at least 1 (got 0)" in capsys.readouterr().err
+
+
 def test_resume_of_a_complete_sweep_changes_nothing(tmp_path, reference, capsys):
     spec, _ = reference
     out = tmp_path / "out"

@@ -167,6 +167,8 @@ def open_executor(
     ``kind`` is ``"process"`` (default), ``"dask"`` or an Executor instance.
     One process worker runs in this process.
     """
+    if workers is not None and workers < 1:
+        raise ScenarioError(f"--workers must be at least 1 (got {workers})")
     if isinstance(kind, Executor):
         yield kind, workers or 1, type(kind).__name__
         return

@@ -28,6 +28,7 @@ import traceback
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, wait
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -512,7 +513,9 @@ def execute(
     broken = False
     done_runs = 0
 
-    with open_executor(executor, workers, scheduler) as (pool, n, described):
+    # Nothing left to run (say, killed while merging): no pool to start.
+    opened = open_executor(executor, workers, scheduler) if pending or ready else nullcontext((None, 1, "nothing"))
+    with opened as (pool, n, described):
         limit = max_in_flight or 2 * n
         in_flight: dict = {}
         bar = tqdm(total=total, initial=skipped, unit="task", desc=sweep.name, disable=not progress, file=sys.stderr)
