@@ -60,9 +60,16 @@ def child(runs: int, workers: int) -> None:
         outcome = execute(sweep, Path(tmp) / "out", workers=workers)
         wall = time.perf_counter() - started
         assert outcome.complete and outcome.rows == runs, outcome
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    workers_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(json.dumps({"runs": runs, "workers": workers, "wall": wall, "parent_mb": own, "worker_mb": workers_peak}))
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    figures = {
+        "runs": runs,
+        "workers": workers,
+        "wall": wall,
+        "parent_mb": own.ru_maxrss / 1024,
+        "worker_mb": kids.ru_maxrss / 1024,  # the largest worker
+        "cpu": own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime,
+    }
+    print(json.dumps(figures))
 
 
 def measure(runs: int, workers: int) -> dict:
@@ -97,10 +104,14 @@ def throughput(runs: int) -> None:
     print(f"   before: {load()}")
     two = measure(runs, 2)
     print(f"2 workers: {two['wall']:7.1f} s  ({runs / two['wall']:,.0f} runs/s)  target <= 60 s")
+    print(f"           CPU {two['cpu']:.1f} s, {two['cpu'] / two['wall']:.2f} cores busy on average   ({load()})")
     one = measure(runs, 1)
     print(f"1 worker:  {one['wall']:7.1f} s  ({runs / one['wall']:,.0f} runs/s)")
+    print(f"           CPU {one['cpu']:.1f} s, {one['cpu'] / one['wall']:.2f} cores busy on average   ({load()})")
     print(f"speed-up 1 -> 2 workers: {one['wall'] / two['wall']:.2f}x  (target >= 1.7x)")
-    print(f"   after: {load()}")
+    # Other processes on the machine take cores from the 2-worker run more than from the
+    # 1-worker run; the CPU figures separate that from the sweep's own overhead.
+    print(f"CPU per run, 2 workers / 1 worker: {two['cpu'] / one['cpu']:.3f} (1.0 = no parallel overhead)")
 
 
 def profile(tasks: int = 10) -> None:
