@@ -383,6 +383,16 @@ def test_workers_must_be_positive(tmp_path, reference, capsys):
     assert "--workers must be at least 1 (got 0)" in capsys.readouterr().err
 
 
+def test_resume_refuses_a_folder_holding_a_scenario_run(tmp_path, reference, capsys):
+    spec, _ = reference
+    out = tmp_path / "run"
+    assert main([str(BASE), "--months", "3", "-n", "5", "--out", str(out), "-q"]) == 0
+    before = (out / "runs.parquet").read_bytes()
+    assert main([str(spec), "--resume", str(out), "-q"]) == 2
+    assert "already holds results" in capsys.readouterr().err
+    assert (out / "runs.parquet").read_bytes() == before
+
+
 def test_resume_of_a_complete_sweep_changes_nothing(tmp_path, reference, capsys):
     spec, _ = reference
     out = tmp_path / "out"

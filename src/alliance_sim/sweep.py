@@ -26,7 +26,6 @@ import sys
 import time
 import traceback
 from collections import deque
-from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, wait
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -421,10 +420,9 @@ def _prepare(sweep: Sweep, folder: Path, resume: bool) -> pd.DataFrame:
                 "sweep file and the same --replications/--seed/--months/--set/--chunk"
             )
         return pd.read_parquet(folder / DESIGN)
-    if not resume:
-        if state.exists():
-            raise FileExistsError(f"{folder} holds an unfinished sweep; continue it with --resume {folder}")
-        check_writable(folder)
+    if state.exists():
+        raise FileExistsError(f"{folder} holds an unfinished sweep; continue it with --resume {folder}")
+    check_writable(folder)  # also when resuming a folder without a sweep: never overwrite other results
     folder.mkdir(parents=True, exist_ok=True)
     write_parquet(sweep.design, folder / DESIGN)
     info = {
@@ -466,7 +464,6 @@ def execute(
     resume: bool = False,
     progress: bool = False,
     max_in_flight: int | None = None,
-    on_event: Callable[[str], None] | None = None,
 ) -> Outcome:
     """Run (or resume) ``sweep`` into ``folder``; return what happened.
 
@@ -547,8 +544,6 @@ def execute(
             else:
                 for start in task.starts:
                     trace_part(folder, task.point, start).unlink(missing_ok=True)
-            if on_event:
-                on_event(task.id)
 
         try:
             while (pending or ready or in_flight) and not broken:
