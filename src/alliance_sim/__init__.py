@@ -3,5 +3,18 @@
 from .run import simulate
 from .scenario import Scenario, ScenarioError, load_scenario
 from .store import Results, load_results
+from .sweep import Sweep, SweepError, SweepInterrupted, load_sweep, run_sweep
 
-__all__ = ["Results", "Scenario", "ScenarioError", "load_results", "load_scenario", "simulate"]
+__all__ = [
+    "Results",
+    "Scenario",
+    "ScenarioError",
+    "Sweep",
+    "SweepError",
+    "SweepInterrupted",
+    "load_results",
+    "load_scenario",
+    "load_sweep",
+    "run_sweep",
+    "simulate",
+]

@@ -10,6 +10,8 @@ from .analysis import wilson
 from .run import simulate
 from .scenario import ScenarioError, load_scenario, parse_override
 from .store import check_writable, new_folder
+from .sweep import is_sweep_file
+from .sweep import main as sweep_main
 
 #: Summaries and final-month step metrics shown in the terminal table.
 SHOWN_SUMMARIES = ("cohesion_mean", "cohesion_min", "cohesion_final", "coop_rok_jpn_final", "months_in_rupture")
@@ -21,7 +23,7 @@ def parser() -> argparse.ArgumentParser:
         prog="simulate",
         description="Run an alliance-sim scenario ensemble and write a results folder.",
     )
-    p.add_argument("file", help="scenario YAML file")
+    p.add_argument("file", help="scenario or sweep YAML file (a sweep file has a top-level 'sweep:' key)")
     p.add_argument("--replications", "-n", type=int, help="ensemble size (overrides the scenario)")
     p.add_argument("--seed", type=int, help="root seed (overrides the scenario)")
     p.add_argument("--months", type=int, help="horizon in months (overrides the scenario)")
@@ -35,6 +37,10 @@ def parser() -> argparse.ArgumentParser:
         "--report", action="store_true", help="also write figures (PNG) and report.md into the results folder"
     )
     p.epilog = "Compare two scenarios or results folders with: simulate compare A B [--out DIR]"
+    p.add_argument("--workers", type=int, help="sweeps: parallel worker processes (default: the core count)")
+    p.add_argument("--executor", choices=["process", "dask"], default="process", help="sweeps: where tasks run")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="sweeps: Dask scheduler address (default: a LocalCluster)")
+    p.add_argument("--resume", type=Path, metavar="DIR", help="sweeps: complete an interrupted sweep in DIR")
     return p
 
 
@@ -64,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["compare"]:
         return compare_main(argv[1:])
     args = parser().parse_args(argv)
+    if is_sweep_file(args.file):
+        return sweep_main(args)
     try:
         overrides = dict(parse_override(o) for o in args.overrides)
         scenario = load_scenario(args.file, overrides)
@@ -177,4 +185,8 @@ def compare_main(argv: list[str]) -> int:
 
 
 def entry() -> None:  # pragma: no cover - console-script shim
+    sys.exit(main())
+
+
+if __name__ == "__main__":  # python -m alliance_sim.cli (used by the resume tests)
     sys.exit(main())

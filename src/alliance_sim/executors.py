@@ -1,0 +1,212 @@
+"""Sweep tasks and the executors that run them.
+
+A task is one design point x one chunk of replications, run as one ensemble
+(:class:`Chunk`), or the series of a design point whose replications were split
+over several chunks (:class:`PointSeries`). Workers write their files into the
+results folder and return only the task id (and a traceback if the task raised),
+so nothing large crosses process or network boundaries. The folder must be
+visible to every worker (a shared filesystem on a cluster).
+
+Executors are ordinary :class:`concurrent.futures.Executor` objects: an
+in-process one for a single worker, a spawn-context process pool, or
+``dask.distributed``'s ``Client.get_executor()``.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import traceback
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .run import run_ensemble, series_table
+from .scenario import Scenario, ScenarioError, apply_overrides
+from .store import write_parquet
+from .sweepstore import load_traces, runs_part, save_trace, series_part, trace_part
+
+#: Test-only hook: comma-separated design points whose tasks raise :class:`InjectedFailure`.
+#: Read in the worker, so it exercises the real failure path of every executor.
+FAIL_POINT_ENV = "ALLIANCE_SIM_FAIL_POINT"
+
+
+class InjectedFailure(RuntimeError):
+    """Raised by a task whose design point is listed in ``ALLIANCE_SIM_FAIL_POINT`` (tests only)."""
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Replications ``start``..``stop-1`` of design ``point``; ``whole`` if that is all of them."""
+
+    point: int
+    start: int
+    stop: int
+    whole: bool
+
+    @property
+    def id(self) -> str:
+        return f"p{self.point}.r{self.start}-{self.stop}"
+
+    @property
+    def runs(self) -> int:
+        return self.stop - self.start
+
+    def outputs(self, folder: Path) -> list[Path]:
+        out = [runs_part(folder, self.point, self.start)]
+        return (
+            [*out, series_part(folder, self.point)]
+            if self.whole
+            else [*out, trace_part(folder, self.point, self.start)]
+        )
+
+
+@dataclass(frozen=True)
+class PointSeries:
+    """Series of a design point split into chunks: exact quantiles over all its replications."""
+
+    point: int
+    starts: tuple[int, ...]
+    runs: int = 0
+
+    @property
+    def id(self) -> str:
+        return f"p{self.point}.series"
+
+    def outputs(self, folder: Path) -> list[Path]:
+        return [series_part(folder, self.point)]
+
+
+@dataclass(frozen=True)
+class Job:
+    """What a worker needs: the folder, the base scenario, the point's values and the task."""
+
+    folder: str
+    scenario: Scenario
+    overrides: dict
+    task: Chunk | PointSeries
+
+
+def point_series(scenario: Scenario, traces: Iterable[tuple[str, np.ndarray]], point: int) -> pd.DataFrame:
+    """Series rows of one design point, one metric at a time (a split point's traces may not fit in memory at once)."""
+    return pd.concat([series_table(scenario, {name: values}, point) for name, values in traces], ignore_index=True)
+
+
+def _inject_failure(point: int) -> None:
+    listed = os.environ.get(FAIL_POINT_ENV, "")
+    if listed and str(point) in {p.strip() for p in listed.split(",")}:
+        raise InjectedFailure(f"injected failure at design point {point} ({FAIL_POINT_ENV}={listed})")
+
+
+def run_job(job: Job) -> tuple[str, str | None]:
+    """Run one task; return its id and, if it raised, the formatted traceback."""
+    task = job.task
+    try:
+        scenario = apply_overrides(job.scenario, job.overrides)
+        if isinstance(task, Chunk):
+            _inject_failure(task.point)
+            _run_chunk(Path(job.folder), scenario, job.overrides, task)
+        else:
+            starts = [trace_part(Path(job.folder), task.point, s) for s in task.starts]
+            write_parquet(point_series(scenario, load_traces(starts), task.point), series_part(job.folder, task.point))
+    except Exception:
+        return task.id, traceback.format_exc()
+    return task.id, None
+
+
+def _run_chunk(folder: Path, scenario: Scenario, overrides: dict, task: Chunk) -> None:
+    if task.runs == 1:
+        # numpy sums a single contiguous column pairwise but several columns row by row, so a
+        # one-replication ensemble's time means (cohesion_mean) can differ in the last bit.
+        # Running the replication twice takes the many-column path, as in any larger chunk.
+        runs, trace = run_ensemble(scenario, task.point, [task.start, task.start])
+        runs, trace = runs.iloc[:1].copy(), {k: v[:, :1] for k, v in trace.items()}
+    else:
+        runs, trace = run_ensemble(scenario, task.point, range(task.start, task.stop))
+    for i, (path, value) in enumerate(overrides.items()):
+        runs.insert(4 + i, path, value)
+    write_parquet(runs, runs_part(folder, task.point, task.start))
+    if task.whole:
+        write_parquet(series_table(scenario, trace, task.point), series_part(folder, task.point))
+    else:
+        save_trace(trace, trace_part(folder, task.point, task.start))
+
+
+# ------------------------------------------------------------------ executors
+
+
+class InlineExecutor(Executor):
+    """Runs each task at submission, in this process (one worker: no pool, no pickling)."""
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except Exception as exc:  # pragma: no cover - run_job returns its errors
+            future.set_exception(exc)
+        return future
+
+
+def _ignore_sigint() -> None:
+    # Ctrl-C reaches the whole process group; only the parent decides how to stop.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@contextmanager
+def open_executor(
+    kind: str | Executor | None = None, workers: int | None = None, scheduler: str | None = None
+) -> Iterator[tuple[Executor, int, str]]:
+    """Yield (executor, number of parallel workers, description).
+
+    ``kind`` is ``"process"`` (default), ``"dask"`` or an Executor instance.
+    One process worker runs in this process.
+    """
+    if workers is not None and workers < 1:
+        raise ScenarioError(f"--workers must be at least 1 (got {workers})")
+    if isinstance(kind, Executor):
+        yield kind, workers or 1, type(kind).__name__
+        return
+    if kind in (None, "process"):
+        n = workers or os.cpu_count() or 1
+        if n == 1:
+            yield InlineExecutor(), 1, "inline"
+            return
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=n, mp_context=context, initializer=_ignore_sigint) as pool:
+            yield pool, n, f"process pool ({n} workers)"
+        return
+    if kind == "dask":
+        with _dask(workers, scheduler) as opened:
+            yield opened
+        return
+    raise ScenarioError(f"unknown executor {kind!r}; choose process or dask")
+
+
+@contextmanager
+def _dask(workers: int | None, scheduler: str | None):
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:  # pragma: no cover - the dask extra is installed in development
+        raise ScenarioError("--executor dask needs Dask: pip install 'alliance-sim[dask]'") from None
+    cluster = None
+    if scheduler:
+        client = Client(scheduler)
+    else:
+        cluster = LocalCluster(
+            n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True, dashboard_address=None
+        )
+        client = Client(cluster)
+    try:
+        n = sum(client.nthreads().values()) or 1
+        where = scheduler or "LocalCluster"
+        yield client.get_executor(pure=False), n, f"dask ({where}, {n} threads)"
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()

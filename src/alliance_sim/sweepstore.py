@@ -1,0 +1,136 @@
+"""The folder of a sweep while it runs, and how its parts become the final tables.
+
+Layout::
+
+    sweep.json        the resolved sweep, its design description and fingerprint (written first)
+    design.parquet    one row per design point: ``point`` and one column per dotted path
+    tasks.log         ids of completed tasks, one per line, appended by the parent
+    failures.jsonl    tasks of the latest execution that raised (point, seed keys, traceback)
+    parts/runs/       one Parquet file per task (design point x replication chunk), written by workers
+    parts/series/     one Parquet file per design point
+    parts/trace/      step-metric traces of chunks of points split over several tasks (until finalised)
+    runs.parquet      } written on completion, in (point, replication) order; the manifest goes last
+    series.parquet    }
+    manifest.json     }
+
+Every file is written atomically, and a task id reaches ``tasks.log`` only after
+its files are in place, so a SIGKILL at any moment leaves a folder that
+``--resume`` can complete: unlogged tasks are run again and overwrite their
+parts with identical content.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .store import _atomic
+
+SWEEP_JSON = "sweep.json"
+DESIGN = "design.parquet"
+TASK_LOG = "tasks.log"
+FAILURES = "failures.jsonl"
+PARTS = "parts"
+
+
+def runs_part(folder: Path, point: int, start: int) -> Path:
+    """Runs of design point ``point``, replications from ``start``."""
+    return Path(folder) / PARTS / "runs" / f"p{point:07d}-r{start:09d}.parquet"
+
+
+def series_part(folder: Path, point: int) -> Path:
+    """Series of design point ``point`` (quantiles over all its replications)."""
+    return Path(folder) / PARTS / "series" / f"p{point:07d}.parquet"
+
+
+def trace_part(folder: Path, point: int, start: int) -> Path:
+    """Traces (months x replications per metric) of a chunk of a split design point."""
+    return Path(folder) / PARTS / "trace" / f"p{point:07d}-r{start:09d}.npz"
+
+
+def save_trace(trace: dict[str, np.ndarray], path: Path) -> None:
+    """Write a chunk's traces atomically (an uncompressed ``.npz``, metric order kept)."""
+
+    def write(tmp):
+        with open(tmp, "wb") as fh:  # a file handle: np.savez would append ".npz" to a name
+            np.savez(fh, **trace)
+
+    _atomic(Path(path), write)
+
+
+def load_traces(paths: list[Path]) -> Iterable[tuple[str, np.ndarray]]:
+    """Yield (metric, months x all replications) one metric at a time, chunks joined in order."""
+    files = [np.load(p) for p in paths]
+    try:
+        for name in files[0].files:
+            yield name, np.concatenate([f[name] for f in files], axis=1)
+    finally:
+        for f in files:
+            f.close()
+
+
+class TaskLog:
+    """Append-only record of completed task ids in the results folder.
+
+    A line counts only once its newline is written; a torn last line (the
+    process was killed while writing it) is dropped when the log is reopened.
+    """
+
+    def __init__(self, folder: Path):
+        self.path = Path(folder) / TASK_LOG
+        self.done: set[str] = set()
+        if self.path.exists():
+            text = self.path.read_text(encoding="utf-8")
+            complete = text if text.endswith("\n") else text[: text.rfind("\n") + 1]
+            self.done = {line for line in complete.splitlines() if line}
+            if complete != text:
+                self.path.write_text(complete, encoding="utf-8")
+        self._fh = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - held open while the sweep runs
+
+    def add(self, task_id: str) -> None:
+        self._fh.write(task_id + "\n")
+        self._fh.flush()
+        self.done.add(task_id)
+
+    def close(self) -> None:
+        self._fh.close()
+
+
+def merge_parquet(groups: Iterable[list[Path]], dest: Path) -> int:
+    """Concatenate Parquet parts into ``dest``, one row group per group, streaming.
+
+    Only one group (one design point) is in memory at a time, so memory does not
+    grow with the number of design points. The row groups do not depend on how
+    replications were chunked, so the file is the same byte for byte.
+    """
+    rows = 0
+
+    def write(tmp):
+        nonlocal rows
+        writer = None
+        try:
+            for paths in groups:
+                table = pa.concat_tables([pq.read_table(p) for p in paths]).combine_chunks()
+                if writer is None:
+                    schema = table.schema
+                    writer = pq.ParquetWriter(tmp, schema)
+                writer.write_table(table.cast(schema))
+                rows += table.num_rows
+        finally:
+            if writer is not None:
+                writer.close()
+        if writer is None:  # nothing completed: an empty file with no columns
+            pq.write_table(pa.table({}), tmp)
+
+    _atomic(Path(dest), write)
+    return rows
+
+
+def remove_parts(folder: Path) -> None:
+    """Delete the parts of a completed sweep (the merged tables hold everything)."""
+    shutil.rmtree(Path(folder) / PARTS, ignore_errors=True)

@@ -1,0 +1,589 @@
+"""Sweeps: files, contract of the results folder, reproducibility across set-ups, failures, resume."""
+
+from __future__ import annotations
+
+import filecmp
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+from SALib.analyze import sobol as sobol_analyze
+
+import alliance_sim
+from alliance_sim import metrics, samplers
+from alliance_sim.cli import main
+from alliance_sim.executors import FAIL_POINT_ENV
+from alliance_sim.run import run_ensemble, series_table
+from alliance_sim.scenario import apply_overrides
+from alliance_sim.sweep import is_sweep_file, load_sweep, run_sweep
+from alliance_sim.sweepstore import TASK_LOG, TaskLog
+
+ROOT = Path(__file__).resolve().parents[1]
+BASE = ROOT / "scenarios" / "base.yaml"
+
+SMALL = """\
+sampler: grid
+parameters:
+  actors.ROK.us_trust: [0.7, 0.9]
+  events.prk_tests.rate_per_month: [1.0, 5.0]
+replications: 6
+seed: 11
+overrides: {months: 12}
+"""
+
+
+def write_sweep(folder: Path, body: str = SMALL, name: str = "small.yaml", scenario: Path | str = BASE) -> Path:
+    path = folder / name
+    path.write_text(f"sweep:\n  scenario: {scenario}\n" + textwrap.indent(textwrap.dedent(body), "  "))
+    return path
+
+
+def sorted_runs(folder: Path) -> pd.DataFrame:
+    return pd.read_parquet(folder / "runs.parquet").sort_values(["point", "replication"], ignore_index=True)
+
+
+def assert_same_results(a: Path, b: Path) -> None:
+    pd.testing.assert_frame_equal(sorted_runs(a), sorted_runs(b), check_exact=True)
+    assert filecmp.cmp(a / "runs.parquet", b / "runs.parquet", shallow=False)
+    assert filecmp.cmp(a / "series.parquet", b / "series.parquet", shallow=False)
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory) -> tuple[Path, Path]:
+    """The small sweep, run once uninterrupted in this process: (sweep file, results folder)."""
+    folder = tmp_path_factory.mktemp("reference")
+    spec = write_sweep(folder)
+    assert main([str(spec), "--out", str(folder / "out"), "--workers", "1", "-q"]) == 0
+    return spec, folder / "out"
+
+
+# ------------------------------------------------------------------ contract
+
+
+def test_runs_table_has_the_contract_columns_in_run_order(reference):
+    _, out = reference
+    runs = pd.read_parquet(out / "runs.parquet")
+    swept = ["actors.ROK.us_trust", "events.prk_tests.rate_per_month"]
+    assert list(runs.columns) == ["point", "replication", "seed", "spawn_key", *swept, *metrics.SUMMARIES]
+    assert len(runs) == 4 * 6
+    assert list(zip(runs.point, runs.replication, strict=True)) == [(p, r) for p in range(4) for r in range(6)]
+    assert runs.spawn_key.tolist() == [f"{p},{r}" for p in range(4) for r in range(6)]
+    assert (runs.seed == 11).all()
+    # Grid order: first parameter slowest.
+    assert runs.groupby("point")[swept].first().values.tolist() == [[0.7, 1.0], [0.7, 5.0], [0.9, 1.0], [0.9, 5.0]]
+    # Readable by pyarrow directly, and by load_results.
+    assert pq.read_table(out / "runs.parquet").num_rows == 24
+    results = alliance_sim.load_results(out)
+    assert results.manifest["kind"] == "sweep"
+
+
+def test_each_point_equals_its_scenario_run_directly(reference):
+    """The sweep applies each point's values and seed keys exactly as a direct ensemble run would."""
+    spec, out = reference
+    sweep = load_sweep(spec)
+    runs = pd.read_parquet(out / "runs.parquet")
+    series = pd.read_parquet(out / "series.parquet")
+    for p, values in enumerate(sweep.point_values()):
+        scenario = apply_overrides(sweep.scenario, values)
+        direct, trace = run_ensemble(scenario, p)
+        got = runs[runs.point == p].reset_index(drop=True)
+        pd.testing.assert_frame_equal(got[direct.columns], direct, check_exact=True)
+        expected = series_table(scenario, trace, p)
+        pd.testing.assert_frame_equal(series[series.point == p].reset_index(drop=True), expected, check_exact=True)
+
+
+def test_a_one_point_sweep_reproduces_simulate(tmp_path, capsys):
+    """Design point 0 uses the same seed keys (0, r) as a plain scenario run."""
+    spec = write_sweep(tmp_path, "parameters: {months: [8]}\nreplications: 30\nseed: 4\n")
+    assert main([str(spec), "--out", str(tmp_path / "sweep"), "--workers", "1", "-q"]) == 0
+    args = [str(BASE), "--months", "8", "-n", "30", "--seed", "4", "--chunk", "7", "--out", str(tmp_path / "run")]
+    assert main(args) == 0
+    assert "rupture probability" in capsys.readouterr().out
+    swept = pd.read_parquet(tmp_path / "sweep" / "runs.parquet").drop(columns="months")
+    pd.testing.assert_frame_equal(swept, pd.read_parquet(tmp_path / "run" / "runs.parquet"), check_exact=True)
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(tmp_path / "sweep" / "series.parquet"),
+        pd.read_parquet(tmp_path / "run" / "series.parquet"),
+        check_exact=True,
+    )
+
+
+def test_series_has_one_set_of_rows_per_point(reference):
+    _, out = reference
+    series = pd.read_parquet(out / "series.parquet")
+    assert list(series.columns) == ["point", "month", "date", "metric", "mean", "p05", "p50", "p95"]
+    per_point = series.groupby("point").size()
+    assert per_point.index.tolist() == [0, 1, 2, 3]
+    assert per_point.nunique() == 1
+    months = series.groupby(["point", "metric"]).month.apply(list)
+    assert all(m == list(range(1, 13)) for m in months)
+
+
+def test_manifest_describes_the_design(reference):
+    _, out = reference
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["kind"] == "sweep" and m["complete"] is True and m["failures"] == []
+    d = m["design"]
+    assert d["sampler"] == "grid" and d["seed"] == 11 and d["points"] == 4
+    assert d["problem"] == {
+        "num_vars": 2,
+        "names": ["actors.ROK.us_trust", "events.prk_tests.rate_per_month"],
+        "bounds": [[0.7, 0.9], [1.0, 5.0]],
+    }
+    assert d["parameters"][0] == {"path": "actors.ROK.us_trust", "low": 0.7, "high": 0.9, "values": [0.7, 0.9]}
+    assert m["runs"] == 24 and m["replications"] == 6 and m["months"] == 12
+    assert "git_commit" in m and "metrics" in m
+    assert not (out / "parts").exists()  # merged and cleaned up
+
+
+def test_sobol_sweep_feeds_salib_analyze(tmp_path):
+    spec = write_sweep(
+        tmp_path,
+        """\
+        sampler: sobol
+        samples: 4
+        calc_second_order: false
+        parameters:
+          parameters.cha.grievance: {low: 0.2, high: 0.6}
+          actors.USA.transactionalism: {low: 0.3, high: 0.9}
+        replications: 3
+        seed: 5
+        overrides: {months: 6}
+        """,
+    )
+    results = run_sweep(spec, workers=1, out=tmp_path / "out")
+    design = results.manifest["design"]
+    assert design["points"] == 4 * (2 + 2) and design["calc_second_order"] is False
+    problem = {k: design["problem"][k] for k in ("num_vars", "names", "bounds")}
+    x = samplers.design("sobol", load_sweep(spec).params, samples=4, seed=5, calc_second_order=False)
+    per_point = results.runs.groupby("point")
+    np.testing.assert_array_equal(per_point[problem["names"]].first().to_numpy(), x[problem["names"]].to_numpy())
+    y = per_point["cohesion_mean"].mean().to_numpy()
+    si = sobol_analyze.analyze(problem, y, calc_second_order=False)
+    assert si["S1"].shape == (2,)
+
+
+@pytest.mark.parametrize("sampler", ["lhs", "morris"])
+def test_lhs_and_morris_sweeps_run_their_designs(tmp_path, sampler):
+    spec = write_sweep(
+        tmp_path,
+        f"""\
+        sampler: {sampler}
+        samples: 3
+        parameters:
+          parameters.gate.audience_cost: {{low: 0.25, high: 1.0}}
+          months: {{low: 4, high: 8}}
+        replications: 2
+        overrides: {{months: 6}}
+        """,
+    )
+    results = run_sweep(spec, workers=1, out=tmp_path / "out")
+    points = 3 if sampler == "lhs" else 3 * 3
+    assert results.runs.point.nunique() == points
+    assert results.runs["months"].dtype == np.int64  # an integer field is rounded
+    assert results.runs["months"].between(4, 8).all()
+    months = results.series.groupby("point").month.max()
+    assert (months.to_numpy() == results.runs.groupby("point")["months"].first().to_numpy()).all()
+
+
+def test_example_sweeps_load():
+    grid = load_sweep(ROOT / "sweeps" / "us_commitment.yaml")
+    assert grid.points == 4 * 4 * 3
+    sobol = load_sweep(ROOT / "sweeps" / "sobol_core.yaml")
+    d = len(sobol.params)
+    assert d == 8 and sobol.points == sobol.spec.samples * (2 * d + 2)
+
+
+def test_sweep_files_are_recognised(tmp_path, reference):
+    spec, _ = reference
+    assert is_sweep_file(spec)
+    assert not is_sweep_file(BASE)
+    assert not is_sweep_file(tmp_path / "missing.yaml")
+
+
+# ------------------------------------------------------------------ same results whatever the set-up
+
+
+def test_workers_chunks_and_executors_give_identical_results(tmp_path, reference):
+    spec, ref = reference
+    # Two workers in a spawn process pool, points split in chunks of 4 (+2) replications.
+    assert main([str(spec), "--out", str(tmp_path / "w2"), "--workers", "2", "--chunk", "4", "-q"]) == 0
+    assert_same_results(ref, tmp_path / "w2")
+    # One worker, one replication per task.
+    assert main([str(spec), "--out", str(tmp_path / "c1"), "--workers", "1", "--chunk", "1", "-q"]) == 0
+    assert_same_results(ref, tmp_path / "c1")
+    # Any concurrent.futures executor.
+    with ThreadPoolExecutor(3) as pool:
+        run_sweep(spec, workers=3, executor=pool, out=tmp_path / "threads", chunk=5)
+    assert_same_results(ref, tmp_path / "threads")
+
+
+def test_dask_executor_gives_identical_results(tmp_path, reference):
+    distributed = pytest.importorskip("dask.distributed")
+    spec, ref = reference
+    cluster = distributed.LocalCluster(
+        n_workers=1, threads_per_worker=2, processes=False, protocol="tcp", host="127.0.0.1", dashboard_address=None
+    )
+    with cluster:
+        code = main(
+            [str(spec), "--out", str(tmp_path / "dask"), "--executor", "dask", "--scheduler", cluster.scheduler_address]
+        )
+    assert code == 0
+    assert_same_results(ref, tmp_path / "dask")
+
+
+# ------------------------------------------------------------------ failures
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_failing_point_is_recorded_and_the_rest_complete(tmp_path, reference, monkeypatch, capsys, workers):
+    spec, ref = reference
+    out = tmp_path / "out"
+    monkeypatch.setenv(FAIL_POINT_ENV, "2")
+    assert main([str(spec), "--out", str(out), "--workers", workers, "--chunk", "4", "-q"]) == 3
+    err = capsys.readouterr().err
+    assert "task(s) failed; 3 of 4 design points complete" in err
+    assert "p2.r0-4 (point 2, spawn keys (2,0)..(2,3)): alliance_sim.executors.InjectedFailure" in err
+    assert "--resume" in err
+    failures = [json.loads(line) for line in (out / "failures.jsonl").read_text().splitlines()]
+    assert {f["task"] for f in failures} == {"p2.r0-4", "p2.r4-6"}
+    assert all(f["point"] == 2 and "InjectedFailure" in f["traceback"] for f in failures)
+    assert failures[0]["parameters"] == {"actors.ROK.us_trust": 0.9, "events.prk_tests.rate_per_month": 1.0}
+    runs = pd.read_parquet(out / "runs.parquet")
+    assert sorted(runs.point.unique()) == [0, 1, 3]
+    reference_runs = sorted_runs(ref)
+    pd.testing.assert_frame_equal(runs, reference_runs[reference_runs.point != 2].reset_index(drop=True))
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["complete"] is False and [f["point"] for f in m["failures"]] == [2, 2]
+    # Once the cause is gone, --resume runs only the failed tasks and completes the sweep.
+    monkeypatch.delenv(FAIL_POINT_ENV)
+    assert main([str(spec), "--chunk", "4", "--resume", str(out), "-q"]) == 0
+    assert_same_results(ref, out)
+
+
+# ------------------------------------------------------------------ interruption and resume
+
+
+def _cli(spec: Path, *args: str) -> list[str]:
+    return [sys.executable, "-m", "alliance_sim.cli", str(spec), *args]
+
+
+def _start(cmd: list[str]) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if k != FAIL_POINT_ENV}
+    return subprocess.Popen(
+        cmd, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
+
+
+def _signal_after(proc: subprocess.Popen, log: Path, completed: int, sig: int) -> tuple[int, str]:
+    """Send ``sig`` once ``completed`` task ids are in the log; return (exit status, stderr)."""
+    while proc.poll() is None:
+        if log.exists() and log.read_text().count("\n") >= completed:
+            if sig == signal.SIGKILL:
+                os.killpg(proc.pid, signal.SIGKILL)  # the parent and its pool workers, like a lost machine
+            else:
+                proc.send_signal(sig)
+            break
+        time.sleep(0.002)
+    _, err = proc.communicate(timeout=300)
+    return proc.returncode, err
+
+
+LONGER = """\
+sampler: grid
+parameters:
+  actors.ROK.us_trust: {low: 0.6, high: 1.0, steps: 6}
+  events.prk_tests.rate_per_month: {low: 1.0, high: 6.0, steps: 5}
+replications: 60
+seed: 3
+overrides: {months: 36}
+"""
+
+
+@pytest.fixture(scope="module")
+def longer(tmp_path_factory) -> tuple[Path, Path]:
+    folder = tmp_path_factory.mktemp("longer")
+    spec = write_sweep(folder, LONGER)
+    run_sweep(spec, workers=1, out=folder / "ref")
+    return spec, folder / "ref"
+
+
+def test_resume_after_sigkill_at_three_points_matches_an_uninterrupted_run(tmp_path, longer):
+    spec, ref = longer
+    out = tmp_path / "out"
+    log = out / TASK_LOG
+    # 30 points x 2 chunks + 30 series tasks = 90 tasks. Kill three times, each resume picking up the last.
+    steps = [(3, ["--out", str(out), "--workers", "1"]), (25, ["--resume", str(out), "--workers", "2"])]
+    steps.append((60, ["--resume", str(out), "--workers", "1"]))
+    for completed, args in steps:
+        code, err = _signal_after(_start(_cli(spec, "--chunk", "30", "-q", *args)), log, completed, signal.SIGKILL)
+        assert code == -signal.SIGKILL, err
+        assert not (out / "manifest.json").exists()
+    lines = log.read_text().splitlines()
+    assert len(lines) >= 60 and len(set(lines)) == len(lines)  # nothing was run twice after being recorded
+    assert main([str(spec), "--chunk", "30", "--resume", str(out), "--workers", "1", "-q"]) == 0
+    assert_same_results(ref, out)
+    runs = pd.read_parquet(out / "runs.parquet")
+    assert not runs.duplicated(["point", "replication"]).any() and len(runs) == 30 * 60
+
+
+def test_ctrl_c_stops_cleanly_and_prints_the_resume_command(tmp_path, longer):
+    spec, ref = longer
+    out = tmp_path / "out"
+    code, err = _signal_after(_start(_cli(spec, "--out", str(out), "--workers", "2")), out / TASK_LOG, 4, signal.SIGINT)
+    assert code == 130, err
+    assert "Traceback" not in err
+    command = err.strip().splitlines()[-1].strip()
+    assert command == f"simulate {spec} --workers 2 --resume {out}"
+    assert main([str(spec), "--resume", str(out), "-q", "--workers", "2"]) == 0
+    assert_same_results(ref, out)
+
+
+def test_resume_of_a_folder_killed_before_the_design_was_written(tmp_path, reference):
+    spec, ref = reference
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / ".design.parquet.x.tmp").write_bytes(b"torn")
+    assert main([str(spec), "--resume", str(out), "--workers", "1", "-q"]) == 0
+    assert_same_results(ref, out)
+
+
+def test_resume_after_a_crash_while_merging_runs_no_task_again(tmp_path, reference, monkeypatch):
+    spec, ref = reference
+    out = tmp_path / "out"
+
+    def crash(*args, **kwargs):
+        raise OSError("disk full")
+
+    with monkeypatch.context() as m:
+        m.setattr("alliance_sim.sweep.merge_parquet", crash)
+        with pytest.raises(OSError, match="disk full"):
+            run_sweep(spec, workers=1, out=out)
+    assert not (out / "manifest.json").exists()
+    logged = (out / TASK_LOG).read_text()
+    results = run_sweep(spec, workers=1, resume=out)
+    assert (out / TASK_LOG).read_text() == logged  # every task was already done
+    assert results.manifest["executor"] == "nothing"
+    assert_same_results(ref, out)
+
+
+def test_workers_must_be_positive(tmp_path, reference, capsys):
+    spec, _ = reference
+    assert main([str(spec), "--out", str(tmp_path / "out"), "--workers", "0"]) == 2
+    assert "--workers must be at least 1 (got 0)" in capsys.readouterr().err
+
+
+def test_resume_refuses_a_folder_holding_a_scenario_run(tmp_path, reference, capsys):
+    spec, _ = reference
+    out = tmp_path / "run"
+    assert main([str(BASE), "--months", "3", "-n", "5", "--out", str(out), "-q"]) == 0
+    before = (out / "runs.parquet").read_bytes()
+    assert main([str(spec), "--resume", str(out), "-q"]) == 2
+    assert "already holds results" in capsys.readouterr().err
+    assert (out / "runs.parquet").read_bytes() == before
+
+
+def test_resume_of_a_complete_sweep_changes_nothing(tmp_path, reference, capsys):
+    spec, _ = reference
+    out = tmp_path / "out"
+    assert main([str(spec), "--out", str(out), "--workers", "1", "-q"]) == 0
+    before = (out / "runs.parquet").read_bytes(), (out / "manifest.json").read_bytes()
+    assert main([str(spec), "--resume", str(out), "--workers", "1"]) == 0
+    assert ((out / "runs.parquet").read_bytes(), (out / "manifest.json").read_bytes()) == before
+    assert "already complete" in capsys.readouterr().out
+
+
+def test_resume_refuses_a_different_sweep(tmp_path, reference, capsys):
+    spec, ref = reference
+    assert main([str(spec), "--resume", str(ref), "--replications", "7", "-q"]) == 2
+    err = capsys.readouterr().err
+    assert "holds a different sweep" in err and "Traceback" not in err
+
+
+def test_a_new_run_refuses_a_folder_with_an_unfinished_sweep(tmp_path, reference, capsys, monkeypatch):
+    spec, _ = reference
+    out = tmp_path / "out"
+    monkeypatch.setenv(FAIL_POINT_ENV, "0")
+    assert main([str(spec), "--out", str(out), "--workers", "1", "-q"]) == 3
+    monkeypatch.delenv(FAIL_POINT_ENV)
+    (out / "manifest.json").unlink()  # as if killed before the end
+    assert main([str(spec), "--out", str(out), "-q"]) == 2
+    assert f"unfinished sweep; continue it with --resume {out}" in capsys.readouterr().err
+    assert main([str(spec), "--out", str(out), "--resume", str(tmp_path / "other"), "-q"]) == 2
+
+
+def test_a_torn_last_line_of_the_task_log_is_dropped(tmp_path):
+    (tmp_path / TASK_LOG).write_text("p0.r0-5\np1.r0-5\np2.r0")
+    log = TaskLog(tmp_path)
+    assert log.done == {"p0.r0-5", "p1.r0-5"}
+    log.add("p2.r0-5")
+    log.close()
+    assert (tmp_path / TASK_LOG).read_text() == "p0.r0-5\np1.r0-5\np2.r0-5\n"
+
+
+def test_progress_bar_shows_tasks_and_runs_per_second(tmp_path, reference, capsys):
+    spec, _ = reference
+    run_sweep(spec, workers=1, out=tmp_path / "out", progress=True)
+    err = capsys.readouterr().err
+    assert "4/4" in err and "runs/s" in err
+
+
+def test_cli_reports_the_sweep(tmp_path, reference, capsys):
+    spec, _ = reference
+    assert main([str(spec), "--out", str(tmp_path / "out"), "--workers", "1"]) == 0
+    captured = capsys.readouterr()
+    assert "small: 4 design points (grid) x 6 replications = 24 runs of 12 months" in captured.err
+    assert captured.out.splitlines()[-1] == f"results written to {tmp_path / 'out'}"
+
+
+# ------------------------------------------------------------------ validation
+
+
+def _line(text: str, needle: str) -> int:
+    return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
+BAD = [
+    ("sampelr: grid", "sampelr", "sweep.sampelr: unknown key 'sampelr' (did you mean 'sampler'?)"),
+    ("sampler: sobl", "sobl", "sweep.sampler: Input should be 'grid', 'lhs', 'sobol' or 'morris' (got 'sobl')"),
+    (
+        "parameters: {actors.ROK.us_trst: [0.5]}",
+        "us_trst",
+        "unknown parameter path: no key 'us_trst' under actors.ROK (did you mean 'us_trust'?)",
+    ),
+    (
+        "parameters: {actors.ROK.us_trust: {low: 0.5, high: 1.5, steps: 2}}",
+        "us_trust",
+        "sweep.parameters.actors.ROK.us_trust.high: 1.5 is not valid for actors.ROK.us_trust: Input should be less than or equal to 1",
+    ),
+    (
+        "parameters: {actors.ROK.us_trust: [0.5, -1]}",
+        "us_trust",
+        "sweep.parameters.actors.ROK.us_trust.values.1: -1 is not valid",
+    ),
+    ("parameters: {actors.ROK.us_trust: {low: 0.5, high: 0.5, steps: 2}}", "us_trust", "high must be greater than low"),
+    (
+        "parameters: {actors.ROK.us_trust: {low: 0.5, high: 0.9}}",
+        "us_trust",
+        "the grid sampler needs steps for a range",
+    ),
+    ("parameters: {actors.ROK.us_trust: {low: 0.5}}", "us_trust", "a range needs both low and high"),
+    (
+        "parameters: {actors.ROK.us_trust: {low: 0.5, high: 0.9, values: [1]}}",
+        "us_trust",
+        "give either values or a range",
+    ),
+    (
+        "parameters: {actors.ROK.us_trust: {low: 0, high: 0.9, steps: 2, distribution: loguniform}}",
+        "us_trust",
+        "a loguniform range needs low > 0",
+    ),
+    (
+        "parameters: {actors.ROK.us_trust: {low: 0.5, high: 0.9, steps: 2, dist: uniform}}",
+        "us_trust",
+        "unknown key 'dist'",
+    ),
+    (
+        "parameters: {actors.ROK.us_trust: 0.5}",
+        "us_trust",
+        "sweep.parameters.actors.ROK.us_trust: Input should be a valid dictionary",
+    ),
+    ("parameters: {seed: [1, 2]}", "seed", "'seed' is set by the sweep itself"),
+    ("parameters: {actors.ROK: [1, 2]}", "actors.ROK", "this path holds a mapping"),
+    ("parameters: {}", "parameters", "sweep.parameters: Dictionary should have at least 1 item"),
+    ("samples: 8", "samples", "sweep.samples: samples applies to lhs, sobol and morris"),
+    (
+        "sampler: lhs\nparameters: {actors.ROK.us_trust: [0.5, 0.9]}",
+        "us_trust",
+        "the lhs sampler needs a range (low/high), not a list of values",
+    ),
+    (
+        "sampler: lhs\nparameters: {actors.ROK.us_trust: {low: 0.5, high: 0.9}}",
+        "sampler",
+        "sweep.sampler: the lhs sampler needs samples (N)",
+    ),
+    (
+        "sampler: morris\nsamples: 2\nparameters: {actors.ROK.us_trust: {low: 0.5, high: 0.9, steps: 3}}",
+        "steps",
+        "steps applies to the grid sampler only, not morris",
+    ),
+    (
+        "sampler: sobol\nsamples: 100\nparameters: {actors.ROK.us_trust: {low: 0.5, high: 0.9}}",
+        "samples",
+        "Sobol' sequences need a power of 2 (got 100; try 64 or 128)",
+    ),
+    (
+        "overrides: {monthz: 12}",
+        "overrides",
+        "sweep.overrides.monthz: no such key 'monthz' under the top level (did you mean 'months'?)",
+    ),
+    ("replications: 0", "replications", "sweep.replications: Input should be greater than or equal to 1"),
+]
+
+
+@pytest.mark.parametrize(("extra", "needle", "message"), BAD, ids=[b[2][:40] for b in BAD])
+def test_invalid_sweep_files_exit_2_with_file_line_and_key(tmp_path, capsys, extra, needle, message):
+    base = {"sampler": "grid", "parameters": "{actors.ROK.us_trust: [0.5, 0.9]}", "replications": "2"}
+    lines = [f"{k}: {v}" for k, v in base.items() if not any(e.startswith(f"{k}:") for e in extra.splitlines())]
+    spec = write_sweep(tmp_path, "\n".join([*lines, extra]) + "\n")
+    text = spec.read_text()
+    assert main([str(spec), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {spec}:{_line(text, needle)}: ")
+    assert message in err
+    assert len(err.strip().splitlines()) == 1 and not (tmp_path / "out").exists()
+
+
+def test_missing_scenario_is_reported_at_its_line(tmp_path, capsys):
+    spec = write_sweep(tmp_path, "parameters: {months: [6]}\n", scenario="nowhere.yaml")
+    assert main([str(spec)]) == 2
+    assert f"error: {spec}:2: sweep.scenario: scenario file not found" in capsys.readouterr().err
+
+
+def test_yaml_python_tags_are_refused(tmp_path, capsys):
+    spec = tmp_path / "evil.yaml"
+    spec.write_text("sweep: !!python/object/apply:os.system ['echo hi']\n")
+    assert main([str(spec)]) == 2  # read as a scenario file, which refuses the tag
+    assert "Python-specific YAML tags" in capsys.readouterr().err
+    with pytest.raises(alliance_sim.ScenarioError, match="Python-specific YAML tags"):
+        load_sweep(spec)
+
+
+def test_parameters_may_be_given_as_the_manifest_list():
+    spec = {
+        "scenario": str(BASE),
+        "sampler": "lhs",
+        "samples": 4,
+        "months": 5,
+        "parameters": [{"path": "actors.USA.commitment", "low": 0.5, "high": 0.9}],
+    }
+    sweep = load_sweep(spec)
+    assert sweep.scenario.months == 5
+    assert [p.describe() for p in sweep.params] == [
+        {"path": "actors.USA.commitment", "low": 0.5, "high": 0.9, "distribution": "uniform"}
+    ]
+
+
+def test_spec_mappings_and_overrides_from_the_api(tmp_path):
+    sweep = load_sweep(
+        {"scenario": str(BASE), "parameters": {"actors.USA.commitment": [0.5, 0.8]}, "replications": 3},
+        months=4,
+        overrides=["actors.USA.brokerage=0.2"],
+        seed=9,
+    )
+    assert sweep.points == 2 and sweep.scenario.months == 4 and sweep.scenario.seed == 9
+    assert sweep.scenario.actors.USA.brokerage == 0.2
+    results = run_sweep(sweep, workers=1, out=tmp_path / "out")
+    assert results.runs["actors.USA.commitment"].tolist() == [0.5] * 3 + [0.8] * 3
+    with pytest.raises(alliance_sim.ScenarioError, match="unknown executor 'slurm'"):
+        run_sweep(sweep, executor="slurm", out=tmp_path / "other")
