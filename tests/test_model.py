@@ -40,6 +40,13 @@ def test_simulate_output_does_not_depend_on_chunk_size():
     pd.testing.assert_frame_equal(a.series, b.series)
 
 
+def test_one_replication_chunks_give_the_same_summaries():
+    s = apply_overrides(load_scenario(BASE), {"months": 24})
+    whole, _ = run_ensemble(s, 0, range(5))
+    ones = pd.concat([run_ensemble(s, 0, [r])[0] for r in range(5)], ignore_index=True)
+    pd.testing.assert_frame_equal(whole, ones)
+
+
 def test_single_replication_is_the_same_future_as_in_the_ensemble():
     s = load_scenario(BASE)
     ensemble, _ = run_ensemble(s, 0, range(20))

@@ -121,14 +121,7 @@ def run_job(job: Job) -> tuple[str, str | None]:
 
 
 def _run_chunk(folder: Path, scenario: Scenario, overrides: dict, task: Chunk) -> None:
-    if task.runs == 1:
-        # numpy sums a single contiguous column pairwise but several columns row by row, so a
-        # one-replication ensemble's time means (cohesion_mean) can differ in the last bit.
-        # Running the replication twice takes the many-column path, as in any larger chunk.
-        runs, trace = run_ensemble(scenario, task.point, [task.start, task.start])
-        runs, trace = runs.iloc[:1].copy(), {k: v[:, :1] for k, v in trace.items()}
-    else:
-        runs, trace = run_ensemble(scenario, task.point, range(task.start, task.stop))
+    runs, trace = run_ensemble(scenario, task.point, range(task.start, task.stop))
     for i, (path, value) in enumerate(overrides.items()):
         runs.insert(4 + i, path, value)
     write_parquet(runs, runs_part(folder, task.point, task.start))

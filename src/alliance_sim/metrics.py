@@ -126,7 +126,9 @@ def below_threshold(trace: dict, params) -> np.ndarray:
 @summary
 def cohesion_mean(trace, params) -> np.ndarray:
     """Mean trilateral cohesion over the horizon."""
-    return trace["cohesion"].mean(axis=0)
+    # Column-major, so every replication is summed the same way (pairwise) whatever
+    # the chunk size; row-major would sum a one-column chunk differently.
+    return np.asfortranarray(trace["cohesion"]).mean(axis=0)
 
 
 @summary
