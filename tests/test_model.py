@@ -41,9 +41,10 @@ def test_simulate_output_does_not_depend_on_chunk_size():
 
 
 def test_one_replication_chunks_give_the_same_summaries():
-    s = apply_overrides(load_scenario(BASE), {"months": 24})
-    whole, _ = run_ensemble(s, 0, range(5))
-    ones = pd.concat([run_ensemble(s, 0, [r])[0] for r in range(5)], ignore_index=True)
+    # numpy reduces one column and many columns in different orders; the summaries must not care
+    s = apply_overrides(load_scenario(BASE), {"months": 60})
+    whole, _ = run_ensemble(s, 0, range(40))
+    ones = pd.concat([run_ensemble(s, 0, [r])[0] for r in range(40)], ignore_index=True)
     pd.testing.assert_frame_equal(whole, ones)
 
 
