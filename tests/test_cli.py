@@ -50,7 +50,7 @@ def test_load_results_round_trip(tmp_path):
     res = load_results(out)
     assert res.manifest["scenario"]["actors"]["USA"]["commitment"] == 0.7
     assert res.metric("cohesion").shape[0] == 24
-    pd.testing.assert_frame_equal(res.runs, pd.read_parquet(out / "runs.parquet"))
+    pd.testing.assert_frame_equal(res.runs, pd.read_parquet(out / "runs.parquet"), check_exact=True)
 
 
 def test_default_folder_and_quiet(tmp_path, monkeypatch, capsys, write):

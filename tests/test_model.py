@@ -29,15 +29,15 @@ def test_one_chunk_equals_four_chunks():
     s = load_scenario(BASE)
     whole, trace = run_ensemble(s, 0, range(1000))
     parts = [run_ensemble(s, 0, range(i, i + 250)) for i in range(0, 1000, 250)]
-    pd.testing.assert_frame_equal(whole, pd.concat([p[0] for p in parts], ignore_index=True))
+    pd.testing.assert_frame_equal(whole, pd.concat([p[0] for p in parts], ignore_index=True), check_exact=True)
     np.testing.assert_array_equal(trace["cohesion"], np.concatenate([p[1]["cohesion"] for p in parts], axis=1))
 
 
 def test_simulate_output_does_not_depend_on_chunk_size():
     a = simulate(BASE, replications=300, months=24)
     b = simulate(BASE, replications=300, months=24, chunk=70)
-    pd.testing.assert_frame_equal(a.runs, b.runs)
-    pd.testing.assert_frame_equal(a.series, b.series)
+    pd.testing.assert_frame_equal(a.runs, b.runs, check_exact=True)
+    pd.testing.assert_frame_equal(a.series, b.series, check_exact=True)
 
 
 def test_one_replication_chunks_give_the_same_summaries():
@@ -45,14 +45,14 @@ def test_one_replication_chunks_give_the_same_summaries():
     s = apply_overrides(load_scenario(BASE), {"months": 60})
     whole, _ = run_ensemble(s, 0, range(40))
     ones = pd.concat([run_ensemble(s, 0, [r])[0] for r in range(40)], ignore_index=True)
-    pd.testing.assert_frame_equal(whole, ones)
+    pd.testing.assert_frame_equal(whole, ones, check_exact=True)
 
 
 def test_single_replication_is_the_same_future_as_in_the_ensemble():
     s = load_scenario(BASE)
     ensemble, _ = run_ensemble(s, 0, range(20))
     single, _ = run_ensemble(s, 0, [13])
-    pd.testing.assert_frame_equal(ensemble.iloc[[13]].reset_index(drop=True), single)
+    pd.testing.assert_frame_equal(ensemble.iloc[[13]].reset_index(drop=True), single, check_exact=True)
 
 
 def test_replications_differ_and_seeds_matter():

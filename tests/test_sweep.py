@@ -262,7 +262,9 @@ def test_a_failing_point_is_recorded_and_the_rest_complete(tmp_path, reference, 
     runs = pd.read_parquet(out / "runs.parquet")
     assert sorted(runs.point.unique()) == [0, 1, 3]
     reference_runs = sorted_runs(ref)
-    pd.testing.assert_frame_equal(runs, reference_runs[reference_runs.point != 2].reset_index(drop=True))
+    pd.testing.assert_frame_equal(
+        runs, reference_runs[reference_runs.point != 2].reset_index(drop=True), check_exact=True
+    )
     m = json.loads((out / "manifest.json").read_text())
     assert m["complete"] is False and [f["point"] for f in m["failures"]] == [2, 2]
     # Once the cause is gone, --resume runs only the failed tasks and completes the sweep.
