@@ -37,7 +37,7 @@ DRIVER_DOCS = {
     "brokerage": "Patron brokerage effort.",
     "stance": "Government alignment stance.",
     "events": "Summit boosts.",
-    "reciprocity": "Axelrod: pull toward the partner's last move.",
+    "reciprocity": "Axelrod: the partner's last move answered in kind (tit for tat).",
     "noise": "Axelrod: misperception of the partner's move.",
     "gate": "Putnam/Fearon: the part of the move the domestic gate (or the [0,1] bound) removed.",
 }
