@@ -27,6 +27,8 @@ def test_results_folder_contents(tmp_path, capsys):
     m = json.loads((out / "manifest.json").read_text())
     assert (m["seed"], m["replications"], m["months"], m["name"]) == (20250113, 200, 24, "base")
     assert m["package_version"] and m["wall_seconds"] > 0 and "git_commit" in m
+    assert m["sources"] == [str(BASE)]
+    assert (out / "runs.parquet").stat().st_mode & 0o777 == 0o644
     assert set(m["metrics"]["step"]) == set(STEP_METRICS)
     runs = pd.read_parquet(out / "runs.parquet")
     assert len(runs) == 200 and list(runs.replication) == list(range(200))
@@ -84,3 +86,16 @@ def test_wilson_interval_known_values():
     # Wilson 95% interval for 0/1000 is [0, 0.00383]; for 50/100 it is [0.4038, 0.5962].
     assert wilson(0, 1000) == pytest.approx((0.0, 0.003827), abs=1e-5)
     assert wilson(50, 100) == pytest.approx((0.4038, 0.5962), abs=1e-4)
+
+
+def test_sweep_flags_refused_for_a_scenario(capsys):
+    assert main([str(BASE), "--workers", "2"]) == 2
+    assert "--workers apply to sweep files only" in capsys.readouterr().err
+
+
+def test_manifest_records_the_extends_chain(tmp_path):
+    child = BASE.parent / "political_transition.yaml"
+    out = tmp_path / "pt"
+    assert main([str(child), "-n", "10", "--months", "6", "--out", str(out), "-q"]) == 0
+    sources = json.loads((out / "manifest.json").read_text())["sources"]
+    assert [p.rsplit("/", 1)[-1] for p in sources] == ["base.yaml", "political_transition.yaml"]

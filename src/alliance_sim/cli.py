@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .analysis import wilson
 from .run import simulate
-from .scenario import ScenarioError, load_scenario, parse_override
+from .scenario import ScenarioError, load_scenario, parse_override, scenario_sources
 from .store import check_writable, new_folder
 from .sweep import is_sweep_file
 from .sweep import main as sweep_main
@@ -72,6 +72,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if is_sweep_file(args.file):
         return sweep_main(args)
+    sweep_only = [f"--{k}" for k in ("workers", "scheduler", "resume") if getattr(args, k) is not None]
+    if args.executor != "process":
+        sweep_only.append("--executor")
+    if sweep_only:
+        print(f"error: {args.file}: {', '.join(sweep_only)} apply to sweep files only", file=sys.stderr)
+        return 2
     try:
         overrides = dict(parse_override(o) for o in args.overrides)
         scenario = load_scenario(args.file, overrides)
@@ -85,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
             out=out,
             chunk=args.chunk,
             progress=not args.quiet,
+            sources=scenario_sources(args.file),
         )
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -95,7 +102,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; nothing was written", file=sys.stderr)
         return 130
-    results.manifest["sources"] = [str(args.file)]
     if not args.quiet:
         print(report(results))
     if args.report:

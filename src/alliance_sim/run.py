@@ -16,7 +16,7 @@ from . import metrics
 from .draws import generate
 from .events import month_label
 from .model import AllianceModel, draw_layout
-from .scenario import Scenario, apply_overrides, load_scenario
+from .scenario import Scenario, apply_overrides, load_scenario, scenario_sources
 from .store import Results, save
 
 #: Default ensemble size per chunk: large enough to vectorise well, small enough for memory.
@@ -126,6 +126,7 @@ def simulate(
     out: str | Path | None = None,
     chunk: int | None = None,
     progress: bool = False,
+    sources: list[str] | None = None,
 ) -> Results:
     """Run a scenario's ensemble and return its Results (written to ``out`` if given).
 
@@ -136,14 +137,15 @@ def simulate(
     out : folder to write the results into (must not already hold results).
     chunk : replications per ensemble; the output does not depend on it.
     progress : show a tqdm progress bar over chunks.
+    sources : the files the scenario was built from (recorded in the manifest); by
+        default the ``extends`` chain when ``scenario`` is a path.
 
     Raises
     ------
     ScenarioError : if the scenario or an override is invalid.
     """
-    sources = []
     if not isinstance(scenario, Scenario):
-        sources = [str(scenario)]
+        sources = scenario_sources(scenario) if sources is None else sources
         scenario = load_scenario(scenario)
     updates = {k: v for k, v in {"replications": replications, "seed": seed, "months": months}.items() if v is not None}
     scenario = apply_overrides(scenario, updates)
