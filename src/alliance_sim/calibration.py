@@ -14,7 +14,7 @@ A = "assumption"
 SOURCES: dict[str, tuple[str, str]] = {
     "parameters.cha.baseline": (
         A,
-        "Intercept: with the calibrated weights it holds the 2015 hindcast near its assumed start (0.37-0.39 before the Dec 2015 agreement). For base it implies a Jan 2025 target near 0.46, below the assumed 0.61 start, so base declines; not re-centred, since 2022-25 is held out.",
+        "Intercept: with the calibrated weights it holds the 2015 hindcast near its assumed start (0.37-0.39 before the Dec 2015 agreement). For base it implies an early-2025 target near 0.48 (ROK side 0.45, JPN side 0.51), below the assumed 0.61 start, so base declines; not re-centred, since 2022-25 is held out.",
     ),
     "parameters.cha.shared_threat": (
         H,
