@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from conftest import BASE, MINIMAL
 
-from alliance_sim import load_results, load_scenario
+from alliance_sim import load_results, load_scenario, simulate
 from alliance_sim.analysis import wilson
 from alliance_sim.cli import main
 from alliance_sim.metrics import STEP_METRICS, SUMMARIES
@@ -99,3 +99,43 @@ def test_manifest_records_the_extends_chain(tmp_path):
     assert main([str(child), "-n", "10", "--months", "6", "--out", str(out), "-q"]) == 0
     sources = json.loads((out / "manifest.json").read_text())["sources"]
     assert [p.rsplit("/", 1)[-1] for p in sources] == ["base.yaml", "political_transition.yaml"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["-n", "0"], "--replications/-n: must be at least 1"),
+        (["--chunk", "-5"], "--chunk: must be at least 1"),
+        (["--months", "0"], "--months: must be at least 1"),
+        (["--seed", "-3"], "--seed: must be 0 or more"),
+    ],
+)
+def test_bad_numbers_on_the_command_line(args, message, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main([str(BASE), *args])
+    assert exit_.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_flag_out_of_range_names_the_file_and_the_flag(capsys):
+    assert main([str(BASE), "--months", "601", "-q"]) == 2
+    err = capsys.readouterr().err
+    assert f"{BASE}: months:" in err and "(from --months)" in err and "--set" not in err
+
+
+def test_unwritable_output_folder(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert main([str(BASE), "-n", "5", "--months", "3", "--out", str(blocker / "sub"), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error:") and "Traceback" not in err
+
+
+def test_report_refused_for_sweeps(capsys):
+    sweep = BASE.parents[1] / "sweeps" / "us_commitment.yaml"
+    assert main([str(sweep), "--report"]) == 2
+    assert "--report applies to scenario files" in capsys.readouterr().err
+
+
+def test_simulate_rejects_a_zero_chunk():
+    with pytest.raises(ValueError, match="chunk must be at least 1"):
+        simulate(BASE, replications=5, months=3, chunk=0)

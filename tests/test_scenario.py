@@ -182,3 +182,44 @@ def test_any_line_mutation_loads_or_raises_scenario_error(tmp_path_factory, line
         load_scenario(path)
     except ScenarioError as exc:
         assert str(path) in str(exc)
+
+
+def test_duplicate_key_is_an_error(write, capsys):
+    path = write(MINIMAL + "  prk_tests: {type: nuclear_test, at: 2025-05}\n")
+    err = fails(capsys, path)
+    assert f"{path}:8: events.prk_tests: duplicate key (first given on line 7)" in err
+
+
+def test_misspelt_key_is_reported_as_unknown_not_missing(write):
+    path = write(MINIMAL.replace("rate_per_month", "rate_per_mnth"))
+    with pytest.raises(ScenarioError, match=r"unknown key 'rate_per_mnth' \(did you mean 'rate_per_month'\?\)"):
+        load_scenario(path)
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        "{type: missile_tests, rate_per_month: 1, from: 2025-06, to: 2025-03}",
+        "{type: nuclear_test, from: 2025-06, to: 2025-03}",
+        "{type: impeachment, from: 2025-06, to: 2025-03}",
+    ],
+)
+def test_window_ending_before_it_starts(write, event):
+    with pytest.raises(ScenarioError, match=r":8: events\.w: .*'to' \(2025-03\) is before 'from' \(2025-06\)"):
+        load_scenario(write(MINIMAL + f"  w: {event}\n"))
+
+
+def test_summit_parties_must_be_distinct(write):
+    with pytest.raises(ScenarioError, match=r"events\.s\.parties: .*distinct"):
+        load_scenario(write(MINIMAL + "  s: {type: summit, parties: [ROK, ROK], at: 2025-02}\n"))
+
+
+@pytest.mark.parametrize("name", ["..", ".hidden", "a/b", ""])
+def test_scenario_name_cannot_leave_the_results_folder(write, name):
+    with pytest.raises(ScenarioError, match="name:"):
+        load_scenario(write(MINIMAL.replace("name: tiny", f"name: '{name}'")))
+
+
+def test_extends_must_be_a_path(write):
+    with pytest.raises(ScenarioError, match=r":1: extends: expected a file path"):
+        load_scenario(write("extends: [a, b]\n" + MINIMAL))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .analysis import wilson
 from .run import simulate
-from .scenario import ScenarioError, load_scenario, parse_override, scenario_sources
+from .scenario import ScenarioError, apply_overrides, load_scenario, parse_override, scenario_sources
 from .store import check_writable, new_folder
 from .sweep import is_sweep_file
 from .sweep import main as sweep_main
@@ -18,26 +18,46 @@ SHOWN_SUMMARIES = ("cohesion_mean", "cohesion_min", "cohesion_final", "coop_rok_
 SHOWN_FINAL = ("coop_rok_usa", "coop_jpn_usa", "threat_rok", "abandonment_rok", "abandonment_jpn", "chn_pressure")
 
 
+def positive(text: str) -> int:
+    """argparse type: an integer >= 1."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def nonnegative(text: str) -> int:
+    """argparse type: an integer >= 0."""
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
+#: Command-line flags that set a top-level scenario field.
+FLAG_FIELDS = {"--replications": "replications", "--seed": "seed", "--months": "months"}
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="simulate",
         description="Run an alliance-sim scenario ensemble and write a results folder.",
     )
     p.add_argument("file", help="scenario or sweep YAML file (a sweep file has a top-level 'sweep:' key)")
-    p.add_argument("--replications", "-n", type=int, help="ensemble size (overrides the scenario)")
-    p.add_argument("--seed", type=int, help="root seed (overrides the scenario)")
-    p.add_argument("--months", type=int, help="horizon in months (overrides the scenario)")
+    p.add_argument("--replications", "-n", type=positive, help="ensemble size (overrides the scenario)")
+    p.add_argument("--seed", type=nonnegative, help="root seed (overrides the scenario)")
+    p.add_argument("--months", type=positive, help="horizon in months (overrides the scenario)")
     p.add_argument(
         "--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE", help="override a dotted path"
     )
     p.add_argument("--out", type=Path, help="results folder (default: results/<name>/<timestamp>-<id>)")
-    p.add_argument("--chunk", type=int, help="replications per ensemble chunk (does not change results)")
+    p.add_argument("--chunk", type=positive, help="replications per ensemble chunk (does not change results)")
     p.add_argument("--quiet", "-q", action="store_true", help="print only the results folder")
     p.add_argument(
         "--report", action="store_true", help="also write figures (PNG) and report.md into the results folder"
     )
     p.epilog = "Compare two scenarios or results folders with: simulate compare A B [--out DIR]"
-    p.add_argument("--workers", type=int, help="sweeps: parallel worker processes (default: the core count)")
+    p.add_argument("--workers", type=positive, help="sweeps: parallel worker processes (default: the core count)")
     p.add_argument("--executor", choices=["process", "dask"], default="process", help="sweeps: where tasks run")
     p.add_argument("--scheduler", metavar="ADDRESS", help="sweeps: Dask scheduler address (default: a LocalCluster)")
     p.add_argument("--resume", type=Path, metavar="DIR", help="sweeps: complete an interrupted sweep in DIR")
@@ -71,6 +91,13 @@ def main(argv: list[str] | None = None) -> int:
         return compare_main(argv[1:])
     args = parser().parse_args(argv)
     if is_sweep_file(args.file):
+        if args.report:
+            print(
+                f"error: {args.file}: --report applies to scenario files; for a sweep use "
+                "alliance_sim.report.write_report(load_results(DIR))",
+                file=sys.stderr,
+            )
+            return 2
         return sweep_main(args)
     sweep_only = [f"--{k}" for k in ("workers", "scheduler", "resume") if getattr(args, k) is not None]
     if args.executor != "process":
@@ -78,29 +105,33 @@ def main(argv: list[str] | None = None) -> int:
     if sweep_only:
         print(f"error: {args.file}: {', '.join(sweep_only)} apply to sweep files only", file=sys.stderr)
         return 2
+    out = None
     try:
         overrides = dict(parse_override(o) for o in args.overrides)
         scenario = load_scenario(args.file, overrides)
+        for flag, field in FLAG_FIELDS.items():
+            value = getattr(args, field)
+            if value is not None:
+                scenario = apply_overrides(scenario, {field: value}, args.file, origin=f" (from {flag})")
         out = args.out or new_folder("results", scenario.name)
         check_writable(out)
+        out.mkdir(parents=True, exist_ok=True)  # fail before computing if the folder cannot be made
         results = simulate(
-            scenario,
-            replications=args.replications,
-            seed=args.seed,
-            months=args.months,
-            out=out,
-            chunk=args.chunk,
-            progress=not args.quiet,
-            sources=scenario_sources(args.file),
+            scenario, out=out, chunk=args.chunk, progress=not args.quiet, sources=scenario_sources(args.file)
         )
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except (FileExistsError, NotADirectoryError) as exc:
+    except OSError as exc:  # includes FileExistsError, NotADirectoryError, PermissionError
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("interrupted; nothing was written", file=sys.stderr)
+        where = (
+            f"{out} is incomplete (it has no manifest.json)"
+            if out is not None and out.exists()
+            else "nothing was written"
+        )
+        print(f"interrupted; {where}", file=sys.stderr)
         return 130
     if not args.quiet:
         print(report(results))

@@ -86,11 +86,22 @@ class DatedEvent(Event):
         return i, i
 
 
+def ordered(first: str | None, last: str | None) -> None:
+    """Raise if a window ends before it starts (``YYYY-MM`` strings sort as dates)."""
+    if first is not None and last is not None and last < first:
+        raise ValueError(f"'to' ({last}) is before 'from' ({first})")
+
+
 class Process(Event):
     """An event process active every month between ``from`` and ``to``."""
 
     from_: Month = Field(alias="from", description="First active month (YYYY-MM).")
     to: Month | None = Field(None, description="Last active month (YYYY-MM); default: end of horizon.")
+
+    @model_validator(mode="after")
+    def _window(self):
+        ordered(self.from_, self.to)
+        return self
 
     def window(self, start, months):
         last = months - 1 if self.to is None else month_index(start, self.to)
@@ -136,6 +147,7 @@ class NuclearTest(Event):
     def _one_shape(self):
         if (self.at is None) == (self.from_ is None):
             raise ValueError("give either 'at' (a dated test) or 'from' (a process), not both or neither")
+        ordered(self.from_, self.to)
         return self
 
     def window(self, start, months):
@@ -165,6 +177,11 @@ class Impeachment(Event):
     from_: Month = Field(alias="from", description="Month the acting government takes over.")
     to: Month = Field(description="Month of the ruling that ends the window.")
     removed: bool = Field(False, description="If true the leader is removed and the acting government stays on.")
+
+    @model_validator(mode="after")
+    def _window(self):
+        ordered(self.from_, self.to)
+        return self
 
     def window(self, start, months):
         return month_index(start, self.from_), month_index(start, self.to)
@@ -329,7 +346,7 @@ class Summit(DatedEvent):
 
     Example: Camp David trilateral summit (August 2023); the inter-Korean summit
     of April 2018 (with PRK as a party it is a detente that lowers PRK testing).
-    A share (domestic.summit_relief) of the boost also eases public antipathy
+    A share (diplomacy.summit_relief) of the boost also eases public antipathy
     between ROK and JPN when both attend.
     """
 

@@ -147,8 +147,11 @@ def simulate(
     if not isinstance(scenario, Scenario):
         sources = scenario_sources(scenario) if sources is None else sources
         scenario = load_scenario(scenario)
-    updates = {k: v for k, v in {"replications": replications, "seed": seed, "months": months}.items() if v is not None}
-    scenario = apply_overrides(scenario, updates)
+    if chunk is not None and chunk < 1:
+        raise ValueError(f"chunk must be at least 1, got {chunk}")
+    for field, value in {"replications": replications, "seed": seed, "months": months}.items():
+        if value is not None:
+            scenario = apply_overrides(scenario, {field: value}, origin=f" (from {field}={value!r})")
     started = time.perf_counter()
     size = chunk or min(scenario.replications, DEFAULT_CHUNK)
     parts, traces = [], []

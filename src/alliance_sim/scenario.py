@@ -139,7 +139,7 @@ EventSpec = Annotated[Union[tuple(EVENT_TYPES.values())], Field(discriminator="t
 class Scenario(Strict):
     """A validated scenario: initial states, coefficients and events."""
 
-    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", description="Short name; used in the results path.")
+    name: str = Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$", description="Short name; used in the results path.")
     description: str = Field("", description="What the scenario represents, with sources.")
     extends: str | None = Field(None, description="Parent scenario file (resolved away after loading).")
     start: Month = Field(description="First simulated month, YYYY-MM.")
@@ -158,12 +158,22 @@ class Scenario(Strict):
 # ---------------------------------------------------------------- loading
 
 
+class _DuplicateKey(Exception):
+    def __init__(self, path: tuple, first: int, again: int):
+        self.path, self.first, self.again = path, first, again
+
+
 def _line_map(node, prefix=(), out=None) -> dict[tuple, int]:
-    """Map each key path of a composed YAML node to its 1-based line."""
+    """Map each key path of a composed YAML node to its 1-based line.
+
+    Raises ``_DuplicateKey`` for a key given twice in one mapping (YAML would keep the last silently).
+    """
     out = {} if out is None else out
     if isinstance(node, yaml.MappingNode):
         for k, v in node.value:
             path = (*prefix, str(k.value))
+            if path in out:
+                raise _DuplicateKey(path, out[path], k.start_mark.line + 1)
             out[path] = k.start_mark.line + 1
             _line_map(v, path, out)
     elif isinstance(node, yaml.SequenceNode):
@@ -191,6 +201,9 @@ def _read_yaml(path: Path) -> tuple[Any, dict]:
         if "python/" in str(exc):
             problem = "Python-specific YAML tags (!!python/...) are not allowed; " + problem.split(";")[0]
         raise ScenarioError(f"invalid YAML: {problem}", path, mark.line + 1 if mark else None) from None
+    except _DuplicateKey as dup:
+        key = ".".join(dup.path)
+        raise ScenarioError(f"duplicate key (first given on line {dup.first})", path, dup.again, key) from None
     if data is None:
         raise ScenarioError("file is empty", path)
     if not isinstance(data, dict):
@@ -296,7 +309,9 @@ def _validate(data: dict, lines: dict, file: Path | str, origin: str = "") -> Sc
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        loc, msg = _explain(exc.errors()[0], data)
+        # An unknown key first: a misspelt key also makes its correct spelling "missing".
+        errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+        loc, msg = _explain(errors[0], data)
         key = ".".join(str(p) for p in loc) or None
         where = (file, None)
         for n in range(len(loc), 0, -1):
@@ -337,14 +352,19 @@ def parse_override(text: str) -> tuple[str, Any]:
     return path.strip(), value
 
 
-def apply_overrides(scenario: Scenario, overrides: dict[str, Any] | None, file: str | Path | None = None) -> Scenario:
-    """Return ``scenario`` with dotted-path overrides applied and re-validated."""
+def apply_overrides(
+    scenario: Scenario, overrides: dict[str, Any] | None, file: str | Path | None = None, origin: str = " (from --set)"
+) -> Scenario:
+    """Return ``scenario`` with dotted-path overrides applied and re-validated.
+
+    ``file`` and ``origin`` only label error messages (which file, which option).
+    """
     if not overrides:
         return scenario
     data = scenario.to_dict()
     for path, value in overrides.items():
         set_path(data, path, value, file)
-    return _validate(data, {}, file or scenario.name, origin=" (from --set)")
+    return _validate(data, {}, file or f"scenario {scenario.name!r}", origin=origin)
 
 
 def load_scenario(path: str | Path, overrides: dict[str, Any] | list[str] | None = None) -> Scenario:
