@@ -2,9 +2,10 @@
 
 For each scenario: mean cohesion, ROK-JPN cooperation at months 12 and 60, and the
 rupture probability (Wilson 95% interval), each with its difference from base and a 95%
-interval. Scenarios share base's seed and horizon, and so its random numbers (common
-random numbers): differences of continuous metrics use a paired t interval over the
-replications (scipy.stats.ttest_rel); the rupture difference uses Newcombe's interval.
+interval. Scenarios share base's seed and horizon, so replication r shares most of its
+random numbers with base's replication r (see docs/scenarios.md): differences of continuous
+metrics use a paired t interval over the replications (scipy.stats.ttest_rel); the rupture
+difference uses Newcombe's interval.
 
     python scripts/scenario_tables.py [--check]      # --check: exit 1 if the doc is stale
 """

@@ -2,7 +2,9 @@
 
 Kinds: ``hindcast`` (chosen so the 2015-2021 hindcast reproduces the calibration
 patterns; see scripts/calibrate.py), ``data`` (read off a figure in data/calibration/),
-``assumption`` (a judgement, with its reason). 2022-2025 outcomes were not used.
+``assumption`` (a judgement, with its reason). No default is derived from a 2022-2025
+outcome (cooperation levels, election results); the only 2025 figures used are inputs of the
+base scenario's initial state and the poll volatility bound for approval_noise.
 """
 
 from __future__ import annotations
@@ -94,7 +96,7 @@ SOURCES: dict[str, tuple[str, str]] = {
     ),
     "parameters.gate.interim_winset": (
         A,
-        "Acting presidents Dec 2024 - Jun 2025 started and ended nothing: a fifth of the smallest elected room.",
+        "An acting president (ROK constitution, art. 71) only keeps the state running: a fifth of the smallest elected room. Set from the office's role, not from how the 2024-25 acting presidents behaved.",
     ),
     "parameters.gate.audience_cost": (
         A,
@@ -148,8 +150,8 @@ SOURCES: dict[str, tuple[str, str]] = {
     "parameters.chn.tension_weight": (A, "Maritime pressure raises US-China tension by half its size."),
     "parameters.domestic.approval_reversion": (A, "Approval returns halfway to its anchor in about 17 months."),
     "parameters.domestic.approval_noise": (
-        D,
-        "Realmeter PPP support moved by 2-7 points from poll to poll in Jan-Mar 2025 (realmeter_party_support.csv).",
+        A,
+        "Monthly approval shocks of about 1.5 points, below the 2-7 point poll-to-poll moves of Realmeter PPP support in Jan-Mar 2025 (realmeter_party_support.csv), which include sampling noise. Poll volatility is an input, not a cooperation outcome.",
     ),
     "parameters.domestic.grievance_reversion": (
         D,
@@ -160,12 +162,12 @@ SOURCES: dict[str, tuple[str, str]] = {
         "A 10-point approval gap moves the incumbent's chance from 50% to about 77%.",
     ),
     "parameters.domestic.election_midpoint": (
-        D,
-        "The losing PPP candidate took 41.2% in June 2025 against 49.4% (timeline.csv): near-even at about 45%.",
+        A,
+        "A two-camp race is even when the incumbent camp's approval is a little below one half (assumption). The June 2025 result was not used: political_transition simulates it.",
     ),
     "parameters.domestic.honeymoon": (
-        D,
-        "Lee Jae-myung won with 49.4% (timeline.csv); a new government starts a little above its vote share.",
+        A,
+        "A new government starts a little above an even vote share (assumption; the June 2025 result was not used).",
     ),
     "parameters.diplomacy.summit_decay": (A, "A summit's lift fades within about half a year."),
     "parameters.diplomacy.summit_relief": (
