@@ -207,7 +207,7 @@ def compare_main(argv: list[str]) -> int:
     print(compare_report(table, name_a, name_b))
     if args.out is not None:
         from . import plots
-        from .store import write_text
+        from .store import write_figure, write_text
 
         try:
             fig = plots.compare_scenarios(a, b, metric=args.metric, labels=(name_a, name_b), paired=args.paired)
@@ -215,7 +215,7 @@ def compare_main(argv: list[str]) -> int:
             print(f"error: {exc}", file=sys.stderr)
             return 2
         args.out.mkdir(parents=True, exist_ok=True)
-        fig.savefig(args.out / "compare.png", dpi=110)
+        write_figure(fig, args.out / "compare.png")
         write_text(table.to_csv(index=False), args.out / "comparison.csv")
         print(f"comparison written to {args.out}")
     return 0

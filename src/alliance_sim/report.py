@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from . import analysis, plots
-from .store import Results, write_text
+from .store import Results, write_figure, write_text
 
 #: Figures of a single scenario run: file name, builder, heading, what the reader sees.
 SCENARIO_FIGURES = (
@@ -87,7 +87,7 @@ def scenario_report(results: Results, folder: Path) -> tuple[str, list[Path]]:
     figures = []
     for name, build, heading, caption in SCENARIO_FIGURES:
         path = folder / name
-        build(results).savefig(path, dpi=110)
+        write_figure(build(results), path)
         written.append(path)
         figures += [f"### {heading}", "", caption, "", f"![{heading}]({name})", ""]
     table = analysis.summarize(results)
@@ -117,14 +117,14 @@ def sweep_report(results: Results, folder: Path) -> tuple[str, list[Path]]:
     sampler = (results.manifest.get("design") or {}).get("sampler")
     if sampler not in analysis.SOBOL_SAMPLERS:
         path = folder / "sweep_response.png"
-        plots.sweep_response(results, "rupture").savefig(path, dpi=110)
+        write_figure(plots.sweep_response(results, "rupture"), path)
         written.append(path)
         figures += ["### Rupture probability over the design", "", "![rupture response](sweep_response.png)", ""]
     else:
         for outcome in ("rupture", "cohesion_mean"):
             path = folder / f"sobol_{outcome}.png"
             indices = analysis.sobol(results, outcome)
-            plots.sobol_indices(indices, outcome).savefig(path, dpi=110)
+            write_figure(plots.sobol_indices(indices, outcome), path)
             written.append(path)
             figures += [f"### Sobol indices of {outcome}", "", f"![Sobol {outcome}](sobol_{outcome}.png)", ""]
     lines = [

@@ -72,6 +72,12 @@ def write_text(text: str, path: Path) -> None:
     _atomic(Path(path), lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
 
 
+def write_figure(fig, path: Path, dpi: int = 110) -> None:
+    """Save a matplotlib Figure to ``path`` (format from its suffix) atomically."""
+    fmt = Path(path).suffix.lstrip(".") or "png"
+    _atomic(Path(path), lambda tmp: fig.savefig(tmp, format=fmt, dpi=dpi))
+
+
 def write_json(data: dict, path: Path) -> None:
     write_text(json.dumps(data, indent=2, sort_keys=False, default=str) + "\n", path)
 
