@@ -13,7 +13,7 @@ does not import the model.
 from __future__ import annotations
 
 import re
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, ClassVar, Literal, get_args, get_origin
 
 import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
@@ -56,8 +56,12 @@ Target = Literal["ROK", "JPN", "both"]
 Government = Literal["conservative", "progressive"]
 
 
+#: Every event kind by its YAML ``type``, in definition order; filled as the classes are defined.
+EVENT_TYPES: dict[str, type[Event]] = {}
+
+
 class Event(BaseModel):
-    """Base class of all event kinds."""
+    """Base class of all event kinds. A subclass whose ``type`` is a Literal registers itself."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -66,6 +70,13 @@ class Event(BaseModel):
     draws: ClassVar[int] = 0
     #: One-line real-world example, shown in the generated docs.
     example: ClassVar[str] = ""
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs):
+        super().__pydantic_init_subclass__(**kwargs)
+        tag = cls.model_fields["type"].annotation
+        if get_origin(tag) is Literal:
+            EVENT_TYPES[get_args(tag)[0]] = cls
 
     def window(self, start: str, months: int) -> tuple[int, int]:
         """First and last active step (inclusive), relative to ``start``."""
@@ -364,22 +375,3 @@ class Summit(DatedEvent):
 
     def apply(self, model, t, u):
         model.summit(self.parties, self.magnitude)
-
-
-EVENT_TYPES: dict[str, type[Event]] = {
-    cls.model_fields["type"].annotation.__args__[0]: cls
-    for cls in (
-        MissileTests,
-        NuclearTest,
-        Impeachment,
-        Election,
-        PoliticalTransition,
-        HistoryDispute,
-        UsBurdenSharing,
-        UsReassurance,
-        UsBrokerage,
-        ChinaCoercion,
-        PrkRussiaAlignment,
-        Summit,
-    )
-}
