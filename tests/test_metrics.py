@@ -28,6 +28,14 @@ def test_summaries(trace):
     np.testing.assert_allclose(got["coop_rok_jpn_final"], [0.10, 0.35])
 
 
+def test_recovery_after_the_largest_drop():
+    # column 0: falls 0.8 -> 0.5 in month 3, back to 0.8 in month 5 (two months later);
+    # column 1: largest fall 0.9 -> 0.6 in month 2, never back to 0.9.
+    cohesion = np.array([[0.8, 0.9], [0.8, 0.6], [0.5, 0.7], [0.6, 0.8], [0.8, 0.85]])
+    got = metrics.recovery_months({"cohesion": cohesion}, Parameters())
+    np.testing.assert_array_equal(got, [2.0, np.nan])
+
+
 def test_threshold_is_a_coefficient(trace):
     p = Parameters.model_validate({"thresholds": {"rupture": 0.35}})
     np.testing.assert_array_equal(metrics.months_in_rupture(trace, p), [3, 1])

@@ -381,8 +381,10 @@ def test_resume_after_a_crash_while_merging_runs_no_task_again(tmp_path, referen
 
 def test_workers_must_be_positive(tmp_path, reference, capsys):
     spec, _ = reference
-    assert main([str(spec), "--out", str(tmp_path / "out"), "--workers", "0"]) == 2
-    assert "--workers must be at least 1 (got 0)" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_:
+        main([str(spec), "--out", str(tmp_path / "out"), "--workers", "0"])
+    assert exit_.value.code == 2
+    assert "--workers: must be at least 1, got 0" in capsys.readouterr().err
 
 
 def test_resume_refuses_a_folder_holding_a_scenario_run(tmp_path, reference, capsys):

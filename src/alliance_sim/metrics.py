@@ -163,6 +163,20 @@ def months_in_rupture(trace, params) -> np.ndarray:
 
 
 @summary
+def recovery_months(trace, params) -> np.ndarray:
+    """Months after the largest one-month fall in cohesion until it is back to its level before the fall; NaN if never."""
+    c = trace["cohesion"]
+    fall = np.diff(c, axis=0)  # fall[t] is the change into month t + 1
+    worst = fall.argmin(axis=0)  # the drop ends in month worst + 1 (0-based row)
+    cols = np.arange(c.shape[1])
+    before = c[worst, cols]
+    rows = np.arange(c.shape[0])[:, None]
+    back = (rows > worst + 1) & (c >= before)
+    months = back.argmax(axis=0) - (worst + 1)
+    return np.where(back.any(axis=0), months.astype(float), np.nan)
+
+
+@summary
 def coop_rok_jpn_final(trace, params) -> np.ndarray:
     """ROK-JPN cooperation in the last month."""
     return trace["coop_rok_jpn"][-1].copy()
