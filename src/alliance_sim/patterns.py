@@ -29,14 +29,15 @@ class Hindcast:
         self.s, self.trace = scenario, trace
         self.mean = {k: v.mean(axis=1) for k, v in trace.items()}
 
-    def m(self, label: str) -> int:
+    def month(self, label: str) -> int:
+        """Step index of the calendar month ``label`` (YYYY-MM)."""
         return month_index(self.s.start, label)
 
     def year(self, y: int) -> slice:
-        return slice(self.m(f"{y}-01"), self.m(f"{y}-12") + 1)
+        return slice(self.month(f"{y}-01"), self.month(f"{y}-12") + 1)
 
     def avg(self, metric: str, first: str, last: str) -> float:
-        return float(self.mean[metric][self.m(first) : self.m(last) + 1].mean())
+        return float(self.mean[metric][self.month(first) : self.month(last) + 1].mean())
 
     def rupture_share(self, y: int) -> float:
         below = self.trace["coop_rok_jpn"][self.year(y)] < self.s.parameters.thresholds.rupture
@@ -60,7 +61,7 @@ def threat_spike_2017(h: Hindcast) -> Check:
 def detente_2018(h: Hindcast) -> Check:
     """Pattern 2: ROK-JPN decays through the 2018 detente; the Oct 2018 ruling is a shock."""
     c = h.mean["coop_rok_jpn"]
-    jan, sep, dec = h.m("2018-01"), h.m("2018-09"), h.m("2018-12")
+    jan, sep, dec = h.month("2018-01"), h.month("2018-09"), h.month("2018-12")
     before, after = (c[jan] - c[sep]) / 8, (c[sep] - c[dec]) / 3
     return Check(
         "2. 2018 detente", bool(before > 0 and after > 2 * before), {"fall_per_month_before": before, "after": after}
