@@ -22,10 +22,10 @@ from SALib.analyze import sobol as sobol_analyze
 import alliance_sim
 from alliance_sim import metrics, samplers
 from alliance_sim.cli import main
-from alliance_sim.executors import FAIL_POINT_ENV
+from alliance_sim.executors import FAIL_POINT_ENV, open_executor
 from alliance_sim.run import run_ensemble, series_table
 from alliance_sim.scenario import apply_overrides
-from alliance_sim.sweep import is_sweep_file, load_sweep, run_sweep
+from alliance_sim.sweep import SweepError, is_sweep_file, load_sweep, run_sweep
 from alliance_sim.sweepstore import TASK_LOG, TaskLog
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -383,6 +383,18 @@ def test_workers_must_be_positive(tmp_path, reference, capsys):
     spec, _ = reference
     assert main([str(spec), "--out", str(tmp_path / "out"), "--workers", "0"]) == 2
     assert "--workers must be at least 1 (got 0)" in capsys.readouterr().err
+
+
+def test_executor_usage_errors_are_sweep_errors(tmp_path, reference, monkeypatch):
+    """--workers, --executor and a missing Dask are usage errors of the sweep, not scenario errors."""
+    spec, _ = reference
+    with pytest.raises(SweepError, match=r"--workers must be at least 1 \(got 0\)"):
+        run_sweep(spec, workers=0, out=tmp_path / "a")
+    with pytest.raises(SweepError, match="unknown executor 'slurm'; choose process or dask"):
+        run_sweep(spec, executor="slurm", out=tmp_path / "b")
+    monkeypatch.setitem(sys.modules, "dask.distributed", None)  # as if the dask extra were not installed
+    with pytest.raises(SweepError, match="--executor dask needs Dask"), open_executor("dask"):
+        pass
 
 
 def test_resume_refuses_a_folder_holding_a_scenario_run(tmp_path, reference, capsys):

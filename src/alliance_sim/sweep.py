@@ -39,7 +39,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from tqdm import tqdm
 
 from . import samplers
-from .executors import Chunk, Job, PointSeries, open_executor, run_job
+from .executors import Chunk, Job, PointSeries, SweepError, open_executor, run_job
 from .run import DEFAULT_CHUNK, chunks, manifest
 from .scenario import Scenario, ScenarioError, _read_yaml, apply_overrides, load_scenario, parse_override
 from .store import Results, check_writable, load_results, new_folder, write_json, write_parquet
@@ -59,10 +59,6 @@ from .sweepstore import (
 RESERVED = ("replications", "seed", "name")
 
 Scalar = bool | int | float | str
-
-
-class SweepError(ScenarioError):
-    """Invalid sweep input or folder; the message names file, line and key path where known."""
 
 
 class SweepInterrupted(KeyboardInterrupt):
