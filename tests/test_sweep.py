@@ -5,6 +5,7 @@ from __future__ import annotations
 import filecmp
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -542,6 +543,8 @@ BAD = [
         "sweep.overrides.monthz: no such key 'monthz' under the top level (did you mean 'months'?)",
     ),
     ("replications: 0", "replications", "sweep.replications: Input should be greater than or equal to 1"),
+    ("name: ..", "name: ..", "sweep.name: String should match pattern"),  # results/.. is outside results/
+    ("name: .hidden", "name: .hidden", "sweep.name: String should match pattern"),
 ]
 
 
@@ -556,6 +559,22 @@ def test_invalid_sweep_files_exit_2_with_file_line_and_key(tmp_path, capsys, ext
     assert err.startswith(f"error: {spec}:{_line(text, needle)}: ")
     assert message in err
     assert len(err.strip().splitlines()) == 1 and not (tmp_path / "out").exists()
+
+
+def test_a_default_name_that_would_leave_results_is_refused(tmp_path, monkeypatch, capsys):
+    """Without sweep.name the name comes from the file name (or the scenario's name): it must be safe too."""
+    monkeypatch.chdir(tmp_path)
+    spec = write_sweep(tmp_path, "parameters: {months: [2]}\nreplications: 1\n", name="...yaml")
+    assert main([str(spec), "--out", str(tmp_path / "out"), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert (
+        err
+        == f"error: {spec}: sweep.name: the default name '..' (from the file name) is not a valid name; set sweep.name\n"
+    )
+    scenario = tmp_path / "dots.yaml"
+    scenario.write_text(BASE.read_text().replace("name: base", "name: ..", 1))
+    with pytest.raises(SweepError, match=re.escape("the default name '..' (from the scenario) is not a valid name")):
+        load_sweep({"scenario": str(scenario), "parameters": {"months": [2]}})
 
 
 def test_missing_scenario_is_reported_at_its_line(tmp_path, capsys):

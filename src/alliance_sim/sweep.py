@@ -21,6 +21,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import re
 import shlex
 import sys
 import time
@@ -60,6 +61,9 @@ RESERVED = ("replications", "seed", "name")
 
 Scalar = bool | int | float | str
 
+#: A sweep name is a folder under ``results/``: no ``..`` or hidden names (no leading dot or dash).
+NAME_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$"
+
 
 class SweepInterrupted(KeyboardInterrupt):
     """The sweep was stopped (Ctrl-C); completed tasks are recorded in ``folder``."""
@@ -89,7 +93,7 @@ class ParamSpec(_Strict):
 class SweepSpec(_Strict):
     """The body of a sweep file (under ``sweep:``)."""
 
-    name: str | None = Field(None, pattern=r"^[A-Za-z0-9_.-]+$", description="Default: the file name.")
+    name: str | None = Field(None, pattern=NAME_PATTERN, description="Default: the file name.")
     description: str = ""
     scenario: str = Field(description="Scenario file, relative to the sweep file.")
     sampler: Literal["grid", "lhs", "sobol", "morris"] = "grid"
@@ -314,6 +318,10 @@ def load_sweep(
         levels=spec.levels,
     )
     name = spec.name or (Path(source).stem if not isinstance(source, dict) else scenario.name)
+    if not re.match(NAME_PATTERN, name):
+        origin = "the scenario" if isinstance(source, dict) else "the file name"
+        reason = f"the default name {name!r} (from {origin}) is not a valid name; set sweep.name"
+        raise SweepError(reason, file, None, "sweep.name")  # no line: the key is not in the file
     size = spec.chunk or min(scenario.replications, DEFAULT_CHUNK)
     sources = [] if isinstance(source, dict) else [str(source), str(scenario_path)]
     return Sweep(name, spec, scenario, params, design, size, sources)
