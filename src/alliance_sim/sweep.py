@@ -510,7 +510,6 @@ def execute(
     total = len(runs) + len(finals)
     skipped = total - len(pending) - len(ready) - sum(1 for p, f in finals.items() if left[p] > 0)
     failures: list[dict] = []
-    failed_points: set[int] = set()
     broken = False
     done_runs = 0
 
@@ -533,7 +532,6 @@ def execute(
             bar.update()
             if tb is not None:
                 failures.append(_failure(sweep, task, values[task.point], tb))
-                failed_points.add(task.point)
                 with open(folder / FAILURES, "a", encoding="utf-8") as fh:
                     fh.write(json.dumps(failures[-1]) + "\n")
                 return
