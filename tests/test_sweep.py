@@ -577,6 +577,36 @@ def test_a_default_name_that_would_leave_results_is_refused(tmp_path, monkeypatc
         load_sweep({"scenario": str(scenario), "parameters": {"months": [2]}})
 
 
+OPTIONS = [
+    ("--chunk", "-1", "--chunk: Input should be greater than or equal to 1 (got -1)"),
+    ("--chunk", "0", "--chunk: Input should be greater than or equal to 1 (got 0)"),
+    ("--months", "0", "--months: Input should be greater than or equal to 1 (got 0)"),
+    ("--months", "601", "--months: Input should be less than or equal to 600 (got 601)"),
+    ("--replications", "0", "--replications: Input should be greater than or equal to 1 (got 0)"),
+    ("--seed", "-1", "--seed: Input should be greater than or equal to 0 (got -1)"),
+    ("--set", "actors.ROK.us_trust=2", "actors.ROK.us_trust: --set: Input should be less than or equal to 1 (got 2)"),
+    ("--set", "months=0", "months: --set: Input should be greater than or equal to 1 (got 0)"),  # not the file's
+]
+
+
+@pytest.mark.parametrize(("option", "value", "message"), OPTIONS, ids=[f"{o} {v}" for o, v, _ in OPTIONS])
+def test_invalid_command_line_options_exit_2_naming_file_and_option(
+    tmp_path, reference, capsys, option, value, message
+):
+    """An option is checked like the key it overrides: 0 is not "not given", and the option is named, not --set."""
+    spec, _ = reference
+    assert main([str(spec), option, value, "--out", str(tmp_path / "out"), "-q"]) == 2
+    assert capsys.readouterr().err == f"error: {spec}: {message}\n"
+    assert not (tmp_path / "out").exists()
+
+
+def test_invalid_api_overrides_raise_naming_the_option(reference):
+    spec, _ = reference
+    for key, value in (("chunk", 0), ("months", 0), ("replications", 0), ("seed", -1)):
+        with pytest.raises(SweepError, match=f"^{spec}: --{key}: Input should be greater than or equal to"):
+            load_sweep(spec, **{key: value})
+
+
 def test_missing_scenario_is_reported_at_its_line(tmp_path, capsys):
     spec = write_sweep(tmp_path, "parameters: {months: [6]}\n", scenario="nowhere.yaml")
     assert main([str(spec)]) == 2

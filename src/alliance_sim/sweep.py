@@ -284,8 +284,17 @@ def load_sweep(
         spec = SweepDoc.model_validate(data).sweep
     except ValidationError as exc:
         raise where.error(*_explain(exc.errors()[0])) from None
-    updates = {k: v for k, v in {"replications": replications, "seed": seed, "chunk": chunk}.items() if v is not None}
-    spec = spec.model_copy(update=updates)
+    # Options override the file's keys and are validated like them (model_copy would not validate).
+    options = {"replications": replications, "seed": seed, "chunk": chunk, "months": months}
+    updates = {k: v for k, v in options.items() if v is not None}
+    if updates:
+        try:
+            spec = SweepSpec.model_validate(spec.model_dump() | updates)
+        except ValidationError as exc:
+            loc, reason = _explain(exc.errors()[0])
+            if loc and loc[0] in updates:
+                raise SweepError(reason, file, None, f"--{loc[0]}") from None
+            raise where.error(("sweep", *loc), reason) from None  # pragma: no cover - the file was valid
 
     scenario_path = base_dir / spec.scenario
     if not scenario_path.is_file():
@@ -295,17 +304,18 @@ def load_sweep(
     if isinstance(overrides, list):
         overrides = dict(parse_override(o) for o in overrides)
     fixed.update(overrides or {})
-    if (months or spec.months) is not None:
-        fixed["months"] = months or spec.months
-    fixed["replications"] = spec.replications or scenario.replications
+    if spec.months is not None:
+        fixed["months"] = spec.months
+    fixed["replications"] = scenario.replications if spec.replications is None else spec.replications
     fixed["seed"] = scenario.seed if spec.seed is None else spec.seed
     try:
         scenario = apply_overrides(scenario, fixed, scenario_path)
     except ScenarioError as exc:
+        # months, replications and seed were validated above: the bad value is from the file or --set.
         reason = exc.reason.removeprefix("--set: ").removesuffix(" (from --set)")
-        if exc.key in spec.overrides:
+        if exc.key in spec.overrides and exc.key not in (overrides or {}):
             raise where.error(("sweep", "overrides", exc.key), reason) from None
-        raise SweepError(f"--set: {reason}", key=exc.key) from None
+        raise SweepError(f"--set: {reason}", file, None, exc.key) from None
 
     params = [_check_param(where, spec, scenario, path, p) for path, p in spec.parameters.items()]
     _check_sampler(where, spec)
@@ -322,7 +332,7 @@ def load_sweep(
         origin = "the scenario" if isinstance(source, dict) else "the file name"
         reason = f"the default name {name!r} (from {origin}) is not a valid name; set sweep.name"
         raise SweepError(reason, file, None, "sweep.name")  # no line: the key is not in the file
-    size = spec.chunk or min(scenario.replications, DEFAULT_CHUNK)
+    size = min(scenario.replications, DEFAULT_CHUNK) if spec.chunk is None else spec.chunk
     sources = [] if isinstance(source, dict) else [str(source), str(scenario_path)]
     return Sweep(name, spec, scenario, params, design, size, sources)
 
