@@ -361,6 +361,18 @@ def test_resume_of_a_folder_killed_before_the_design_was_written(tmp_path, refer
     assert_same_results(ref, out)
 
 
+def test_resume_requires_an_existing_folder(tmp_path, reference, capsys):
+    spec, _ = reference
+    missing = tmp_path / "missing"
+    assert main([str(spec), "--resume", str(missing), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert err == f"error: cannot resume: {missing} does not exist (to start a new sweep there, use --out {missing})\n"
+    assert not missing.exists()
+    with pytest.raises(SweepError, match="cannot resume"):
+        run_sweep(spec, workers=1, resume=missing)
+    assert not missing.exists()
+
+
 def test_resume_after_a_crash_while_merging_runs_no_task_again(tmp_path, reference, monkeypatch):
     spec, ref = reference
     out = tmp_path / "out"

@@ -425,6 +425,8 @@ class Outcome:
 def _prepare(sweep: Sweep, folder: Path, resume: bool) -> pd.DataFrame:
     """Create the folder (or check the one being resumed); return the design table to use."""
     state = folder / SWEEP_JSON
+    if resume and not folder.exists():
+        raise SweepError(f"cannot resume: {folder} does not exist (to start a new sweep there, use --out {folder})")
     if resume and state.exists():
         stored = json.loads(state.read_text(encoding="utf-8"))
         if stored.get("fingerprint") != sweep.fingerprint():
