@@ -23,7 +23,7 @@ from SALib.analyze import sobol as sobol_analyze
 import alliance_sim
 from alliance_sim import metrics, samplers
 from alliance_sim.cli import main
-from alliance_sim.executors import FAIL_POINT_ENV, open_executor
+from alliance_sim.executors import FAIL_POINT_ENV, InlineExecutor, open_executor
 from alliance_sim.run import run_ensemble, series_table
 from alliance_sim.scenario import apply_overrides
 from alliance_sim.sweep import SweepError, is_sweep_file, load_sweep, run_sweep
@@ -241,6 +241,33 @@ def test_dask_executor_gives_identical_results(tmp_path, reference):
         )
     assert code == 0
     assert_same_results(ref, tmp_path / "dask")
+
+
+class ElsewhereExecutor(InlineExecutor):
+    """Runs each task from another working folder, as a worker on a remote machine would."""
+
+    def __init__(self, cwd: Path):
+        self.cwd = cwd
+
+    def submit(self, fn, /, *args, **kwargs):
+        here = os.getcwd()
+        os.chdir(self.cwd)
+        try:
+            return super().submit(fn, *args, **kwargs)
+        finally:
+            os.chdir(here)
+
+
+def test_workers_get_an_absolute_results_folder(tmp_path, reference, monkeypatch):
+    """A relative --out must not be read relative to a remote worker's working folder."""
+    spec, ref = reference
+    (tmp_path / "here").mkdir()
+    (tmp_path / "worker").mkdir()
+    monkeypatch.chdir(tmp_path / "here")
+    results = run_sweep(spec, executor=ElsewhereExecutor(tmp_path / "worker"), out="rel/out", chunk=4)
+    assert results.manifest["complete"] is True
+    assert_same_results(ref, tmp_path / "here" / "rel" / "out")
+    assert not any((tmp_path / "worker").iterdir())
 
 
 # ------------------------------------------------------------------ failures

@@ -492,14 +492,16 @@ def execute(
     ------
     SweepInterrupted : on Ctrl-C, after the running tasks finished and were recorded.
     """
-    folder = Path(folder)
+    given = Path(folder)
+    # Workers get this path: on a cluster their working folder is not ours, so it must be absolute.
+    folder = given.absolute()
     started = time.perf_counter()
     design = _prepare(sweep, folder, resume)
     if resume and (folder / "manifest.json").exists():
         done_manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
         if done_manifest.get("complete"):
             remove_parts(folder)
-            return Outcome(folder, True, [], done_manifest["points"], done_manifest["runs"], 0.0, "", sweep.points)
+            return Outcome(given, True, [], done_manifest["points"], done_manifest["runs"], 0.0, "", sweep.points)
     sweep.design = design
     values = sweep.point_values()
     runs, finals = sweep.tasks()
@@ -589,7 +591,7 @@ def execute(
             finally:
                 bar.close()
                 log.close()
-            raise SweepInterrupted(folder) from None
+            raise SweepInterrupted(given) from None
         bar.close()
     log.close()
 
@@ -622,7 +624,7 @@ def execute(
     write_json(manifest(sweep.scenario, wall, sweep.sources, **extra), folder / "manifest.json")
     if complete:
         remove_parts(folder)
-    return Outcome(folder, complete, failures, len(complete_points), rows, wall, described, skipped)
+    return Outcome(given, complete, failures, len(complete_points), rows, wall, described, skipped)
 
 
 def _complete_points(sweep: Sweep, runs: list[Chunk], finals: dict, done: set[str]) -> list[int]:
