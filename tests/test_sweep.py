@@ -12,6 +12,8 @@ import sys
 import textwrap
 import time
 from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -298,6 +300,45 @@ def test_a_failing_point_is_recorded_and_the_rest_complete(tmp_path, reference, 
     # Once the cause is gone, --resume runs only the failed tasks and completes the sweep.
     monkeypatch.delenv(FAIL_POINT_ENV)
     assert main([str(spec), "--chunk", "4", "--resume", str(out), "-q"]) == 0
+    assert_same_results(ref, out)
+
+
+class BreaksAfter(InlineExecutor):
+    """Runs ``n`` tasks, then refuses every submission like a process pool whose worker died."""
+
+    def __init__(self, n: int):
+        self.n = n
+
+    def submit(self, fn, /, *args, **kwargs):
+        if self.n == 0:
+            raise BrokenProcessPool("a child process terminated abruptly")
+        self.n -= 1
+        return super().submit(fn, *args, **kwargs)
+
+
+def test_a_pool_broken_at_submission_fails_the_sweep_and_records_the_unrun_tasks(
+    tmp_path, reference, monkeypatch, capsys
+):
+    spec, ref = reference
+    out = tmp_path / "out"
+
+    @contextmanager
+    def breaking(*args):
+        yield BreaksAfter(2), 1, "a pool that breaks"
+
+    monkeypatch.setattr("alliance_sim.sweep.open_executor", breaking)
+    assert main([str(spec), "--out", str(out), "-q"]) == 3
+    captured = capsys.readouterr()
+    assert captured.out == f"partial results written to {out}\n"
+    assert "0 task(s) failed, 2 not run; 2 of 4 design points complete" in captured.err
+    assert "p2.r0-6 (point 2, spawn keys (2,0)..(2,5)): not run: executor broken" in captured.err
+    failures = [json.loads(line) for line in (out / "failures.jsonl").read_text().splitlines()]
+    assert [f["task"] for f in failures] == ["p2.r0-6", "p3.r0-6"]
+    assert all(f["error"] == "not run: executor broken" and "BrokenProcessPool" in f["traceback"] for f in failures)
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["complete"] is False and [f["task"] for f in m["failures"]] == ["p2.r0-6", "p3.r0-6"]
+    monkeypatch.undo()
+    assert main([str(spec), "--resume", str(out), "--workers", "1", "-q"]) == 0
     assert_same_results(ref, out)
 
 

@@ -454,7 +454,7 @@ def _prepare(sweep: Sweep, folder: Path, resume: bool) -> pd.DataFrame:
     return sweep.design
 
 
-def _failure(sweep: Sweep, task, values: dict, tb: str) -> dict:
+def _failure(sweep: Sweep, task, values: dict, tb: str, error: str | None = None) -> dict:
     start = task.start if isinstance(task, Chunk) else 0
     stop = task.stop if isinstance(task, Chunk) else sweep.replications
     lines = tb.strip().splitlines()
@@ -465,7 +465,7 @@ def _failure(sweep: Sweep, task, values: dict, tb: str) -> dict:
         "seed": sweep.scenario.seed,
         "spawn_keys": f"({task.point},{start})..({task.point},{stop - 1})",
         "parameters": values,
-        "error": lines[-1] if lines else "",
+        "error": error or (lines[-1] if lines else ""),
         "traceback": tb,
     }
 
@@ -524,7 +524,7 @@ def execute(
     total = len(runs) + len(finals)
     skipped = total - len(pending) - len(ready) - sum(1 for p, f in finals.items() if left[p] > 0)
     failures: list[dict] = []
-    broken = False
+    broken = ""  # once the executor is broken: the formatted exception that said so
     done_runs = 0
 
     # Nothing left to run (say, killed while merging): no pool to start.
@@ -535,19 +535,22 @@ def execute(
         bar = tqdm(total=total, initial=skipped, unit="task", desc=sweep.name, disable=not progress, file=sys.stderr)
         clock = time.perf_counter()
 
+        def fail(task, tb: str, error: str | None = None) -> None:
+            failures.append(_failure(sweep, task, values[task.point], tb, error))
+            with open(folder / FAILURES, "a", encoding="utf-8") as fh:
+                fh.write(json.dumps(failures[-1]) + "\n")
+
         def record(fut, task) -> None:
             nonlocal broken, done_runs
             try:
                 _, tb = fut.result()
             except BrokenExecutor as exc:
-                broken, tb = True, "".join(traceback.format_exception(exc))
+                broken = tb = "".join(traceback.format_exception(exc))
             except Exception as exc:  # a lost worker, a cancelled future, a scheduler error
                 tb = "".join(traceback.format_exception(exc))
             bar.update()
             if tb is not None:
-                failures.append(_failure(sweep, task, values[task.point], tb))
-                with open(folder / FAILURES, "a", encoding="utf-8") as fh:
-                    fh.write(json.dumps(failures[-1]) + "\n")
+                fail(task, tb)
                 return
             log.add(task.id)
             if isinstance(task, Chunk):
@@ -568,17 +571,19 @@ def execute(
                     job = Job(str(folder), sweep.scenario, values[task.point], task)
                     try:
                         in_flight[pool.submit(run_job, job)] = task
-                    except BrokenExecutor:
-                        broken = True
+                    except BrokenExecutor as exc:
+                        broken = "".join(traceback.format_exception(exc))
                         pending.appendleft(task)
                 if not in_flight:
                     break
                 completed, _ = wait(in_flight, return_when=FIRST_COMPLETED)
                 for fut in completed:
                     record(fut, in_flight.pop(fut))
-            # A broken pool fails whatever it was running.
+            # A broken pool fails whatever it was running, and runs nothing more.
             for fut in list(in_flight):
                 record(fut, in_flight.pop(fut))
+            for task in (*ready, *pending):
+                fail(task, broken, "not run: executor broken")
         except KeyboardInterrupt:
             for fut in in_flight:
                 fut.cancel()
@@ -721,7 +726,7 @@ def _resume_command(args) -> str:
 def main(args) -> int:
     """``simulate SWEEP.yaml``: run a sweep from parsed command-line arguments; return the exit status.
 
-    Exit status: 0 complete, 2 invalid input, 3 some tasks failed, 130 interrupted.
+    Exit status: 0 complete, 2 invalid input, 3 not complete (tasks failed or were not run), 130 interrupted.
     """
     folder = None
     try:
@@ -764,11 +769,10 @@ def main(args) -> int:
         print("interrupted; completed tasks are saved. Resume with:", file=sys.stderr)
         print(f"  {_resume_command(args)} --resume {shlex.quote(str(folder))}", file=sys.stderr)
         return 130
-    if outcome.failures:
-        print(
-            f"{len(outcome.failures)} task(s) failed; {outcome.points_done} of {sweep.points} design points complete:",
-            file=sys.stderr,
-        )
+    if not outcome.complete:
+        unrun = sum(f["error"].startswith("not run") for f in outcome.failures)
+        what = f"{len(outcome.failures) - unrun} task(s) failed" + (f", {unrun} not run" if unrun else "")
+        print(f"{what}; {outcome.points_done} of {sweep.points} design points complete:", file=sys.stderr)
         for f in outcome.failures[:20]:
             print(f"  {f['task']} (point {f['point']}, spawn keys {f['spawn_keys']}): {f['error']}", file=sys.stderr)
         if len(outcome.failures) > 20:
