@@ -342,6 +342,35 @@ def test_a_pool_broken_at_submission_fails_the_sweep_and_records_the_unrun_tasks
     assert_same_results(ref, out)
 
 
+def test_failures_of_every_execution_are_kept(tmp_path, reference, monkeypatch):
+    """--resume appends to failures.jsonl (nothing written is lost); the manifest reports the latest execution's."""
+    spec, ref = reference
+    out = tmp_path / "out"
+    args = [str(spec), "--workers", "1", "--chunk", "4", "-q"]
+    monkeypatch.setenv(FAIL_POINT_ENV, "2")
+    assert main([*args, "--out", str(out)]) == 3
+    assert main([*args, "--resume", str(out)]) == 3  # not fixed yet
+    records = [json.loads(line) for line in (out / "failures.jsonl").read_text().splitlines()]
+    assert [(f["execution"], f["task"]) for f in records] == [
+        (1, "p2.r0-4"),
+        (1, "p2.r4-6"),
+        (2, "p2.r0-4"),
+        (2, "p2.r4-6"),
+    ]
+    assert all("InjectedFailure" in f["traceback"] and f["time"] for f in records)
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["execution"] == 2
+    latest = [{k: v for k, v in f.items() if k != "traceback"} for f in records if f["execution"] == m["execution"]]
+    assert m["failures"] == latest
+    monkeypatch.delenv(FAIL_POINT_ENV)
+    history = (out / "failures.jsonl").read_text()
+    assert main([*args, "--resume", str(out)]) == 0
+    assert (out / "failures.jsonl").read_text() == history
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["execution"] == 3 and m["failures"] == [] and m["complete"] is True
+    assert_same_results(ref, out)
+
+
 # ------------------------------------------------------------------ interruption and resume
 
 

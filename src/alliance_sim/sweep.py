@@ -30,6 +30,7 @@ from collections import deque
 from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, wait
 from contextlib import nullcontext
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -454,11 +455,21 @@ def _prepare(sweep: Sweep, folder: Path, resume: bool) -> pd.DataFrame:
     return sweep.design
 
 
+def _count_execution(folder: Path) -> int:
+    """Number this execution of the sweep in ``folder`` (1, then one more per resume) and record it in sweep.json."""
+    state = folder / SWEEP_JSON
+    info = json.loads(state.read_text(encoding="utf-8"))
+    info["executions"] = info.get("executions", 0) + 1
+    write_json(info, state)
+    return info["executions"]
+
+
 def _failure(sweep: Sweep, task, values: dict, tb: str, error: str | None = None) -> dict:
     start = task.start if isinstance(task, Chunk) else 0
     stop = task.stop if isinstance(task, Chunk) else sweep.replications
     lines = tb.strip().splitlines()
     return {
+        "time": datetime.now(UTC).isoformat(timespec="seconds"),
         "task": task.id,
         "point": task.point,
         "replications": [start, stop],
@@ -502,11 +513,12 @@ def execute(
         if done_manifest.get("complete"):
             remove_parts(folder)
             return Outcome(given, True, [], done_manifest["points"], done_manifest["runs"], 0.0, "", sweep.points)
+    execution = _count_execution(folder)
     sweep.design = design
     values = sweep.point_values()
     runs, finals = sweep.tasks()
     log = TaskLog(folder)
-    (folder / FAILURES).write_text("", encoding="utf-8")
+    (folder / FAILURES).touch()  # appended to: the failures of earlier executions are kept
 
     def finished(task) -> bool:
         if task.id not in log.done:
@@ -536,7 +548,7 @@ def execute(
         clock = time.perf_counter()
 
         def fail(task, tb: str, error: str | None = None) -> None:
-            failures.append(_failure(sweep, task, values[task.point], tb, error))
+            failures.append({"execution": execution, **_failure(sweep, task, values[task.point], tb, error)})
             with open(folder / FAILURES, "a", encoding="utf-8") as fh:
                 fh.write(json.dumps(failures[-1]) + "\n")
 
@@ -624,6 +636,7 @@ def execute(
         "executor": described,
         "resumed": resume,
         "complete": complete,
+        "execution": execution,
         "failures": [{k: v for k, v in f.items() if k != "traceback"} for f in failures],
     }
     write_json(manifest(sweep.scenario, wall, sweep.sources, **extra), folder / "manifest.json")
