@@ -26,7 +26,7 @@ import alliance_sim
 from alliance_sim import metrics, samplers
 from alliance_sim.cli import main
 from alliance_sim.executors import FAIL_POINT_ENV, InlineExecutor, open_executor
-from alliance_sim.run import run_ensemble, series_table
+from alliance_sim.run import git_commit, package_version, run_ensemble, series_table
 from alliance_sim.scenario import apply_overrides
 from alliance_sim.sweep import SweepError, is_sweep_file, load_sweep, run_sweep
 from alliance_sim.sweepstore import TASK_LOG, TaskLog
@@ -532,6 +532,37 @@ def test_resume_refuses_a_different_sweep(tmp_path, reference, capsys):
     assert main([str(spec), "--resume", str(ref), "--replications", "7", "-q"]) == 2
     err = capsys.readouterr().err
     assert "holds a different sweep" in err and "Traceback" not in err
+
+
+def test_resume_refuses_a_sweep_started_by_other_code(tmp_path, reference, monkeypatch, capsys):
+    """Resuming after a code change would merge parts of two model versions; unknown versions are not refused."""
+    spec, ref = reference
+    out = tmp_path / "out"
+    monkeypatch.setenv(FAIL_POINT_ENV, "2")
+    assert main([str(spec), "--out", str(out), "--workers", "1", "-q"]) == 3
+    monkeypatch.delenv(FAIL_POINT_ENV)
+    capsys.readouterr()
+    state = out / "sweep.json"
+    original = json.loads(state.read_text())
+    assert original["package_version"] == package_version() and original["git_commit"] == git_commit()
+    resume = [str(spec), "--resume", str(out), "--workers", "1", "-q"]
+    for key, value, shown in (
+        ("git_commit", "0123456789abcdef" * 2, "0123456789ab"),
+        ("package_version", "0.0.1", "0.0.1"),
+    ):
+        state.write_text(json.dumps(original | {key: value}))
+        assert main(resume) == 2
+        err = capsys.readouterr().err
+        assert (
+            err.startswith(f"error: cannot resume {out}: it was started by alliance-sim ")
+            and len(err.splitlines()) == 1
+        )
+        assert shown in err and "results of two versions of the code" in err and "--out" in err
+    # A version that is unknown, in the folder or now, is no reason to refuse.
+    state.write_text(json.dumps(original | {"git_commit": "0" * 40, "package_version": "unknown"}))
+    monkeypatch.setattr("alliance_sim.sweep.git_commit", lambda: None)
+    assert main(resume) == 0
+    assert_same_results(ref, out)
 
 
 def test_a_new_run_refuses_a_folder_with_an_unfinished_sweep(tmp_path, reference, capsys, monkeypatch):

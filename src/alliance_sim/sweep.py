@@ -42,7 +42,7 @@ from tqdm import tqdm
 
 from . import samplers
 from .executors import Chunk, Job, PointSeries, SweepError, open_executor, run_job
-from .run import DEFAULT_CHUNK, chunks, manifest
+from .run import DEFAULT_CHUNK, chunks, git_commit, manifest, package_version
 from .scenario import Scenario, ScenarioError, _read_yaml, apply_overrides, load_scenario, parse_override
 from .store import Results, check_writable, load_results, new_folder, write_json, write_parquet
 from .sweepstore import (
@@ -430,6 +430,7 @@ def _prepare(sweep: Sweep, folder: Path, resume: bool) -> pd.DataFrame:
         raise SweepError(f"cannot resume: {folder} does not exist (to start a new sweep there, use --out {folder})")
     if resume and state.exists():
         stored = json.loads(state.read_text(encoding="utf-8"))
+        _check_code(folder, stored)
         if stored.get("fingerprint") != sweep.fingerprint():
             raise SweepError(
                 f"{folder} holds a different sweep ({stored.get('name')!r}, "
@@ -445,6 +446,8 @@ def _prepare(sweep: Sweep, folder: Path, resume: bool) -> pd.DataFrame:
     info = {
         "name": sweep.name,
         "fingerprint": sweep.fingerprint(),
+        "package_version": package_version(),  # the code that runs the tasks: checked by --resume
+        "git_commit": git_commit(),
         "sources": sweep.sources,
         "chunk": sweep.chunk,
         "sweep": sweep.spec.model_dump(mode="json"),
@@ -453,6 +456,22 @@ def _prepare(sweep: Sweep, folder: Path, resume: bool) -> pd.DataFrame:
     }
     write_json(info, state)  # last: its presence means the design is in place
     return sweep.design
+
+
+def _check_code(folder: Path, stored: dict) -> None:
+    """Refuse to resume a sweep started by another version of the code (unknown versions are not refused)."""
+    now = {"package_version": package_version(), "git_commit": git_commit()}
+    for key, what in (("package_version", "version"), ("git_commit", "commit")):
+        old, new = stored.get(key), now[key]
+        if old in (None, "unknown") or new in (None, "unknown") or old == new:
+            continue
+        if key == "git_commit":
+            old, new = old[:12], new[:12]
+        raise SweepError(
+            f"cannot resume {folder}: it was started by alliance-sim {what} {old} and this is {what} {new}; "
+            "resuming would merge results of two versions of the code: resume it with the code it was started "
+            "with, or run the sweep again into a new folder (--out)"
+        )
 
 
 def _count_execution(folder: Path) -> int:

@@ -2,7 +2,8 @@
 
 Layout::
 
-    sweep.json        the resolved sweep, its design description and fingerprint (written first),
+    sweep.json        the resolved sweep, its design description, fingerprint, package version and
+                      git commit (written first),
                       the number of executions so far (rewritten as each execution starts)
     design.parquet    one row per design point: ``point`` and one column per dotted path
     tasks.log         ids of completed tasks, one per line, appended by the parent
