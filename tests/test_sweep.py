@@ -5,12 +5,15 @@ from __future__ import annotations
 import filecmp
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import textwrap
 import time
 from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -22,10 +25,10 @@ from SALib.analyze import sobol as sobol_analyze
 import alliance_sim
 from alliance_sim import metrics, samplers
 from alliance_sim.cli import main
-from alliance_sim.executors import FAIL_POINT_ENV
-from alliance_sim.run import run_ensemble, series_table
+from alliance_sim.executors import FAIL_POINT_ENV, InlineExecutor, open_executor
+from alliance_sim.run import git_commit, package_version, run_ensemble, series_table
 from alliance_sim.scenario import apply_overrides
-from alliance_sim.sweep import is_sweep_file, load_sweep, run_sweep
+from alliance_sim.sweep import SweepError, is_sweep_file, load_sweep, run_sweep
 from alliance_sim.sweepstore import TASK_LOG, TaskLog
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -242,6 +245,33 @@ def test_dask_executor_gives_identical_results(tmp_path, reference):
     assert_same_results(ref, tmp_path / "dask")
 
 
+class ElsewhereExecutor(InlineExecutor):
+    """Runs each task from another working folder, as a worker on a remote machine would."""
+
+    def __init__(self, cwd: Path):
+        self.cwd = cwd
+
+    def submit(self, fn, /, *args, **kwargs):
+        here = os.getcwd()
+        os.chdir(self.cwd)
+        try:
+            return super().submit(fn, *args, **kwargs)
+        finally:
+            os.chdir(here)
+
+
+def test_workers_get_an_absolute_results_folder(tmp_path, reference, monkeypatch):
+    """A relative --out must not be read relative to a remote worker's working folder."""
+    spec, ref = reference
+    (tmp_path / "here").mkdir()
+    (tmp_path / "worker").mkdir()
+    monkeypatch.chdir(tmp_path / "here")
+    results = run_sweep(spec, executor=ElsewhereExecutor(tmp_path / "worker"), out="rel/out", chunk=4)
+    assert results.manifest["complete"] is True
+    assert_same_results(ref, tmp_path / "here" / "rel" / "out")
+    assert not any((tmp_path / "worker").iterdir())
+
+
 # ------------------------------------------------------------------ failures
 
 
@@ -270,6 +300,74 @@ def test_a_failing_point_is_recorded_and_the_rest_complete(tmp_path, reference, 
     # Once the cause is gone, --resume runs only the failed tasks and completes the sweep.
     monkeypatch.delenv(FAIL_POINT_ENV)
     assert main([str(spec), "--chunk", "4", "--resume", str(out), "-q"]) == 0
+    assert_same_results(ref, out)
+
+
+class BreaksAfter(InlineExecutor):
+    """Runs ``n`` tasks, then refuses every submission like a process pool whose worker died."""
+
+    def __init__(self, n: int):
+        self.n = n
+
+    def submit(self, fn, /, *args, **kwargs):
+        if self.n == 0:
+            raise BrokenProcessPool("a child process terminated abruptly")
+        self.n -= 1
+        return super().submit(fn, *args, **kwargs)
+
+
+def test_a_pool_broken_at_submission_fails_the_sweep_and_records_the_unrun_tasks(
+    tmp_path, reference, monkeypatch, capsys
+):
+    spec, ref = reference
+    out = tmp_path / "out"
+
+    @contextmanager
+    def breaking(*args):
+        yield BreaksAfter(2), 1, "a pool that breaks"
+
+    monkeypatch.setattr("alliance_sim.sweep.open_executor", breaking)
+    assert main([str(spec), "--out", str(out), "-q"]) == 3
+    captured = capsys.readouterr()
+    assert captured.out == f"partial results written to {out}\n"
+    assert "0 task(s) failed, 2 not run; 2 of 4 design points complete" in captured.err
+    assert "p2.r0-6 (point 2, spawn keys (2,0)..(2,5)): not run: executor broken" in captured.err
+    failures = [json.loads(line) for line in (out / "failures.jsonl").read_text().splitlines()]
+    assert [f["task"] for f in failures] == ["p2.r0-6", "p3.r0-6"]
+    assert all(f["error"] == "not run: executor broken" and "BrokenProcessPool" in f["traceback"] for f in failures)
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["complete"] is False and [f["task"] for f in m["failures"]] == ["p2.r0-6", "p3.r0-6"]
+    monkeypatch.undo()
+    assert main([str(spec), "--resume", str(out), "--workers", "1", "-q"]) == 0
+    assert_same_results(ref, out)
+
+
+def test_failures_of_every_execution_are_kept(tmp_path, reference, monkeypatch):
+    """--resume appends to failures.jsonl (nothing written is lost); the manifest reports the latest execution's."""
+    spec, ref = reference
+    out = tmp_path / "out"
+    args = [str(spec), "--workers", "1", "--chunk", "4", "-q"]
+    monkeypatch.setenv(FAIL_POINT_ENV, "2")
+    assert main([*args, "--out", str(out)]) == 3
+    assert main([*args, "--resume", str(out)]) == 3  # not fixed yet
+    records = [json.loads(line) for line in (out / "failures.jsonl").read_text().splitlines()]
+    assert [(f["execution"], f["task"]) for f in records] == [
+        (1, "p2.r0-4"),
+        (1, "p2.r4-6"),
+        (2, "p2.r0-4"),
+        (2, "p2.r4-6"),
+    ]
+    assert all("InjectedFailure" in f["traceback"] and f["time"] for f in records)
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["execution"] == 2
+    latest = [{k: v for k, v in f.items() if k != "traceback"} for f in records if f["execution"] == m["execution"]]
+    assert m["failures"] == latest
+    monkeypatch.delenv(FAIL_POINT_ENV)
+    history = (out / "failures.jsonl").read_text()
+    assert main([*args, "--resume", str(out)]) == 0
+    assert (out / "failures.jsonl").read_text() == history
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["execution"] == 3 and m["failures"] == [] and m["complete"] is True
     assert_same_results(ref, out)
 
 
@@ -360,6 +458,18 @@ def test_resume_of_a_folder_killed_before_the_design_was_written(tmp_path, refer
     assert_same_results(ref, out)
 
 
+def test_resume_requires_an_existing_folder(tmp_path, reference, capsys):
+    spec, _ = reference
+    missing = tmp_path / "missing"
+    assert main([str(spec), "--resume", str(missing), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert err == f"error: cannot resume: {missing} does not exist (to start a new sweep there, use --out {missing})\n"
+    assert not missing.exists()
+    with pytest.raises(SweepError, match="cannot resume"):
+        run_sweep(spec, workers=1, resume=missing)
+    assert not missing.exists()
+
+
 def test_resume_after_a_crash_while_merging_runs_no_task_again(tmp_path, reference, monkeypatch):
     spec, ref = reference
     out = tmp_path / "out"
@@ -387,6 +497,18 @@ def test_workers_must_be_positive(tmp_path, reference, capsys):
     assert "--workers: must be at least 1, got 0" in capsys.readouterr().err
 
 
+def test_executor_usage_errors_are_sweep_errors(tmp_path, reference, monkeypatch):
+    """--workers, --executor and a missing Dask are usage errors of the sweep, not scenario errors."""
+    spec, _ = reference
+    with pytest.raises(SweepError, match=r"--workers must be at least 1 \(got 0\)"):
+        run_sweep(spec, workers=0, out=tmp_path / "a")
+    with pytest.raises(SweepError, match="unknown executor 'slurm'; choose process or dask"):
+        run_sweep(spec, executor="slurm", out=tmp_path / "b")
+    monkeypatch.setitem(sys.modules, "dask.distributed", None)  # as if the dask extra were not installed
+    with pytest.raises(SweepError, match="--executor dask needs Dask"), open_executor("dask"):
+        pass
+
+
 def test_resume_refuses_a_folder_holding_a_scenario_run(tmp_path, reference, capsys):
     spec, _ = reference
     out = tmp_path / "run"
@@ -412,6 +534,37 @@ def test_resume_refuses_a_different_sweep(tmp_path, reference, capsys):
     assert main([str(spec), "--resume", str(ref), "--replications", "7", "-q"]) == 2
     err = capsys.readouterr().err
     assert "holds a different sweep" in err and "Traceback" not in err
+
+
+def test_resume_refuses_a_sweep_started_by_other_code(tmp_path, reference, monkeypatch, capsys):
+    """Resuming after a code change would merge parts of two model versions; unknown versions are not refused."""
+    spec, ref = reference
+    out = tmp_path / "out"
+    monkeypatch.setenv(FAIL_POINT_ENV, "2")
+    assert main([str(spec), "--out", str(out), "--workers", "1", "-q"]) == 3
+    monkeypatch.delenv(FAIL_POINT_ENV)
+    capsys.readouterr()
+    state = out / "sweep.json"
+    original = json.loads(state.read_text())
+    assert original["package_version"] == package_version() and original["git_commit"] == git_commit()
+    resume = [str(spec), "--resume", str(out), "--workers", "1", "-q"]
+    for key, value, shown in (
+        ("git_commit", "0123456789abcdef" * 2, "0123456789ab"),
+        ("package_version", "0.0.1", "0.0.1"),
+    ):
+        state.write_text(json.dumps(original | {key: value}))
+        assert main(resume) == 2
+        err = capsys.readouterr().err
+        assert (
+            err.startswith(f"error: cannot resume {out}: it was started by alliance-sim ")
+            and len(err.splitlines()) == 1
+        )
+        assert shown in err and "results of two versions of the code" in err and "--out" in err
+    # A version that is unknown, in the folder or now, is no reason to refuse.
+    state.write_text(json.dumps(original | {"git_commit": "0" * 40, "package_version": "unknown"}))
+    monkeypatch.setattr("alliance_sim.sweep.git_commit", lambda: None)
+    assert main(resume) == 0
+    assert_same_results(ref, out)
 
 
 def test_a_new_run_refuses_a_folder_with_an_unfinished_sweep(tmp_path, reference, capsys, monkeypatch):
@@ -532,6 +685,8 @@ BAD = [
         "sweep.overrides.monthz: no such key 'monthz' under the top level (did you mean 'months'?)",
     ),
     ("replications: 0", "replications", "sweep.replications: Input should be greater than or equal to 1"),
+    ("name: ..", "name: ..", "sweep.name: String should match pattern"),  # results/.. is outside results/
+    ("name: .hidden", "name: .hidden", "sweep.name: String should match pattern"),
 ]
 
 
@@ -546,6 +701,52 @@ def test_invalid_sweep_files_exit_2_with_file_line_and_key(tmp_path, capsys, ext
     assert err.startswith(f"error: {spec}:{_line(text, needle)}: ")
     assert message in err
     assert len(err.strip().splitlines()) == 1 and not (tmp_path / "out").exists()
+
+
+def test_a_default_name_that_would_leave_results_is_refused(tmp_path, monkeypatch, capsys):
+    """Without sweep.name the name comes from the file name (or the scenario's name): it must be safe too."""
+    monkeypatch.chdir(tmp_path)
+    spec = write_sweep(tmp_path, "parameters: {months: [2]}\nreplications: 1\n", name="...yaml")
+    assert main([str(spec), "--out", str(tmp_path / "out"), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert (
+        err
+        == f"error: {spec}: sweep.name: the default name '..' (from the file name) is not a valid name; set sweep.name\n"
+    )
+    scenario = tmp_path / "dots.yaml"
+    scenario.write_text(BASE.read_text().replace("name: base", "name: ..", 1))
+    with pytest.raises(SweepError, match=re.escape("the default name '..' (from the scenario) is not a valid name")):
+        load_sweep({"scenario": str(scenario), "parameters": {"months": [2]}})
+
+
+OPTIONS = [
+    ("--chunk", "-1", "--chunk: Input should be greater than or equal to 1 (got -1)"),
+    ("--chunk", "0", "--chunk: Input should be greater than or equal to 1 (got 0)"),
+    ("--months", "0", "--months: Input should be greater than or equal to 1 (got 0)"),
+    ("--months", "601", "--months: Input should be less than or equal to 600 (got 601)"),
+    ("--replications", "0", "--replications: Input should be greater than or equal to 1 (got 0)"),
+    ("--seed", "-1", "--seed: Input should be greater than or equal to 0 (got -1)"),
+    ("--set", "actors.ROK.us_trust=2", "actors.ROK.us_trust: --set: Input should be less than or equal to 1 (got 2)"),
+    ("--set", "months=0", "months: --set: Input should be greater than or equal to 1 (got 0)"),  # not the file's
+]
+
+
+@pytest.mark.parametrize(("option", "value", "message"), OPTIONS, ids=[f"{o} {v}" for o, v, _ in OPTIONS])
+def test_invalid_command_line_options_exit_2_naming_file_and_option(
+    tmp_path, reference, capsys, option, value, message
+):
+    """An option is checked like the key it overrides: 0 is not "not given", and the option is named, not --set."""
+    spec, _ = reference
+    assert main([str(spec), option, value, "--out", str(tmp_path / "out"), "-q"]) == 2
+    assert capsys.readouterr().err == f"error: {spec}: {message}\n"
+    assert not (tmp_path / "out").exists()
+
+
+def test_invalid_api_overrides_raise_naming_the_option(reference):
+    spec, _ = reference
+    for key, value in (("chunk", 0), ("months", 0), ("replications", 0), ("seed", -1)):
+        with pytest.raises(SweepError, match=f"^{spec}: --{key}: Input should be greater than or equal to"):
+            load_sweep(spec, **{key: value})
 
 
 def test_missing_scenario_is_reported_at_its_line(tmp_path, capsys):

@@ -37,6 +37,10 @@ from .sweepstore import load_traces, runs_part, save_trace, series_part, trace_p
 FAIL_POINT_ENV = "ALLIANCE_SIM_FAIL_POINT"
 
 
+class SweepError(ScenarioError):
+    """Invalid sweep input, folder or option; the message names file, line and key path where known."""
+
+
 class InjectedFailure(RuntimeError):
     """Raised by a task whose design point is listed in ``ALLIANCE_SIM_FAIL_POINT`` (tests only)."""
 
@@ -161,7 +165,7 @@ def open_executor(
     One process worker runs in this process.
     """
     if workers is not None and workers < 1:
-        raise ScenarioError(f"--workers must be at least 1 (got {workers})")
+        raise SweepError(f"--workers must be at least 1 (got {workers})")
     if isinstance(kind, Executor):
         yield kind, workers or 1, type(kind).__name__
         return
@@ -178,15 +182,15 @@ def open_executor(
         with _dask(workers, scheduler) as opened:
             yield opened
         return
-    raise ScenarioError(f"unknown executor {kind!r}; choose process or dask")
+    raise SweepError(f"unknown executor {kind!r}; choose process or dask")
 
 
 @contextmanager
 def _dask(workers: int | None, scheduler: str | None):
     try:
         from dask.distributed import Client, LocalCluster
-    except ImportError:  # pragma: no cover - the dask extra is installed in development
-        raise ScenarioError("--executor dask needs Dask: pip install 'alliance-sim[dask]'") from None
+    except ImportError:
+        raise SweepError("--executor dask needs Dask: pip install 'alliance-sim[dask]'") from None
     cluster = None
     if scheduler:
         client = Client(scheduler)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import re
 import shlex
 import sys
 import time
@@ -29,6 +30,7 @@ from collections import deque
 from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, wait
 from contextlib import nullcontext
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -39,8 +41,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from tqdm import tqdm
 
 from . import samplers
-from .executors import Chunk, Job, PointSeries, open_executor, run_job
-from .run import DEFAULT_CHUNK, chunks, manifest
+from .executors import Chunk, Job, PointSeries, SweepError, open_executor, run_job
+from .run import DEFAULT_CHUNK, chunks, git_commit, manifest, package_version
 from .scenario import Scenario, ScenarioError, _read_yaml, apply_overrides, load_scenario, parse_override
 from .store import Results, check_writable, load_results, new_folder, write_json, write_parquet
 from .sweepstore import (
@@ -60,9 +62,8 @@ RESERVED = ("replications", "seed", "name")
 
 Scalar = bool | int | float | str
 
-
-class SweepError(ScenarioError):
-    """Invalid sweep input or folder; the message names file, line and key path where known."""
+#: A sweep name is a folder under ``results/``: no ``..`` or hidden names (no leading dot or dash).
+NAME_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$"
 
 
 class SweepInterrupted(KeyboardInterrupt):
@@ -93,7 +94,7 @@ class ParamSpec(_Strict):
 class SweepSpec(_Strict):
     """The body of a sweep file (under ``sweep:``)."""
 
-    name: str | None = Field(None, pattern=r"^[A-Za-z0-9_.-]+$", description="Default: the file name.")
+    name: str | None = Field(None, pattern=NAME_PATTERN, description="Default: the file name.")
     description: str = ""
     scenario: str = Field(description="Scenario file, relative to the sweep file.")
     sampler: Literal["grid", "lhs", "sobol", "morris"] = "grid"
@@ -284,8 +285,17 @@ def load_sweep(
         spec = SweepDoc.model_validate(data).sweep
     except ValidationError as exc:
         raise where.error(*_explain(exc.errors()[0])) from None
-    updates = {k: v for k, v in {"replications": replications, "seed": seed, "chunk": chunk}.items() if v is not None}
-    spec = spec.model_copy(update=updates)
+    # Options override the file's keys and are validated like them (model_copy would not validate).
+    options = {"replications": replications, "seed": seed, "chunk": chunk, "months": months}
+    updates = {k: v for k, v in options.items() if v is not None}
+    if updates:
+        try:
+            spec = SweepSpec.model_validate(spec.model_dump() | updates)
+        except ValidationError as exc:
+            loc, reason = _explain(exc.errors()[0])
+            if loc and loc[0] in updates:
+                raise SweepError(reason, file, None, f"--{loc[0]}") from None
+            raise where.error(("sweep", *loc), reason) from None  # pragma: no cover - the file was valid
 
     scenario_path = base_dir / spec.scenario
     if not scenario_path.is_file():
@@ -295,17 +305,18 @@ def load_sweep(
     if isinstance(overrides, list):
         overrides = dict(parse_override(o) for o in overrides)
     fixed.update(overrides or {})
-    if (months or spec.months) is not None:
-        fixed["months"] = months or spec.months
-    fixed["replications"] = spec.replications or scenario.replications
+    if spec.months is not None:
+        fixed["months"] = spec.months
+    fixed["replications"] = scenario.replications if spec.replications is None else spec.replications
     fixed["seed"] = scenario.seed if spec.seed is None else spec.seed
     try:
         scenario = apply_overrides(scenario, fixed, scenario_path)
     except ScenarioError as exc:
+        # months, replications and seed were validated above: the bad value is from the file or --set.
         reason = exc.reason.removeprefix("--set: ").removesuffix(" (from --set)")
-        if exc.key in spec.overrides:
+        if exc.key in spec.overrides and exc.key not in (overrides or {}):
             raise where.error(("sweep", "overrides", exc.key), reason) from None
-        raise SweepError(f"--set: {reason}", key=exc.key) from None
+        raise SweepError(f"--set: {reason}", file, None, exc.key) from None
 
     params = [_check_param(where, spec, scenario, path, p) for path, p in spec.parameters.items()]
     _check_sampler(where, spec)
@@ -318,7 +329,11 @@ def load_sweep(
         levels=spec.levels,
     )
     name = spec.name or (Path(source).stem if not isinstance(source, dict) else scenario.name)
-    size = spec.chunk or min(scenario.replications, DEFAULT_CHUNK)
+    if not re.match(NAME_PATTERN, name):
+        origin = "the scenario" if isinstance(source, dict) else "the file name"
+        reason = f"the default name {name!r} (from {origin}) is not a valid name; set sweep.name"
+        raise SweepError(reason, file, None, "sweep.name")  # no line: the key is not in the file
+    size = min(scenario.replications, DEFAULT_CHUNK) if spec.chunk is None else spec.chunk
     sources = [] if isinstance(source, dict) else [str(source), str(scenario_path)]
     return Sweep(name, spec, scenario, params, design, size, sources)
 
@@ -411,8 +426,11 @@ class Outcome:
 def _prepare(sweep: Sweep, folder: Path, resume: bool) -> pd.DataFrame:
     """Create the folder (or check the one being resumed); return the design table to use."""
     state = folder / SWEEP_JSON
+    if resume and not folder.exists():
+        raise SweepError(f"cannot resume: {folder} does not exist (to start a new sweep there, use --out {folder})")
     if resume and state.exists():
         stored = json.loads(state.read_text(encoding="utf-8"))
+        _check_code(folder, stored)
         if stored.get("fingerprint") != sweep.fingerprint():
             raise SweepError(
                 f"{folder} holds a different sweep ({stored.get('name')!r}, "
@@ -428,6 +446,8 @@ def _prepare(sweep: Sweep, folder: Path, resume: bool) -> pd.DataFrame:
     info = {
         "name": sweep.name,
         "fingerprint": sweep.fingerprint(),
+        "package_version": package_version(),  # the code that runs the tasks: checked by --resume
+        "git_commit": git_commit(),
         "sources": sweep.sources,
         "chunk": sweep.chunk,
         "sweep": sweep.spec.model_dump(mode="json"),
@@ -438,18 +458,44 @@ def _prepare(sweep: Sweep, folder: Path, resume: bool) -> pd.DataFrame:
     return sweep.design
 
 
-def _failure(sweep: Sweep, task, values: dict, tb: str) -> dict:
+def _check_code(folder: Path, stored: dict) -> None:
+    """Refuse to resume a sweep started by another version of the code (unknown versions are not refused)."""
+    now = {"package_version": package_version(), "git_commit": git_commit()}
+    for key, what in (("package_version", "version"), ("git_commit", "commit")):
+        old, new = stored.get(key), now[key]
+        if old in (None, "unknown") or new in (None, "unknown") or old == new:
+            continue
+        if key == "git_commit":
+            old, new = old[:12], new[:12]
+        raise SweepError(
+            f"cannot resume {folder}: it was started by alliance-sim {what} {old} and this is {what} {new}; "
+            "resuming would merge results of two versions of the code: resume it with the code it was started "
+            "with, or run the sweep again into a new folder (--out)"
+        )
+
+
+def _count_execution(folder: Path) -> int:
+    """Number this execution of the sweep in ``folder`` (1, then one more per resume) and record it in sweep.json."""
+    state = folder / SWEEP_JSON
+    info = json.loads(state.read_text(encoding="utf-8"))
+    info["executions"] = info.get("executions", 0) + 1
+    write_json(info, state)
+    return info["executions"]
+
+
+def _failure(sweep: Sweep, task, values: dict, tb: str, error: str | None = None) -> dict:
     start = task.start if isinstance(task, Chunk) else 0
     stop = task.stop if isinstance(task, Chunk) else sweep.replications
     lines = tb.strip().splitlines()
     return {
+        "time": datetime.now(UTC).isoformat(timespec="seconds"),
         "task": task.id,
         "point": task.point,
         "replications": [start, stop],
         "seed": sweep.scenario.seed,
         "spawn_keys": f"({task.point},{start})..({task.point},{stop - 1})",
         "parameters": values,
-        "error": lines[-1] if lines else "",
+        "error": error or (lines[-1] if lines else ""),
         "traceback": tb,
     }
 
@@ -476,19 +522,22 @@ def execute(
     ------
     SweepInterrupted : on Ctrl-C, after the running tasks finished and were recorded.
     """
-    folder = Path(folder)
+    given = Path(folder)
+    # Workers get this path: on a cluster their working folder is not ours, so it must be absolute.
+    folder = given.absolute()
     started = time.perf_counter()
     design = _prepare(sweep, folder, resume)
     if resume and (folder / "manifest.json").exists():
         done_manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
         if done_manifest.get("complete"):
             remove_parts(folder)
-            return Outcome(folder, True, [], done_manifest["points"], done_manifest["runs"], 0.0, "", sweep.points)
+            return Outcome(given, True, [], done_manifest["points"], done_manifest["runs"], 0.0, "", sweep.points)
+    execution = _count_execution(folder)
     sweep.design = design
     values = sweep.point_values()
     runs, finals = sweep.tasks()
     log = TaskLog(folder)
-    (folder / FAILURES).write_text("", encoding="utf-8")
+    (folder / FAILURES).touch()  # appended to: the failures of earlier executions are kept
 
     def finished(task) -> bool:
         if task.id not in log.done:
@@ -506,8 +555,7 @@ def execute(
     total = len(runs) + len(finals)
     skipped = total - len(pending) - len(ready) - sum(1 for p, f in finals.items() if left[p] > 0)
     failures: list[dict] = []
-    failed_points: set[int] = set()
-    broken = False
+    broken = ""  # once the executor is broken: the formatted exception that said so
     done_runs = 0
 
     # Nothing left to run (say, killed while merging): no pool to start.
@@ -518,20 +566,22 @@ def execute(
         bar = tqdm(total=total, initial=skipped, unit="task", desc=sweep.name, disable=not progress, file=sys.stderr)
         clock = time.perf_counter()
 
+        def fail(task, tb: str, error: str | None = None) -> None:
+            failures.append({"execution": execution, **_failure(sweep, task, values[task.point], tb, error)})
+            with open(folder / FAILURES, "a", encoding="utf-8") as fh:
+                fh.write(json.dumps(failures[-1]) + "\n")
+
         def record(fut, task) -> None:
             nonlocal broken, done_runs
             try:
                 _, tb = fut.result()
             except BrokenExecutor as exc:
-                broken, tb = True, "".join(traceback.format_exception(exc))
+                broken = tb = "".join(traceback.format_exception(exc))
             except Exception as exc:  # a lost worker, a cancelled future, a scheduler error
                 tb = "".join(traceback.format_exception(exc))
             bar.update()
             if tb is not None:
-                failures.append(_failure(sweep, task, values[task.point], tb))
-                failed_points.add(task.point)
-                with open(folder / FAILURES, "a", encoding="utf-8") as fh:
-                    fh.write(json.dumps(failures[-1]) + "\n")
+                fail(task, tb)
                 return
             log.add(task.id)
             if isinstance(task, Chunk):
@@ -552,17 +602,19 @@ def execute(
                     job = Job(str(folder), sweep.scenario, values[task.point], task)
                     try:
                         in_flight[pool.submit(run_job, job)] = task
-                    except BrokenExecutor:
-                        broken = True
+                    except BrokenExecutor as exc:
+                        broken = "".join(traceback.format_exception(exc))
                         pending.appendleft(task)
                 if not in_flight:
                     break
                 completed, _ = wait(in_flight, return_when=FIRST_COMPLETED)
                 for fut in completed:
                     record(fut, in_flight.pop(fut))
-            # A broken pool fails whatever it was running.
+            # A broken pool fails whatever it was running, and runs nothing more.
             for fut in list(in_flight):
                 record(fut, in_flight.pop(fut))
+            for task in (*ready, *pending):
+                fail(task, broken, "not run: executor broken")
         except KeyboardInterrupt:
             for fut in in_flight:
                 fut.cancel()
@@ -575,7 +627,7 @@ def execute(
             finally:
                 bar.close()
                 log.close()
-            raise SweepInterrupted(folder) from None
+            raise SweepInterrupted(given) from None
         bar.close()
     log.close()
 
@@ -603,12 +655,13 @@ def execute(
         "executor": described,
         "resumed": resume,
         "complete": complete,
+        "execution": execution,
         "failures": [{k: v for k, v in f.items() if k != "traceback"} for f in failures],
     }
     write_json(manifest(sweep.scenario, wall, sweep.sources, **extra), folder / "manifest.json")
     if complete:
         remove_parts(folder)
-    return Outcome(folder, complete, failures, len(complete_points), rows, wall, described, skipped)
+    return Outcome(given, complete, failures, len(complete_points), rows, wall, described, skipped)
 
 
 def _complete_points(sweep: Sweep, runs: list[Chunk], finals: dict, done: set[str]) -> list[int]:
@@ -705,7 +758,7 @@ def _resume_command(args) -> str:
 def main(args) -> int:
     """``simulate SWEEP.yaml``: run a sweep from parsed command-line arguments; return the exit status.
 
-    Exit status: 0 complete, 2 invalid input, 3 some tasks failed, 130 interrupted.
+    Exit status: 0 complete, 2 invalid input, 3 not complete (tasks failed or were not run), 130 interrupted.
     """
     folder = None
     try:
@@ -748,11 +801,10 @@ def main(args) -> int:
         print("interrupted; completed tasks are saved. Resume with:", file=sys.stderr)
         print(f"  {_resume_command(args)} --resume {shlex.quote(str(folder))}", file=sys.stderr)
         return 130
-    if outcome.failures:
-        print(
-            f"{len(outcome.failures)} task(s) failed; {outcome.points_done} of {sweep.points} design points complete:",
-            file=sys.stderr,
-        )
+    if not outcome.complete:
+        unrun = sum(f["error"].startswith("not run") for f in outcome.failures)
+        what = f"{len(outcome.failures) - unrun} task(s) failed" + (f", {unrun} not run" if unrun else "")
+        print(f"{what}; {outcome.points_done} of {sweep.points} design points complete:", file=sys.stderr)
         for f in outcome.failures[:20]:
             print(f"  {f['task']} (point {f['point']}, spawn keys {f['spawn_keys']}): {f['error']}", file=sys.stderr)
         if len(outcome.failures) > 20:

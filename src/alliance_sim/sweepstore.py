@@ -2,10 +2,13 @@
 
 Layout::
 
-    sweep.json        the resolved sweep, its design description and fingerprint (written first)
+    sweep.json        the resolved sweep, its design description, fingerprint, package version and
+                      git commit (written first),
+                      the number of executions so far (rewritten as each execution starts)
     design.parquet    one row per design point: ``point`` and one column per dotted path
     tasks.log         ids of completed tasks, one per line, appended by the parent
-    failures.jsonl    tasks of the latest execution that raised (point, seed keys, traceback)
+    failures.jsonl    tasks that raised or were not run, of every execution (execution number,
+                      point, seed keys, traceback), appended by the parent
     parts/runs/       one Parquet file per task (design point x replication chunk), written by workers
     parts/series/     one Parquet file per design point
     parts/trace/      step-metric traces of chunks of points split over several tasks (until finalised)
