@@ -608,7 +608,7 @@ def execute(
                 if not in_flight:
                     break
                 completed, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-                for fut in completed:
+                for fut in [f for f in in_flight if f in completed]:  # submission order, not set order
                     record(fut, in_flight.pop(fut))
             # A broken pool fails whatever it was running, and runs nothing more.
             for fut in list(in_flight):
