@@ -70,11 +70,10 @@ class Ally(State):
         self.perceived += p.snyder.perception_rate * (
             usa.commitment_to[self.code] * self.init.us_trust - self.perceived
         )
-        self.threat = np.clip(
-            self.init.prk_proximity * prk.threat + self.init.chn_proximity * chn.threat_to[self.code], 0, 1
-        )
+        threat = self.init.prk_proximity * prk.threat + self.init.chn_proximity * chn.threat_to[self.code]
+        self.threat = threat.clip(0, 1)
         tension = usa.tension + p.chn.entrapment_weight * chn.pressure_on(self.code)
-        self.entrapment = np.clip(self.init.china_exposure * tension, 0, 1)
+        self.entrapment = (self.init.china_exposure * tension).clip(0, 1)
 
     # ---- phase 4: cooperation targets
 
@@ -139,7 +138,7 @@ class Ally(State):
         parts["noise"] = weight * ax.misperception * z
         raw = sum(parts.values())
         cool, warm = self.winset()
-        new = np.clip(own + np.clip(raw, -cool, warm), 0, 1)
+        new = (own + raw.clip(-cool, warm)).clip(0, 1)
         parts["gate"] = (new - own) - raw
         m.next_coop[(self.code, partner)] = new
         return parts
@@ -155,28 +154,24 @@ class Ally(State):
         """Approval drifts, pays the audience cost of warming toward an unpopular partner; grievances fade slowly."""
         d, g, m = self.p.domestic, self.p.gate, self.model
         warming = np.maximum(m.next_coop[(self.code, self.partner)] - m.coop[(self.code, self.partner)], 0)
-        self.approval = np.clip(
+        self.approval = (
             self.approval
             + d.approval_reversion * (self.approval_anchor - self.approval)
             + d.approval_noise * z
-            - g.audience_cost * self.antipathy * warming,
-            0,
-            1,
-        )
-        self.antipathy = np.clip(
-            self.antipathy + d.grievance_reversion * (self.antipathy_anchor - self.antipathy), 0, 1
-        )
+            - g.audience_cost * self.antipathy * warming
+        ).clip(0, 1)
+        self.antipathy = (self.antipathy + d.grievance_reversion * (self.antipathy_anchor - self.antipathy)).clip(0, 1)
         self.audience_gap = np.maximum(m.next_coop[(self.code, self.partner)] - (1 - self.antipathy), 0)
 
     # ---- event hooks
 
     def aggrieve(self, magnitude: float) -> None:
         """A historical-grievance shock raises public antipathy toward the partner."""
-        self.antipathy = np.clip(self.antipathy + magnitude, 0, 1)
+        self.antipathy = (self.antipathy + magnitude).clip(0, 1)
 
     def relieve(self, magnitude: float) -> None:
         """A summit eases public antipathy."""
-        self.antipathy = np.clip(self.antipathy - magnitude, 0, 1)
+        self.antipathy = (self.antipathy - magnitude).clip(0, 1)
 
     def hold_election(self, u: np.ndarray, advantage: float) -> None:
         """The incumbent camp keeps office with a logistic chance in approval; else the other camp takes over."""
