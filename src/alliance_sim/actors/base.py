@@ -118,12 +118,15 @@ class Ally(State):
         warm = np.where(self.interim, g.interim_winset, warm)
         return cool, warm
 
-    def move(self, partner: str, target_terms: dict, z: np.ndarray) -> dict[str, np.ndarray]:
+    def move(
+        self, partner: str, target_terms: dict, z: np.ndarray, bounds: tuple[np.ndarray, np.ndarray]
+    ) -> dict[str, np.ndarray]:
         """This month's change in cooperation toward ``partner``, split into contributions.
 
         Axelrod's reciprocity with noise: the ally answers the partner's last move
         (its change in cooperation toward the ally), read with misperception noise.
         A misread can start a feud of mutual cooling; forgiveness damps it.
+        ``bounds`` is the win-set as the lowest and highest move, ``(-cool, warm)``.
         """
         m, ax = self.model, self.p.axelrod
         own = m.coop[(self.code, partner)]
@@ -137,16 +140,17 @@ class Ally(State):
         parts["reciprocity"] = weight * their_move
         parts["noise"] = weight * ax.misperception * z
         raw = sum(parts.values())
-        cool, warm = self.winset()
-        new = (own + raw.clip(-cool, warm)).clip(0, 1)
+        new = (own + raw.clip(*bounds)).clip(0, 1)
         parts["gate"] = (new - own) - raw
         m.next_coop[(self.code, partner)] = new
         return parts
 
     def set_cooperation(self, z_partner: np.ndarray, z_usa: np.ndarray) -> dict[str, np.ndarray]:
         """Set cooperation toward the partner ally and the patron; return the partner move's parts."""
-        self.move("USA", self.snyder_terms(), z_usa)
-        return self.move(self.partner, self.cha_terms(), z_partner)
+        cool, warm = self.winset()  # one domestic gate for both moves
+        bounds = (-cool, warm)
+        self.move("USA", self.snyder_terms(), z_usa, bounds)
+        return self.move(self.partner, self.cha_terms(), z_partner, bounds)
 
     # ---- phase 5: domestic politics
 
