@@ -42,15 +42,17 @@ def generate(seed: int, point: int, replications, months: int, n_uniform: int, n
     # Each column is one block of ``months`` consecutive draws, normals first: a column
     # keeps its numbers when a scenario appends event columns, so scenarios that share
     # a seed and horizon share their random numbers (common random numbers).
-    normal = np.empty((len(reps), n_normal, months))
-    uniform = np.empty((len(reps), n_uniform, months))
-    for i, r in enumerate(reps):
-        rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(point, int(r)))))
-        rng.standard_normal(out=normal[i])
-        rng.random(out=uniform[i])
-    # One transpose so the model reads a contiguous vector over replications per (month, column).
-    uniform = np.ascontiguousarray(uniform.transpose(2, 1, 0))
-    normal = np.ascontiguousarray(normal.transpose(2, 1, 0))
+    # The model reads a contiguous vector over replications per (month, column), so each
+    # replication's block is written straight into its column of the final arrays.
+    normal = np.empty((months, n_normal, len(reps)))
+    uniform = np.empty((months, n_uniform, len(reps)))
+    own_normal, own_uniform = np.empty((n_normal, months)), np.empty((n_uniform, months))
+    for i, r in enumerate(reps.tolist()):
+        rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(point, r))))
+        rng.standard_normal(out=own_normal)
+        rng.random(out=own_uniform)
+        normal[:, :, i] = own_normal.T
+        uniform[:, :, i] = own_uniform.T
     return Draws(uniform, normal, point, reps)
 
 
