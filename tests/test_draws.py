@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import poisson
 
-from alliance_sim.draws import generate, poisson_inverse
+from alliance_sim.draws import generate, poisson_inverse, poisson_inverse_guarded
 
 
 @settings(max_examples=50, deadline=None)
@@ -14,6 +14,23 @@ def test_poisson_inverse_equals_scipy(seed, lam):
     u = np.random.default_rng(seed).random(200)
     lams = np.full(200, lam) * np.linspace(0, 1, 200)
     np.testing.assert_array_equal(poisson_inverse(u, lams), poisson.ppf(u, lams))
+
+
+EDGE_RATES = [0.0, 1e-300, 1e-10, 0.2, 3.0, 40.0, 744.0, 800.0, np.inf, np.nan, -1.0]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.sampled_from(EDGE_RATES) | st.floats(0, 100), min_size=1, max_size=40),
+    st.integers(0, 2**32 - 1),
+)
+def test_poisson_inverse_equals_the_guarded_sum_for_any_rate(lams, seed):
+    # rates whose CDF terms underflow, with u next to 1, take the guarded path; the counts must not change
+    lam = np.array(lams)
+    u = np.random.default_rng(seed).random(len(lam))
+    u[::3] = np.nextafter(1.0, 0.0)
+    with np.errstate(invalid="ignore"):
+        np.testing.assert_array_equal(poisson_inverse(u, lam), poisson_inverse_guarded(u, lam))
 
 
 def test_replication_draws_do_not_depend_on_the_chunk():

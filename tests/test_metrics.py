@@ -1,10 +1,13 @@
-"""Run summaries on a hand-made trace whose answers are known."""
+"""Run summaries on a hand-made trace whose answers are known; series quantiles equal numpy's."""
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from alliance_sim import metrics
 from alliance_sim.coefficients import Parameters
+from alliance_sim.run import QUANTILES, percentiles
 
 
 @pytest.fixture
@@ -47,3 +50,29 @@ def test_definitions_cover_every_metric():
     assert set(d["summary"]) == set(metrics.SUMMARIES)
     assert set(d["drivers"]) == {f"driver_{t}" for t in metrics.DRIVERS}
     assert all(d["step"].values()) and all(d["summary"].values())
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(1, 5),
+    st.integers(1, 60),
+    st.integers(0, 2**32 - 1),
+    st.sampled_from(["normal", "rounded", "zeros", "signed_zeros", "nan", "counts"]),
+)
+def test_series_percentiles_equal_numpy(rows, n, seed, kind):
+    # the sort-based quantiles must give numpy's numbers bit for bit, signed zeros and NaN included
+    rng = np.random.default_rng(seed)
+    v = rng.normal(size=(rows, n))
+    if kind == "rounded":
+        v = np.round(v, 1)  # ties, and -0.0 from small negatives
+    elif kind == "zeros":
+        v[rng.random(v.shape) < 0.5] = 0.0
+    elif kind == "signed_zeros":
+        v = np.where(rng.random(v.shape) < 0.5, -0.0, 0.0) * rng.integers(0, 2, size=v.shape)
+    elif kind == "nan":
+        v[rng.random(v.shape) < 0.1] = np.nan
+    elif kind == "counts":
+        v = rng.poisson(1.0, size=(rows, n)).astype(float)
+    for values in (v, np.tile(v, 20)):  # short rows, and rows long enough for the SIMD sort
+        expected = np.percentile(values, QUANTILES, axis=1)
+        assert percentiles(values).tobytes() == expected.tobytes()

@@ -42,15 +42,17 @@ def generate(seed: int, point: int, replications, months: int, n_uniform: int, n
     # Each column is one block of ``months`` consecutive draws, normals first: a column
     # keeps its numbers when a scenario appends event columns, so scenarios that share
     # a seed and horizon share their random numbers (common random numbers).
-    normal = np.empty((len(reps), n_normal, months))
-    uniform = np.empty((len(reps), n_uniform, months))
-    for i, r in enumerate(reps):
-        rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(point, int(r)))))
-        rng.standard_normal(out=normal[i])
-        rng.random(out=uniform[i])
-    # One transpose so the model reads a contiguous vector over replications per (month, column).
-    uniform = np.ascontiguousarray(uniform.transpose(2, 1, 0))
-    normal = np.ascontiguousarray(normal.transpose(2, 1, 0))
+    # The model reads a contiguous vector over replications per (month, column), so each
+    # replication's block is written straight into its column of the final arrays.
+    normal = np.empty((months, n_normal, len(reps)))
+    uniform = np.empty((months, n_uniform, len(reps)))
+    own_normal, own_uniform = np.empty((n_normal, months)), np.empty((n_uniform, months))
+    for i, r in enumerate(reps.tolist()):
+        rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(point, r))))
+        rng.standard_normal(out=own_normal)
+        rng.random(out=own_uniform)
+        normal[:, :, i] = own_normal.T
+        uniform[:, :, i] = own_uniform.T
     return Draws(uniform, normal, point, reps)
 
 
@@ -60,7 +62,34 @@ def poisson_inverse(u: np.ndarray, lam: np.ndarray) -> np.ndarray:
     Equal to ``scipy.stats.poisson.ppf(u, lam)`` (tested), but about 30 times
     faster at R = 1000 because it skips scipy's generic discrete-distribution
     machinery; it runs twice per simulated month.
+
+    The CDF is summed term by term until it reaches every ``u``; k counts the
+    terms that were still below ``u``. A term that underflows to 0 while the
+    sum is still below ``u`` would stall the sum, so that case (and a rate that
+    is negative, NaN or too large for ``exp(-lam)``) is handed to
+    :func:`poisson_inverse_guarded`, which stops counting at such a term. The
+    answers are the same numbers either way.
     """
+    lam = np.broadcast_to(np.asarray(lam, dtype=float), np.shape(u))
+    pmf = np.exp(-lam)
+    if not ((lam >= 0) & (pmf > 0)).all():
+        return poisson_inverse_guarded(u, lam)
+    cdf = pmf.copy()
+    below = [u > cdf]  # below[n]: P(X <= n) < u
+    n = 0
+    while below[-1].any():
+        n += 1
+        pmf *= lam
+        pmf /= n
+        cdf += pmf
+        below.append(u > cdf)
+        if n % 32 == 0 and (below[-1] & (pmf == 0)).any():
+            return poisson_inverse_guarded(u, lam)
+    return np.sum(below, axis=0, dtype=float)
+
+
+def poisson_inverse_guarded(u: np.ndarray, lam: np.ndarray) -> np.ndarray:
+    """:func:`poisson_inverse` for any rate: stops counting where a term of the CDF underflows to 0."""
     lam = np.broadcast_to(np.asarray(lam, dtype=float), np.shape(u))
     pmf = np.exp(-lam)
     cdf = pmf.copy()

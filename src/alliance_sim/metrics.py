@@ -7,6 +7,7 @@ the docs.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import wraps
 
 import numpy as np
 
@@ -53,6 +54,26 @@ def summary(fn: Callable) -> Callable:
     return fn
 
 
+def of_cooperation(fn: Callable) -> Callable:
+    """Compute a function of ``model.coop`` once per cooperation state.
+
+    The value is kept in ``model.coop_cache``, which the model empties whenever it
+    sets ``coop``: last month's cohesion and dyads, recorded at the end of a step,
+    are the ones the next step's actors read. Callers must not modify the array.
+    """
+
+    @wraps(fn)
+    def cached(model, *args):
+        key = (fn.__name__, *args)
+        value = model.coop_cache.get(key)
+        if value is None:
+            value = model.coop_cache[key] = fn(model, *args)
+        return value
+
+    return cached
+
+
+@of_cooperation
 def dyad(model, a: str, b: str) -> np.ndarray:
     """Dyad cooperation: the mean of the two directed values."""
     return 0.5 * (model.coop[(a, b)] + model.coop[(b, a)])
@@ -77,6 +98,7 @@ def coop_jpn_usa(model) -> np.ndarray:
 
 
 @step_metric
+@of_cooperation
 def cohesion(model) -> np.ndarray:
     """Trilateral cohesion: geometric mean of the three dyads, 0..1."""
     return np.cbrt(coop_rok_jpn(model) * coop_rok_usa(model) * coop_jpn_usa(model))

@@ -55,6 +55,8 @@ class AllianceModel(mesa.Model):
         a = scenario.actors
         init = {"ROK": a.ROK.coop, "JPN": a.JPN.coop, "USA": a.USA.coop}
         self.coop = {(i, j): np.full(self.R, float(getattr(init[i], j))) for i, j in permutations(ALLIES, 2)}
+        #: Metrics of ``coop`` computed so far this month (see :func:`metrics.of_cooperation`).
+        self.coop_cache = {}
         self.next_coop = dict(self.coop)
         self.last_move = {pair: np.zeros(self.R) for pair in self.coop}
         self.summit_boost = {pair: np.zeros(self.R) for pair in self.coop}
@@ -96,7 +98,7 @@ class AllianceModel(mesa.Model):
         parts = self.allies_act(t)
         self.domestic_politics(t)
         self.last_move = {pair: self.next_coop[pair] - self.coop[pair] for pair in self.coop}
-        self.coop = dict(self.next_coop)
+        self.coop, self.coop_cache = dict(self.next_coop), {}
         self.record(t, parts)
         self.t += 1
 

@@ -70,11 +70,10 @@ class Ally(State):
         self.perceived += p.snyder.perception_rate * (
             usa.commitment_to[self.code] * self.init.us_trust - self.perceived
         )
-        self.threat = np.clip(
-            self.init.prk_proximity * prk.threat + self.init.chn_proximity * chn.threat_to[self.code], 0, 1
-        )
+        threat = self.init.prk_proximity * prk.threat + self.init.chn_proximity * chn.threat_to[self.code]
+        self.threat = threat.clip(0, 1)
         tension = usa.tension + p.chn.entrapment_weight * chn.pressure_on(self.code)
-        self.entrapment = np.clip(self.init.china_exposure * tension, 0, 1)
+        self.entrapment = (self.init.china_exposure * tension).clip(0, 1)
 
     # ---- phase 4: cooperation targets
 
@@ -119,12 +118,15 @@ class Ally(State):
         warm = np.where(self.interim, g.interim_winset, warm)
         return cool, warm
 
-    def move(self, partner: str, target_terms: dict, z: np.ndarray) -> dict[str, np.ndarray]:
+    def move(
+        self, partner: str, target_terms: dict, z: np.ndarray, bounds: tuple[np.ndarray, np.ndarray]
+    ) -> dict[str, np.ndarray]:
         """This month's change in cooperation toward ``partner``, split into contributions.
 
         Axelrod's reciprocity with noise: the ally answers the partner's last move
         (its change in cooperation toward the ally), read with misperception noise.
         A misread can start a feud of mutual cooling; forgiveness damps it.
+        ``bounds`` is the win-set as the lowest and highest move, ``(-cool, warm)``.
         """
         m, ax = self.model, self.p.axelrod
         own = m.coop[(self.code, partner)]
@@ -138,16 +140,17 @@ class Ally(State):
         parts["reciprocity"] = weight * their_move
         parts["noise"] = weight * ax.misperception * z
         raw = sum(parts.values())
-        cool, warm = self.winset()
-        new = np.clip(own + np.clip(raw, -cool, warm), 0, 1)
+        new = (own + raw.clip(*bounds)).clip(0, 1)
         parts["gate"] = (new - own) - raw
         m.next_coop[(self.code, partner)] = new
         return parts
 
     def set_cooperation(self, z_partner: np.ndarray, z_usa: np.ndarray) -> dict[str, np.ndarray]:
         """Set cooperation toward the partner ally and the patron; return the partner move's parts."""
-        self.move("USA", self.snyder_terms(), z_usa)
-        return self.move(self.partner, self.cha_terms(), z_partner)
+        cool, warm = self.winset()  # one domestic gate for both moves
+        bounds = (-cool, warm)
+        self.move("USA", self.snyder_terms(), z_usa, bounds)
+        return self.move(self.partner, self.cha_terms(), z_partner, bounds)
 
     # ---- phase 5: domestic politics
 
@@ -155,28 +158,24 @@ class Ally(State):
         """Approval drifts, pays the audience cost of warming toward an unpopular partner; grievances fade slowly."""
         d, g, m = self.p.domestic, self.p.gate, self.model
         warming = np.maximum(m.next_coop[(self.code, self.partner)] - m.coop[(self.code, self.partner)], 0)
-        self.approval = np.clip(
+        self.approval = (
             self.approval
             + d.approval_reversion * (self.approval_anchor - self.approval)
             + d.approval_noise * z
-            - g.audience_cost * self.antipathy * warming,
-            0,
-            1,
-        )
-        self.antipathy = np.clip(
-            self.antipathy + d.grievance_reversion * (self.antipathy_anchor - self.antipathy), 0, 1
-        )
+            - g.audience_cost * self.antipathy * warming
+        ).clip(0, 1)
+        self.antipathy = (self.antipathy + d.grievance_reversion * (self.antipathy_anchor - self.antipathy)).clip(0, 1)
         self.audience_gap = np.maximum(m.next_coop[(self.code, self.partner)] - (1 - self.antipathy), 0)
 
     # ---- event hooks
 
     def aggrieve(self, magnitude: float) -> None:
         """A historical-grievance shock raises public antipathy toward the partner."""
-        self.antipathy = np.clip(self.antipathy + magnitude, 0, 1)
+        self.antipathy = (self.antipathy + magnitude).clip(0, 1)
 
     def relieve(self, magnitude: float) -> None:
         """A summit eases public antipathy."""
-        self.antipathy = np.clip(self.antipathy - magnitude, 0, 1)
+        self.antipathy = (self.antipathy - magnitude).clip(0, 1)
 
     def hold_election(self, u: np.ndarray, advantage: float) -> None:
         """The incumbent camp keeps office with a logistic chance in approval; else the other camp takes over."""

@@ -33,10 +33,10 @@ class China(State):
         """Phase 2: set the wedge pressure on ROK and the maritime threat."""
         c = self.p.chn
         wedge = c.cohesion_reaction * np.maximum(cohesion - c.cohesion_reference, 0)
-        self.pressure = np.clip(self.init.pressure + wedge + self.econ_shock, 0, 1)
+        self.pressure = (self.init.pressure + wedge + self.econ_shock).clip(0, 1)
         self.econ_shock = self.econ_shock * (1 - c.pressure_decay)
         for ally, shock in self.maritime_shock.items():
-            self.threat_to[ally] = np.clip(c.threat_weight * (self.init.maritime + shock), 0, 1)
+            self.threat_to[ally] = (c.threat_weight * (self.init.maritime + shock)).clip(0, 1)
             self.maritime_shock[ally] = shock * (1 - c.pressure_decay)
 
     def maritime(self) -> np.ndarray:

@@ -54,13 +54,13 @@ class NorthKorea(State):
         self.activity += w.activity_memory * (self.tests - self.activity)
         self.shock = self.shock * (1 - w.shock_decay) + w.icbm_shock * self.icbms + w.nuclear_shock * nuclear
         shown = w.activity_weight * self.activity / (self.activity + w.activity_saturation)
-        self.threat = np.clip(self.capability() + shown + self.shock, 0, 1)
+        self.threat = (self.capability() + shown + self.shock).clip(0, 1)
         self.detente = self.detente * (1 - self.p.diplomacy.detente_decay)
 
     def back(self, magnitude: float) -> None:
         """Deeper Russian backing (treaty, technology transfer)."""
-        self.russia = np.clip(self.russia + magnitude, 0, 1)
+        self.russia = (self.russia + magnitude).clip(0, 1)
 
     def relax(self, magnitude: float) -> None:
         """Detente after a summit with PRK."""
-        self.detente = np.clip(self.detente + magnitude, 0, 1)
+        self.detente = (self.detente + magnitude).clip(0, 1)

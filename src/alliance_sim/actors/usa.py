@@ -33,18 +33,18 @@ class UnitedStates(State):
         """Phase 3: commitment signals, brokerage effort and tension."""
         s = self.p.snyder
         for ally in self.shock:
-            self.commitment_to[ally] = np.clip(self.init.commitment + self.shock[ally], 0, 1)
+            self.commitment_to[ally] = (self.init.commitment + self.shock[ally]).clip(0, 1)
             self.shock[ally] = self.shock[ally] * (1 - s.commitment_recovery)
-        self.effort = np.clip(self.brokerage(coop_rok_jpn) + self.push, 0, 1)
+        self.effort = (self.brokerage(coop_rok_jpn) + self.push).clip(0, 1)
         self.push = self.push * (1 - s.commitment_recovery)
-        self.tension = np.clip(self.init.china_tension + self.p.chn.tension_weight * maritime, 0, 1)
+        self.tension = (self.init.china_tension + self.p.chn.tension_weight * maritime).clip(0, 1)
 
     def brokerage(self, coop_rok_jpn: np.ndarray) -> np.ndarray:
         """Patron brokerage: effort grows as ROK-JPN cooperation falls below the threshold
         (the US pressed Seoul to keep GSOMIA hours before it expired, November 2019).
         A transactional administration brokers less."""
         b = self.p.brokerage
-        shortfall = np.clip((b.threshold - coop_rok_jpn) / b.width, 0, 1)
+        shortfall = ((b.threshold - coop_rok_jpn) / b.width).clip(0, 1)
         return self.init.brokerage * (1 - b.transactional_discount * self.init.transactionalism) * shortfall
 
     def set_cooperation(self, z: dict) -> None:
@@ -55,7 +55,7 @@ class UnitedStates(State):
             target = (1 - s.us_reciprocity) * self.commitment_to[ally] + s.us_reciprocity * theirs
             target = target + m.summit_boost[("USA", ally)]
             step = ax.adjustment_rate * (target - own) + ax.reciprocity * ax.misperception * z[ally]
-            m.next_coop[("USA", ally)] = np.clip(own + step, 0, 1)
+            m.next_coop[("USA", ally)] = (own + step).clip(0, 1)
 
     def press(self, magnitude: float) -> None:
         """A dated brokerage push (diplomatic pressure on both allies)."""
