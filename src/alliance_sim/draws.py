@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.stats import poisson
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,10 @@ def generate(seed: int, point: int, replications, months: int, n_uniform: int, n
     return Draws(uniform, normal, point, reps)
 
 
+#: Rates above this go to scipy: exp(-lam) would underflow (at about 745).
+HUGE_RATE = 700.0
+
+
 def poisson_inverse(u: np.ndarray, lam: np.ndarray) -> np.ndarray:
     """Poisson quantile: the smallest k with P(X <= k) >= u, elementwise.
 
@@ -71,6 +76,12 @@ def poisson_inverse(u: np.ndarray, lam: np.ndarray) -> np.ndarray:
     answers are the same numbers either way.
     """
     lam = np.broadcast_to(np.asarray(lam, dtype=float), np.shape(u))
+    huge = lam > HUGE_RATE
+    if huge.any():  # exp(-lam) underflows: scipy's quantile for those, the fast sum for the rest
+        out = np.empty(np.shape(u))
+        out[huge] = poisson.ppf(u[huge], lam[huge])
+        out[~huge] = poisson_inverse(u[~huge], lam[~huge])
+        return out
     pmf = np.exp(-lam)
     if not ((lam >= 0) & (pmf > 0)).all():
         return poisson_inverse_guarded(u, lam)
