@@ -49,7 +49,9 @@ class AllianceModel(mesa.Model):
     """
 
     def __init__(self, scenario: Scenario, draws: Draws):
-        super().__init__(rng=scenario.seed)
+        # Mesa's own generators (self.random, self.rng) are never used: all randomness is
+        # pre-drawn per replication in ``draws``; leaving them unseeded keeps it that way.
+        super().__init__()
         self.spec, self.p = scenario, scenario.parameters
         self.R, self.months, self.draws = draws.size, scenario.months, draws
         a = scenario.actors
