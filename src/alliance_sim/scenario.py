@@ -183,7 +183,8 @@ def _line_map(node, prefix=(), out=None) -> dict[tuple, int]:
     return out
 
 
-def _read_yaml(path: Path) -> tuple[Any, dict]:
+def read_yaml(path: Path) -> tuple[Any, dict]:
+    """Read one YAML file with ``yaml.safe_load``: its data and a map of key path -> (file, line)."""
     if not path.exists():
         raise ScenarioError("no such file", path)
     if path.is_dir():
@@ -225,7 +226,7 @@ def deep_merge(parent: dict, child: dict) -> dict:
 
 
 def _resolve(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict, dict, list[str]]:
-    data, lines = _read_yaml(path)
+    data, lines = read_yaml(path)
     parent_ref = data.pop("extends", None)
     sources = [str(path)]
     if parent_ref is None:
@@ -266,7 +267,8 @@ def _allowed_keys(loc: tuple, data: dict) -> list[str]:
     return []
 
 
-def _suggest(word: str, choices) -> str:
+def suggest(word: str, choices) -> str:
+    """A " (did you mean 'x'?)" hint for the closest of ``choices``, or an empty string."""
     close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
@@ -284,25 +286,30 @@ def _explain(err: dict, data: dict) -> tuple[tuple, str]:
     if kind == "extra_forbidden":
         parent, key = loc[:-1], loc[-1]
         if parent == ("actors",):
-            return loc, f"unknown actor {key!r}{_suggest(key, ACTORS)}; known: {', '.join(ACTORS)} (KOR = ROK)"
+            return loc, f"unknown actor {key!r}{suggest(key, ACTORS)}; known: {', '.join(ACTORS)} (KOR = ROK)"
         allowed = _allowed_keys(parent, data)
-        return loc, f"unknown key {key!r}{_suggest(key, allowed)}"
+        return loc, f"unknown key {key!r}{suggest(key, allowed)}"
     if kind == "union_tag_invalid":
         tag = err["ctx"]["tag"]
         return (
             *loc,
             "type",
-        ), f"unknown event type {tag!r}{_suggest(tag, EVENT_TYPES)}; known: {', '.join(EVENT_TYPES)}"
+        ), f"unknown event type {tag!r}{suggest(tag, EVENT_TYPES)}; known: {', '.join(EVENT_TYPES)}"
     if kind == "union_tag_not_found":
         return loc, f"event needs a 'type'; known: {', '.join(EVENT_TYPES)}"
     if kind == "literal_error" and loc and (loc[-1] == "actor" or "parties" in loc):
         return loc, f"unknown actor {err.get('input')!r}; expected one of {err['ctx']['expected']}"
-    if kind == "missing":
-        return loc, "required key is missing"
+    return loc, plain_message(err)
+
+
+def plain_message(err: dict) -> str:
+    """A pydantic error as one short phrase, with the offending value where it helps."""
+    if err["type"] == "missing":
+        return "required key is missing"
     msg = err["msg"].removeprefix("Value error, ")
     if "input" in err and not isinstance(err["input"], dict) and repr(err["input"]) not in msg:
         msg += f" (got {err['input']!r})"
-    return loc, msg
+    return msg
 
 
 def _validate(data: dict, lines: dict, file: Path | str, origin: str = "") -> Scenario:
@@ -330,7 +337,7 @@ def set_path(data: dict, path: str, value: Any, file: str | Path | None = None) 
             here = ".".join(parts[:i])
             choices = list(node) if isinstance(node, dict) else []
             raise ScenarioError(
-                f"--set: no such key {part!r} under {here or 'the top level'}{_suggest(part, choices)}",
+                f"--set: no such key {part!r} under {here or 'the top level'}{suggest(part, choices)}",
                 file,
                 None,
                 path,

@@ -18,7 +18,6 @@ so results do not depend on chunking, workers or executor. See ``docs/sweeps.md`
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import re
@@ -43,7 +42,16 @@ from tqdm import tqdm
 from . import samplers
 from .executors import Chunk, Job, PointSeries, SweepError, open_executor, run_job
 from .run import DEFAULT_CHUNK, chunks, git_commit, manifest, package_version
-from .scenario import Scenario, ScenarioError, _read_yaml, apply_overrides, load_scenario, parse_override
+from .scenario import (
+    Scenario,
+    ScenarioError,
+    apply_overrides,
+    load_scenario,
+    parse_override,
+    plain_message,
+    read_yaml,
+    suggest,
+)
 from .store import Results, check_writable, load_results, new_folder, write_json, write_parquet
 from .sweepstore import (
     DESIGN,
@@ -224,15 +232,8 @@ def _explain(err: dict) -> tuple[tuple, str]:
     loc, kind = tuple(err["loc"]), err["type"]
     if kind == "extra_forbidden":
         choices = _allowed(loc[:-1])
-        close = difflib.get_close_matches(str(loc[-1]), choices, n=1, cutoff=0.6)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        return loc, f"unknown key {loc[-1]!r}{hint}; known: {', '.join(choices)}"
-    if kind == "missing":
-        return loc, "required key is missing"
-    msg = err["msg"].removeprefix("Value error, ")
-    if "input" in err and not isinstance(err["input"], dict):
-        msg += f" (got {err['input']!r})"
-    return loc, msg
+        return loc, f"unknown key {loc[-1]!r}{suggest(loc[-1], choices)}; known: {', '.join(choices)}"
+    return loc, plain_message(err)
 
 
 class _Where:
@@ -278,7 +279,7 @@ def load_sweep(
         file, base_dir, lines = "<sweep spec>", Path.cwd(), {}
     else:
         path = Path(source)
-        data, lines = _read_yaml(path)
+        data, lines = read_yaml(path)
         file, base_dir = str(path), path.parent
     where = _Where(file, lines)
     try:
@@ -344,10 +345,8 @@ def _lookup(data: dict, path: str):
     for i, part in enumerate(parts):
         if not isinstance(node, dict) or part not in node:
             choices = list(node) if isinstance(node, dict) else []
-            close = difflib.get_close_matches(part, choices, n=1, cutoff=0.6)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
             under = ".".join(parts[:i]) or "the top level"
-            raise KeyError(f"unknown parameter path: no key {part!r} under {under}{hint}")
+            raise KeyError(f"unknown parameter path: no key {part!r} under {under}{suggest(part, choices)}")
         node = node[part]
     return node
 
