@@ -26,7 +26,7 @@ from .store import Results
 #: Columns of ``runs`` that identify a replication rather than describe its outcome.
 ID_COLUMNS = ("point", "replication", "seed", "spawn_key")
 #: Samplers whose design can be analysed with Sobol indices.
-SOBOL_SAMPLERS = ("sobol", "saltelli")
+SOBOL_SAMPLERS = ("sobol",)
 
 
 # --------------------------------------------------------------------------- helpers

@@ -73,7 +73,6 @@ class AllianceModel(mesa.Model):
         self.inputs = SimpleNamespace()
         self.trace = {name: np.empty((self.months, self.R)) for name in metrics.STEP_METRICS}
         self.drivers = {term: np.empty((self.months, self.R)) for term in metrics.DRIVERS}
-        self.t = 0
 
     def _schedule(self, scenario: Scenario) -> list:
         timeline, col = [], N_FIXED_UNIFORM
@@ -92,7 +91,7 @@ class AllianceModel(mesa.Model):
 
     def step(self) -> None:
         """One month, simultaneous: every actor reads last month's cooperation."""
-        t = self.t
+        t = self.steps - 1  # Mesa counts the step before calling it; months are 0-based
         self.fire_events(t)
         cohesion = metrics.cohesion(self)
         self.adversaries_act(t, cohesion)
@@ -102,7 +101,6 @@ class AllianceModel(mesa.Model):
         self.last_move = {pair: self.next_coop[pair] - self.coop[pair] for pair in self.coop}
         self.coop, self.coop_cache = dict(self.next_coop), {}
         self.record(t, parts)
-        self.t += 1
 
     def fire_events(self, t: int) -> None:
         """Phase 1: dated events and active processes of month ``t``."""
