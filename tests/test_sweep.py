@@ -24,11 +24,12 @@ from SALib.analyze import sobol as sobol_analyze
 import alliance_sim
 from alliance_sim import metrics, samplers
 from alliance_sim.cli import main
-from alliance_sim.executors import FAIL_POINT_ENV, InlineExecutor, open_executor
 from alliance_sim.run import git_commit, package_version, run_ensemble, series_table
 from alliance_sim.scenario import apply_overrides
 from alliance_sim.sweep import SweepError, is_sweep_file, load_sweep, run_sweep
-from alliance_sim.sweepstore import TASK_LOG, TaskLog
+from alliance_sim.sweep.executors import InlineExecutor, open_executor
+from alliance_sim.sweep.store import TASK_LOG, TaskLog
+from alliance_sim.sweep.tasks import FAIL_POINT_ENV
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = ROOT / "scenarios" / "base.yaml"
@@ -282,7 +283,7 @@ def test_a_failing_point_is_recorded_and_the_rest_complete(tmp_path, reference, 
     assert main([str(spec), "--out", str(out), "--workers", workers, "--chunk", "4", "-q"]) == 3
     err = capsys.readouterr().err
     assert "task(s) failed; 3 of 4 design points complete" in err
-    assert "p2.r0-4 (point 2, spawn keys (2,0)..(2,3)): alliance_sim.executors.InjectedFailure" in err
+    assert "p2.r0-4 (point 2, spawn keys (2,0)..(2,3)): alliance_sim.sweep.tasks.InjectedFailure" in err
     assert "--resume" in err
     failures = [json.loads(line) for line in (out / "failures.jsonl").read_text().splitlines()]
     assert {f["task"] for f in failures} == {"p2.r0-4", "p2.r4-6"}
@@ -325,7 +326,7 @@ def test_a_pool_broken_at_submission_fails_the_sweep_and_records_the_unrun_tasks
     def breaking(*args):
         yield BreaksAfter(2), 1, "a pool that breaks"
 
-    monkeypatch.setattr("alliance_sim.sweep.open_executor", breaking)
+    monkeypatch.setattr("alliance_sim.sweep.runner.open_executor", breaking)
     assert main([str(spec), "--out", str(out), "-q"]) == 3
     captured = capsys.readouterr()
     assert captured.out == f"partial results written to {out}\n"
@@ -477,7 +478,7 @@ def test_resume_after_a_crash_while_merging_runs_no_task_again(tmp_path, referen
         raise OSError("disk full")
 
     with monkeypatch.context() as m:
-        m.setattr("alliance_sim.sweep.merge_parquet", crash)
+        m.setattr("alliance_sim.sweep.runner.merge_parquet", crash)
         with pytest.raises(OSError, match="disk full"):
             run_sweep(spec, workers=1, out=out)
     assert not (out / "manifest.json").exists()
@@ -561,7 +562,7 @@ def test_resume_refuses_a_sweep_started_by_other_code(tmp_path, reference, monke
         assert shown in err and "results of two versions of the code" in err and "--out" in err
     # A version that is unknown, in the folder or now, is no reason to refuse.
     state.write_text(json.dumps(original | {"git_commit": "0" * 40, "package_version": "unknown"}))
-    monkeypatch.setattr("alliance_sim.sweep.git_commit", lambda: None)
+    monkeypatch.setattr("alliance_sim.sweep.store.git_commit", lambda: None)
     assert main(resume) == 0
     assert_same_results(ref, out)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from pathlib import Path
 
@@ -10,8 +11,8 @@ from .analysis import wilson
 from .run import simulate
 from .scenario import ScenarioError, apply_overrides, load_scenario, parse_override, scenario_sources
 from .store import check_writable, new_folder
-from .sweep import is_sweep_file
-from .sweep import main as sweep_main
+from .sweep import SweepError, execute, is_sweep_file, load_sweep
+from .sweep.store import FAILURES, SWEEP_JSON
 
 #: Summaries and final-month step metrics shown in the terminal table.
 SHOWN_SUMMARIES = ("cohesion_mean", "cohesion_min", "cohesion_final", "coop_rok_jpn_final", "months_in_rupture")
@@ -140,6 +141,91 @@ def main(argv: list[str] | None = None) -> int:
 
         print(f"report written to {write_report(results)}")
     print(f"results written to {results.path}")
+    return 0
+
+
+def _resume_command(args) -> str:
+    cmd = ["simulate", str(args.file)]
+    for flag, value in (
+        ("--replications", args.replications),
+        ("--seed", args.seed),
+        ("--months", args.months),
+        ("--chunk", args.chunk),
+        ("--workers", args.workers),
+        ("--scheduler", args.scheduler),
+    ):
+        if value is not None:
+            cmd += [flag, str(value)]
+    if args.executor not in (None, "process"):
+        cmd += ["--executor", args.executor]
+    for o in args.overrides:
+        cmd += ["--set", o]
+    return shlex.join(cmd)
+
+
+def sweep_main(args: argparse.Namespace) -> int:
+    """``simulate SWEEP.yaml``: run a sweep from parsed command-line arguments; return the exit status.
+
+    Exit status: 0 complete, 2 invalid input, 3 not complete (tasks failed or were not run), 130 interrupted.
+    """
+    folder = None
+    try:
+        sweep = load_sweep(
+            args.file,
+            replications=args.replications,
+            seed=args.seed,
+            months=args.months,
+            chunk=args.chunk,
+            overrides=args.overrides,
+        )
+        if args.resume and args.out and Path(args.resume) != Path(args.out):
+            raise SweepError("give either --out or --resume, not two different folders")
+        folder = Path(args.resume or args.out or new_folder("results", sweep.name))
+        if not args.quiet:
+            print(
+                f"{sweep.name}: {sweep.points} design points ({sweep.spec.sampler}) x {sweep.replications} "
+                f"replications = {sweep.runs:,} runs of {sweep.scenario.months} months -> {folder}",
+                file=sys.stderr,
+            )
+        outcome = execute(
+            sweep,
+            folder,
+            workers=args.workers,
+            executor=args.executor,
+            scheduler=args.scheduler,
+            resume=args.resume is not None,
+            progress=not args.quiet,
+        )
+    except ScenarioError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except (FileExistsError, NotADirectoryError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:  # a SweepInterrupted, or Ctrl-C while the pool was starting
+        if folder is None or not (folder / SWEEP_JSON).exists():
+            print("interrupted before the sweep started; nothing to resume", file=sys.stderr)
+            return 130
+        print("interrupted; completed tasks are saved. Resume with:", file=sys.stderr)
+        print(f"  {_resume_command(args)} --resume {shlex.quote(str(folder))}", file=sys.stderr)
+        return 130
+    if not outcome.complete:
+        unrun = sum(f["error"].startswith("not run") for f in outcome.failures)
+        what = f"{len(outcome.failures) - unrun} task(s) failed" + (f", {unrun} not run" if unrun else "")
+        print(f"{what}; {outcome.points_done} of {sweep.points} design points complete:", file=sys.stderr)
+        for f in outcome.failures[:20]:
+            print(f"  {f['task']} (point {f['point']}, spawn keys {f['spawn_keys']}): {f['error']}", file=sys.stderr)
+        if len(outcome.failures) > 20:
+            print(f"  ... and {len(outcome.failures) - 20} more", file=sys.stderr)
+        print(f"tracebacks in {outcome.folder / FAILURES}; after a fix, rerun the failed tasks with:", file=sys.stderr)
+        print(f"  {_resume_command(args)} --resume {shlex.quote(str(outcome.folder))}", file=sys.stderr)
+        print(f"partial results written to {outcome.folder}")
+        return 3
+    if not outcome.executor:
+        print("sweep already complete; nothing to run")
+    elif not args.quiet:
+        print(f"{outcome.rows:,} runs in {outcome.wall:.1f} s on {outcome.executor}")
+    print(f"results written to {outcome.folder}")
     return 0
 
 

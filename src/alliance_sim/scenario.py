@@ -16,18 +16,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .coefficients import Parameters
+from .errors import ScenarioError
 from .events import ACTORS, ALIASES, EVENT_TYPES, Government, Month
-
-
-class ScenarioError(ValueError):
-    """Invalid scenario input; the message names file, line and key path."""
-
-    def __init__(self, message: str, file: str | Path | None = None, line: int | None = None, key: str | None = None):
-        self.file, self.line, self.key, self.reason = (str(file) if file else None), line, key, message
-        where = ""
-        if self.file:
-            where = self.file + (f":{line}" if line else "") + ": "
-        super().__init__(where + (f"{key}: " if key else "") + message)
 
 
 class Strict(BaseModel):

@@ -24,15 +24,23 @@ parts with identical content.
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .store import _atomic
+from ..errors import SweepError
+from ..run import git_commit, package_version
+from ..store import _atomic, check_writable, write_json, write_parquet
+
+if TYPE_CHECKING:
+    from .design import Sweep
 
 SWEEP_JSON = "sweep.json"
 DESIGN = "design.parquet"
@@ -137,3 +145,63 @@ def merge_parquet(groups: Iterable[list[Path]], dest: Path) -> int:
 def remove_parts(folder: Path) -> None:
     """Delete the parts of a completed sweep (the merged tables hold everything)."""
     shutil.rmtree(Path(folder) / PARTS, ignore_errors=True)
+
+
+def prepare(sweep: Sweep, folder: Path, resume: bool) -> pd.DataFrame:
+    """Create the folder (or check the one being resumed); return the design table to use."""
+    state = folder / SWEEP_JSON
+    if resume and not folder.exists():
+        raise SweepError(f"cannot resume: {folder} does not exist (to start a new sweep there, use --out {folder})")
+    if resume and state.exists():
+        stored = json.loads(state.read_text(encoding="utf-8"))
+        check_code(folder, stored)
+        if stored.get("fingerprint") != sweep.fingerprint():
+            raise SweepError(
+                f"{folder} holds a different sweep ({stored.get('name')!r}, "
+                f"{stored['design']['points']} points, chunk {stored.get('chunk')}); resume with the same "
+                "sweep file and the same --replications/--seed/--months/--set/--chunk"
+            )
+        return pd.read_parquet(folder / DESIGN)
+    if state.exists():
+        raise FileExistsError(f"{folder} holds an unfinished sweep; continue it with --resume {folder}")
+    check_writable(folder)  # also when resuming a folder without a sweep: never overwrite other results
+    folder.mkdir(parents=True, exist_ok=True)
+    write_parquet(sweep.design, folder / DESIGN)
+    info = {
+        "name": sweep.name,
+        "fingerprint": sweep.fingerprint(),
+        "package_version": package_version(),  # the code that runs the tasks: checked by --resume
+        "git_commit": git_commit(),
+        "sources": sweep.sources,
+        "chunk": sweep.chunk,
+        "sweep": sweep.spec.model_dump(mode="json"),
+        "design": sweep.design_info(),
+        "scenario": sweep.scenario.to_dict(),
+    }
+    write_json(info, state)  # last: its presence means the design is in place
+    return sweep.design
+
+
+def check_code(folder: Path, stored: dict) -> None:
+    """Refuse to resume a sweep started by another version of the code (unknown versions are not refused)."""
+    now = {"package_version": package_version(), "git_commit": git_commit()}
+    for key, what in (("package_version", "version"), ("git_commit", "commit")):
+        old, new = stored.get(key), now[key]
+        if old in (None, "unknown") or new in (None, "unknown") or old == new:
+            continue
+        if key == "git_commit":
+            old, new = old[:12], new[:12]
+        raise SweepError(
+            f"cannot resume {folder}: it was started by alliance-sim {what} {old} and this is {what} {new}; "
+            "resuming would merge results of two versions of the code: resume it with the code it was started "
+            "with, or run the sweep again into a new folder (--out)"
+        )
+
+
+def count_execution(folder: Path) -> int:
+    """Number this execution of the sweep in ``folder`` (1, then one more per resume) and record it in sweep.json."""
+    state = folder / SWEEP_JSON
+    info = json.loads(state.read_text(encoding="utf-8"))
+    info["executions"] = info.get("executions", 0) + 1
+    write_json(info, state)
+    return info["executions"]

@@ -1,4 +1,4 @@
-"""Sweep tasks and the executors that run them.
+"""Sweep tasks: what a worker runs.
 
 A task is one design point x one chunk of replications, run as one ensemble
 (:class:`Chunk`), or the series of a design point whose replications were split
@@ -6,39 +6,27 @@ over several chunks (:class:`PointSeries`). Workers write their files into the
 results folder and return only the task id (and a traceback if the task raised),
 so nothing large crosses process or network boundaries. The folder must be
 visible to every worker (a shared filesystem on a cluster).
-
-Executors are ordinary :class:`concurrent.futures.Executor` objects: an
-in-process one for a single worker, a spawn-context process pool, or
-``dask.distributed``'s ``Client.get_executor()``.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import signal
 import traceback
-from collections.abc import Iterable, Iterator
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .run import run_ensemble, series_table
-from .scenario import Scenario, ScenarioError, apply_overrides
-from .store import write_parquet
-from .sweepstore import load_traces, runs_part, save_trace, series_part, trace_part
+from ..run import run_ensemble, series_table
+from ..scenario import Scenario, apply_overrides
+from ..store import write_parquet
+from .store import load_traces, runs_part, save_trace, series_part, trace_part
 
 #: Test-only hook: comma-separated design points whose tasks raise :class:`InjectedFailure`.
 #: Read in the worker, so it exercises the real failure path of every executor.
 FAIL_POINT_ENV = "ALLIANCE_SIM_FAIL_POINT"
-
-
-class SweepError(ScenarioError):
-    """Invalid sweep input, folder or option; the message names file, line and key path where known."""
 
 
 class InjectedFailure(RuntimeError):
@@ -133,77 +121,3 @@ def _run_chunk(folder: Path, scenario: Scenario, overrides: dict, task: Chunk) -
         write_parquet(series_table(scenario, trace, task.point), series_part(folder, task.point))
     else:
         save_trace(trace, trace_part(folder, task.point, task.start))
-
-
-# ------------------------------------------------------------------ executors
-
-
-class InlineExecutor(Executor):
-    """Runs each task at submission, in this process (one worker: no pool, no pickling)."""
-
-    def submit(self, fn, /, *args, **kwargs) -> Future:
-        future: Future = Future()
-        try:
-            future.set_result(fn(*args, **kwargs))
-        except Exception as exc:  # pragma: no cover - run_job returns its errors
-            future.set_exception(exc)
-        return future
-
-
-def _ignore_sigint() -> None:
-    # Ctrl-C reaches the whole process group; only the parent decides how to stop.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-@contextmanager
-def open_executor(
-    kind: str | Executor | None = None, workers: int | None = None, scheduler: str | None = None
-) -> Iterator[tuple[Executor, int, str]]:
-    """Yield (executor, number of parallel workers, description).
-
-    ``kind`` is ``"process"`` (default), ``"dask"`` or an Executor instance.
-    One process worker runs in this process.
-    """
-    if workers is not None and workers < 1:
-        raise SweepError(f"--workers must be at least 1 (got {workers})")
-    if isinstance(kind, Executor):
-        yield kind, workers or 1, type(kind).__name__
-        return
-    if kind in (None, "process"):
-        n = workers or os.cpu_count() or 1
-        if n == 1:
-            yield InlineExecutor(), 1, "inline"
-            return
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=n, mp_context=context, initializer=_ignore_sigint) as pool:
-            yield pool, n, f"process pool ({n} workers)"
-        return
-    if kind == "dask":
-        with _dask(workers, scheduler) as opened:
-            yield opened
-        return
-    raise SweepError(f"unknown executor {kind!r}; choose process or dask")
-
-
-@contextmanager
-def _dask(workers: int | None, scheduler: str | None):
-    try:
-        from dask.distributed import Client, LocalCluster
-    except ImportError:
-        raise SweepError("--executor dask needs Dask: pip install 'alliance-sim[dask]'") from None
-    cluster = None
-    if scheduler:
-        client = Client(scheduler)
-    else:
-        cluster = LocalCluster(
-            n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True, dashboard_address=None
-        )
-        client = Client(cluster)
-    try:
-        n = sum(client.nthreads().values()) or 1
-        where = scheduler or "LocalCluster"
-        yield client.get_executor(pure=False), n, f"dask ({where}, {n} threads)"
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
