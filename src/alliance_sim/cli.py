@@ -8,10 +8,13 @@ import sys
 from pathlib import Path
 
 from .analysis import wilson
+from .errors import EXIT_INCOMPLETE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from .run import simulate
 from .scenario import ScenarioError, apply_overrides, load_scenario, parse_override, scenario_sources
 from .store import check_writable, new_folder
 from .sweep import SweepError, execute, is_sweep_file, load_sweep
+from .sweep.executors import DASK_TIMEOUT
+from .sweep.spec import MAX_POINTS
 from .sweep.store import FAILURES, SWEEP_JSON
 
 #: Summaries and final-month step metrics shown in the terminal table.
@@ -62,6 +65,20 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--executor", choices=["process", "dask"], default="process", help="sweeps: where tasks run")
     p.add_argument("--scheduler", metavar="ADDRESS", help="sweeps: Dask scheduler address (default: a LocalCluster)")
     p.add_argument("--resume", type=Path, metavar="DIR", help="sweeps: complete an interrupted sweep in DIR")
+    p.add_argument(
+        "--max-points",
+        type=positive,
+        default=MAX_POINTS,
+        metavar="N",
+        help=f"sweeps: refuse a design of more than N points (default {MAX_POINTS:,})",
+    )
+    p.add_argument(
+        "--dask-timeout",
+        type=positive,
+        default=int(DASK_TIMEOUT),
+        metavar="SECONDS",
+        help="sweeps on Dask: how long to wait for the scheduler, or for workers once none are left (default 60)",
+    )
     return p
 
 
@@ -153,6 +170,8 @@ def _resume_command(args) -> str:
         ("--chunk", args.chunk),
         ("--workers", args.workers),
         ("--scheduler", args.scheduler),
+        ("--dask-timeout", None if args.dask_timeout == int(DASK_TIMEOUT) else args.dask_timeout),
+        ("--max-points", None if args.max_points == MAX_POINTS else args.max_points),
     ):
         if value is not None:
             cmd += [flag, str(value)]
@@ -177,6 +196,7 @@ def sweep_main(args: argparse.Namespace) -> int:
             months=args.months,
             chunk=args.chunk,
             overrides=args.overrides,
+            max_points=args.max_points,
         )
         if args.resume and args.out and Path(args.resume) != Path(args.out):
             raise SweepError("give either --out or --resume, not two different folders")
@@ -195,20 +215,29 @@ def sweep_main(args: argparse.Namespace) -> int:
             scheduler=args.scheduler,
             resume=args.resume is not None,
             progress=not args.quiet,
+            dask_timeout=args.dask_timeout,
         )
-    except ScenarioError as exc:
+    except (ScenarioError, FileExistsError, NotADirectoryError) as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except (FileExistsError, NotADirectoryError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     except KeyboardInterrupt:  # a SweepInterrupted, or Ctrl-C while the pool was starting
         if folder is None or not (folder / SWEEP_JSON).exists():
             print("interrupted before the sweep started; nothing to resume", file=sys.stderr)
-            return 130
+            return EXIT_INTERRUPTED
         print("interrupted; completed tasks are saved. Resume with:", file=sys.stderr)
         print(f"  {_resume_command(args)} --resume {shlex.quote(str(folder))}", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
+    return _sweep_outcome(args, sweep, outcome)
+
+
+def _sweep_outcome(args: argparse.Namespace, sweep, outcome) -> int:
+    """Say what an execution of a sweep did; return the exit status."""
+    if outcome.quarantined:
+        print(
+            f"{len(outcome.quarantined)} part(s) did not match the hash logged when they were written and were "
+            f"moved to parts/quarantine/ (their tasks ran again): {', '.join(outcome.quarantined[:5])}",
+            file=sys.stderr,
+        )
     if not outcome.complete:
         unrun = sum(f["error"].startswith("not run") for f in outcome.failures)
         what = f"{len(outcome.failures) - unrun} task(s) failed" + (f", {unrun} not run" if unrun else "")
@@ -220,13 +249,13 @@ def sweep_main(args: argparse.Namespace) -> int:
         print(f"tracebacks in {outcome.folder / FAILURES}; after a fix, rerun the failed tasks with:", file=sys.stderr)
         print(f"  {_resume_command(args)} --resume {shlex.quote(str(outcome.folder))}", file=sys.stderr)
         print(f"partial results written to {outcome.folder}")
-        return 3
+        return EXIT_INCOMPLETE
     if not outcome.executor:
         print("sweep already complete; nothing to run")
     elif not args.quiet:
         print(f"{outcome.rows:,} runs in {outcome.wall:.1f} s on {outcome.executor}")
     print(f"results written to {outcome.folder}")
-    return 0
+    return EXIT_OK
 
 
 def compare_parser() -> argparse.ArgumentParser:

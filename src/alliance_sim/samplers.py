@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import inspect
 import itertools
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -58,6 +59,10 @@ class Param:
     values: tuple | None = None
     distribution: str = "uniform"
     integer: bool = False
+
+    def count(self) -> int:
+        """How many grid values this parameter has (without building them)."""
+        return len(self.values) if self.values is not None else int(self.steps or 0)
 
     def levels(self) -> list:
         """The grid values of this parameter, in order."""
@@ -143,7 +148,7 @@ def design_size(sampler: str, params: list[Param], samples: int | None, calc_sec
     """Number of design points a sampler will produce (the formulas in the module docstring)."""
     d = len(params)
     if sampler == "grid":
-        return int(np.prod([len(p.levels()) for p in params]))
+        return math.prod(p.count() for p in params)  # Python integers: no overflow however large
     if sampler == "lhs":
         return samples
     if sampler == "sobol":

@@ -14,7 +14,7 @@ from ..errors import ScenarioError, SweepError
 from ..run import DEFAULT_CHUNK
 from ..scenario import Scenario, apply_overrides, load_scenario, parse_override, plain_message, read_yaml, suggest
 from .design import Sweep
-from .spec import NAME_PATTERN, RESERVED, ParamSpec, SweepDoc, SweepSpec
+from .spec import MAX_POINTS, NAME_PATTERN, RESERVED, ParamSpec, SweepDoc, SweepSpec
 
 
 def is_sweep_file(path: str | Path) -> bool:
@@ -38,6 +38,11 @@ def _allowed(loc: tuple) -> list[str]:
         else:
             return []
     return list(model.model_fields) if isinstance(model, type) else []
+
+
+def _first(exc: ValidationError) -> dict:
+    """The error to report: an unknown key first, since a misspelt key also makes its right spelling "missing"."""
+    return sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")[0]
 
 
 def _explain(err: dict) -> tuple[tuple, str]:
@@ -71,6 +76,7 @@ def load_sweep(
     months: int | None = None,
     chunk: int | None = None,
     overrides: dict | list[str] | None = None,
+    max_points: int = MAX_POINTS,
 ) -> Sweep:
     """Load and validate a sweep file (or a spec mapping) and build its design.
 
@@ -81,6 +87,7 @@ def load_sweep(
     replications, seed, chunk : override the sweep's values.
     months, overrides : applied to the base scenario before the design points
         (``overrides`` as in ``--set``: a mapping or ``PATH=VALUE`` strings).
+    max_points : refuse a design of more points than this (checked before it is built).
 
     Raises
     ------
@@ -93,6 +100,7 @@ def load_sweep(
     scenario = _base_scenario(where, spec, scenario_path, overrides)
     params = [_check_param(where, spec, scenario, path, p) for path, p in spec.parameters.items()]
     _check_sampler(where, spec)
+    _check_size(where, spec, params, max_points)
     design = samplers.design(
         spec.sampler,
         params,
@@ -119,14 +127,14 @@ def _read_spec(source: str | Path | dict, updates: dict) -> tuple[SweepSpec, _Wh
     try:
         spec = SweepDoc.model_validate(data).sweep
     except ValidationError as exc:
-        raise where.error(*_explain(exc.errors()[0])) from None
+        raise where.error(*_explain(_first(exc))) from None
     if not updates:
         return spec, where
     # Options override the file's keys and are validated like them (model_copy would not validate).
     try:
         return SweepSpec.model_validate(spec.model_dump() | updates), where
     except ValidationError as exc:
-        loc, reason = _explain(exc.errors()[0])
+        loc, reason = _explain(_first(exc))
         if loc and loc[0] in updates:
             raise SweepError(reason, file, None, f"--{loc[0]}") from None
         raise where.error(("sweep", *loc), reason) from None  # pragma: no cover - the file was valid
@@ -163,6 +171,18 @@ def _name(where: _Where, spec: SweepSpec, source: str | Path | dict, scenario: S
         reason = f"the default name {name!r} (from {origin}) is not a valid name; set sweep.name"
         raise SweepError(reason, where.file, None, "sweep.name")  # no line: the key is not in the file
     return name
+
+
+def _check_size(where: _Where, spec: SweepSpec, params: list[samplers.Param], limit: int) -> None:
+    """Refuse a design too large to hold, before building it (a typo such as ``steps: 100000`` would)."""
+    points = samplers.design_size(spec.sampler, params, spec.samples, spec.calc_second_order)
+    if points > limit:
+        key = ("sweep", "parameters") if spec.sampler == "grid" else ("sweep", "samples")
+        raise where.error(
+            key,
+            f"the {spec.sampler} design would have {points:,} design points, more than the limit of {limit:,}; "
+            "make it smaller, or raise the limit with --max-points (run_sweep/load_sweep: max_points=)",
+        )
 
 
 def _lookup(data: dict, path: str):
@@ -209,7 +229,7 @@ def _check_param(where: _Where, spec: SweepSpec, scenario: Scenario, path: str, 
     integer = isinstance(current, int) and not isinstance(current, bool)
     for key, value in checks.items():
         try:
-            apply_overrides(scenario, {path: round(value) if integer and p.values is None else value})
+            apply_overrides(scenario, {path: round(value) if integer and p.values is None else value}, origin="")
         except ScenarioError as exc:
             raise where.error((*loc, *key.split(".")), f"{value!r} is not valid for {path}: {exc.reason}") from None
     values = tuple(p.values) if p.values is not None else None

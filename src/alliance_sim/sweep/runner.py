@@ -15,7 +15,7 @@ import traceback
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, wait
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,23 +23,30 @@ from tqdm import tqdm
 
 from ..run import manifest
 from ..store import Results, load_results, new_folder, write_json
+from . import state
 from .design import Sweep
-from .executors import open_executor
+from .executors import DASK_TIMEOUT, Health, check_options, connect, open_executor
 from .load import load_sweep
+from .spec import MAX_POINTS
 from .store import (
     FAILURES,
+    PARTS,
+    QUARANTINE,
+    AppendLog,
     TaskLog,
-    count_execution,
     merge_parquet,
-    prepare,
     remove_parts,
     runs_part,
     series_part,
+    sha256_file,
     trace_part,
 )
 from .tasks import Chunk, Job, PointSeries, run_job
 
 Task = Chunk | PointSeries
+
+#: Seconds without a completed task after which the executor's health is checked.
+HEALTH_EVERY = 1.0
 
 
 class SweepInterrupted(KeyboardInterrupt):
@@ -62,6 +69,7 @@ class Outcome:
     wall: float
     executor: str = ""
     skipped: int = 0
+    quarantined: list[str] = field(default_factory=list)
 
 
 def failure_record(sweep: Sweep, task: Task, values: dict, tb: str, error: str | None = None) -> dict:
@@ -94,7 +102,8 @@ class Execution:
         self.values = sweep.point_values()
         self.runs, self.finals = sweep.tasks()
         self.log = TaskLog(folder)
-        (folder / FAILURES).touch()  # appended to: the failures of earlier executions are kept
+        self.quarantined: list[str] = []
+        self.failure_log = AppendLog(folder / FAILURES)  # the failures of earlier executions are kept
         self.pending: deque[Task] = deque(t for t in self.runs if not self._finished(t))
         self.left = {p: 0 for p in self.finals}
         for t in self.pending:
@@ -107,24 +116,43 @@ class Execution:
         waiting = sum(1 for p in self.finals if self.left[p] > 0)
         self.skipped = self.total - len(self.pending) - len(self.ready) - waiting
         self.failures: list[dict] = []
-        self.broken = ""  # once the executor is broken: the formatted exception that said so
+        self.broken = ""  # once no more tasks can run: the formatted exception, or the sentence, that says why
+        self.why = ""  # ... and in a few words, for the "not run" records
         self.done_runs = 0
         self.in_flight: dict[Future, Task] = {}
         self.bar: tqdm | None = None
         self.clock = time.perf_counter()
 
     def _finished(self, task: Task) -> bool:
+        """Logged as done, and every file it logged is still there with the hash it logged."""
         if task.id not in self.log.done:
             return False
         if isinstance(task, Chunk) and not task.whole and self._finished(self.finals[task.point]):
-            return runs_part(self.folder, task.point, task.start).exists()  # its traces were used and removed
-        return all(p.exists() for p in task.outputs(self.folder))
+            outputs = [runs_part(self.folder, task.point, task.start)]  # its traces were used and removed
+        else:
+            outputs = task.outputs(self.folder)
+        logged = self.log.done[task.id]
+        for path in outputs:
+            if not path.exists():
+                return False
+            name = str(path.relative_to(self.folder))
+            if logged.get(name) != sha256_file(path):
+                self._quarantine(path)
+                return False
+        return True
+
+    def _quarantine(self, path: Path) -> None:
+        """Move a part that does not match its logged hash aside (never delete data); its task runs again."""
+        dest = self.folder / PARTS / QUARANTINE / f"{path.name}.{self.number}"
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        path.replace(dest)
+        self.quarantined.append(str(path.relative_to(self.folder)))
 
     @property
     def has_work(self) -> bool:
         return bool(self.pending or self.ready)
 
-    def run(self, pool: Executor | None, limit: int, progress: bool) -> None:
+    def run(self, pool: Executor | None, limit: int, progress: bool, health: Health | None) -> None:
         """Keep up to ``limit`` tasks in flight until all are recorded, or the pool breaks, or Ctrl-C."""
         self.bar = tqdm(
             total=self.total,
@@ -135,27 +163,35 @@ class Execution:
             file=sys.stderr,
         )
         try:
-            self._pump(pool, limit)
+            self._pump(pool, limit, health)
             for fut in list(self.in_flight):  # a broken pool fails whatever it was running ...
-                self._record(fut, self.in_flight.pop(fut))
+                task = self.in_flight.pop(fut)
+                if fut.done():
+                    self._record(fut, task)
+                else:  # a lost cluster never finishes what it held
+                    fut.cancel()
+                    self._fail(task, self.broken, f"not run: {self.why}")
             for task in (*self.ready, *self.pending):  # ... and runs nothing more
-                self._fail(task, self.broken, "not run: executor broken")
+                self._fail(task, self.broken, f"not run: {self.why}")
         except KeyboardInterrupt:
             self._stop()
             raise SweepInterrupted(self.folder) from None
         finally:
             self.bar.close()
             self.log.close()
+            self.failure_log.close()
 
-    def _pump(self, pool: Executor | None, limit: int) -> None:
-        if pool is None:  # nothing to run: no pool was opened
+    def _pump(self, pool: Executor | None, limit: int, health: Health | None) -> None:
+        if pool is None or health is None:  # nothing to run: no pool was opened
             return
         while (self.has_work or self.in_flight) and not self.broken:
             while len(self.in_flight) < limit and self.has_work and not self.broken:
                 self._submit(pool, self.ready.popleft() if self.ready else self.pending.popleft())
             if not self.in_flight:
                 break
-            completed, _ = wait(self.in_flight, return_when=FIRST_COMPLETED)
+            completed, _ = wait(self.in_flight, timeout=HEALTH_EVERY, return_when=FIRST_COMPLETED)
+            if not completed:
+                self._stop_with(health() or "")
             for fut in [f for f in self.in_flight if f in completed]:  # submission order, not set order
                 self._record(fut, self.in_flight.pop(fut))
 
@@ -164,8 +200,13 @@ class Execution:
         try:
             self.in_flight[pool.submit(run_job, job)] = task
         except BrokenExecutor as exc:
-            self.broken = "".join(traceback.format_exception(exc))
+            self._stop_with("".join(traceback.format_exception(exc)), "executor broken")
             self.pending.appendleft(task)
+
+    def _stop_with(self, reason: str, why: str | None = None) -> None:
+        """No more tasks can run (the first reason given is kept)."""
+        if reason and not self.broken:
+            self.broken, self.why = reason, why or reason
 
     def _stop(self) -> None:
         """Ctrl-C: cancel what has not started, wait for what has, record it."""
@@ -178,10 +219,12 @@ class Execution:
             self._record(fut, running[fut])
 
     def _record(self, fut: Future, task: Task) -> None:
+        hashes: dict[str, str] = {}
         try:
-            _, tb = fut.result()
+            _, tb, hashes = fut.result()
         except BrokenExecutor as exc:
-            self.broken = tb = "".join(traceback.format_exception(exc))
+            tb = "".join(traceback.format_exception(exc))
+            self._stop_with(tb, "executor broken")
         except Exception as exc:  # a lost worker, a cancelled future, a scheduler error
             tb = "".join(traceback.format_exception(exc))
         if self.bar is not None:
@@ -189,7 +232,7 @@ class Execution:
         if tb is not None:
             self._fail(task, tb)
             return
-        self.log.add(task.id)
+        self.log.add(task.id, hashes)
         if isinstance(task, Chunk):
             self._chunk_done(task)
         else:
@@ -209,8 +252,10 @@ class Execution:
     def _fail(self, task: Task, tb: str, error: str | None = None) -> None:
         record = failure_record(self.sweep, task, self.values[task.point], tb, error)
         self.failures.append({"execution": self.number, **record})
-        with open(self.folder / FAILURES, "a", encoding="utf-8") as fh:
-            fh.write(json.dumps(self.failures[-1]) + "\n")
+        try:
+            self.failure_log.add(json.dumps(self.failures[-1]))
+        except OSError as exc:  # a full disk, say: stop rather than lose the record silently
+            self._stop_with(f"cannot record failures in {FAILURES}: {exc.strerror or exc}")
 
     def complete_points(self) -> list[int]:
         """Design points all of whose tasks are logged as done."""
@@ -223,6 +268,8 @@ class Execution:
     def merge(self, described: str, resumed: bool, started: float) -> tuple[list[int], int, float]:
         """Merge the parts of complete points into the final tables and write the manifest (last)."""
         sweep, folder = self.sweep, self.folder
+        # Readers take a folder without a manifest as incomplete: never a new table beside an old manifest.
+        (folder / "manifest.json").unlink(missing_ok=True)
         points = self.complete_points()
         starts: dict[int, list[int]] = {p: [] for p in points}
         for t in self.runs:
@@ -247,6 +294,8 @@ class Execution:
             "complete": complete,
             "execution": self.number,
             "failures": [{k: v for k, v in f.items() if k != "traceback"} for f in self.failures],
+            "quarantined": self.quarantined,
+            "files": {name: sha256_file(folder / name) for name in ("runs.parquet", "series.parquet")},
         }
         wall = time.perf_counter() - started
         write_json(manifest(sweep.scenario, wall, sweep.sources, **extra), folder / "manifest.json")
@@ -265,6 +314,7 @@ def execute(
     resume: bool = False,
     progress: bool = False,
     max_in_flight: int | None = None,
+    dask_timeout: float = DASK_TIMEOUT,
 ) -> Outcome:
     """Run (or resume) ``sweep`` into ``folder``; return what happened.
 
@@ -272,31 +322,38 @@ def execute(
     once. Completed task ids are appended to ``tasks.log``; failed tasks go to
     ``failures.jsonl`` and the rest continue. On completion the parts are merged
     into ``runs.parquet`` and ``series.parquet`` and ``manifest.json`` is written.
+    On Dask, ``dask_timeout`` bounds the wait for the scheduler, and for workers
+    once the cluster has none (the sweep then stops; exit 3 from the command).
 
     Raises
     ------
+    SweepError : invalid options, an unreachable scheduler, or a folder that cannot be started or resumed.
     SweepInterrupted : on Ctrl-C, after the running tasks finished and were recorded.
     """
     given = Path(folder)
     # Workers get this path: on a cluster their working folder is not ours, so it must be absolute.
     folder = given.absolute()
     started = time.perf_counter()
-    design = prepare(sweep, folder, resume)
+    check_options(executor, workers, scheduler)
+    if executor == "dask" and scheduler:
+        connect(scheduler, dask_timeout).close()  # an unreachable scheduler fails before any folder is made
+    design = state.check_resumable(sweep, folder) if resume else state.start(sweep, folder)
     if resume and (folder / "manifest.json").exists():
         done = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
         if done.get("complete"):
             remove_parts(folder)
             return Outcome(given, True, [], done["points"], done["runs"], 0.0, "", sweep.points)
-    number = count_execution(folder)
+    number = state.count_execution(folder)
     sweep.design = design
     run = Execution(sweep, folder, number)
     # Nothing left to run (say, killed while merging): no pool to start.
-    opened = open_executor(executor, workers, scheduler) if run.has_work else nullcontext((None, 1, "nothing"))
-    with opened as (pool, n, described):
-        run.run(pool, max_in_flight or 2 * n, progress)
+    idle = nullcontext((None, 1, "nothing", None))
+    opened = open_executor(executor, workers, scheduler, dask_timeout) if run.has_work else idle
+    with opened as (pool, n, described, health):
+        run.run(pool, max_in_flight or 2 * n, progress, health)
     points, rows, wall = run.merge(described, resume, started)
     complete = len(points) == sweep.points
-    return Outcome(given, complete, run.failures, len(points), rows, wall, described, run.skipped)
+    return Outcome(given, complete, run.failures, len(points), rows, wall, described, run.skipped, run.quarantined)
 
 
 def run_sweep(
@@ -314,6 +371,7 @@ def run_sweep(
     months: int | None = None,
     overrides: dict | list[str] | None = None,
     max_in_flight: int | None = None,
+    max_points: int = MAX_POINTS,
 ) -> Results:
     """Run a sweep and return its Results (``runs``, ``series`` and ``manifest``).
 
@@ -326,7 +384,7 @@ def run_sweep(
     resume : an interrupted sweep's folder; completed tasks are skipped.
     progress : show a tqdm bar (tasks, runs/s, ETA).
     scheduler : Dask scheduler address (``executor="dask"``; default: a LocalCluster).
-    chunk, replications, seed, months, overrides : as in :func:`load_sweep`.
+    chunk, replications, seed, months, overrides, max_points : as in :func:`load_sweep`.
 
     If some tasks failed, the returned results hold the completed design points and
     ``manifest["complete"]`` is False, with the failures in ``manifest["failures"]``.
@@ -340,7 +398,13 @@ def run_sweep(
         sweep_file_or_spec
         if isinstance(sweep_file_or_spec, Sweep)
         else load_sweep(
-            sweep_file_or_spec, replications=replications, seed=seed, months=months, chunk=chunk, overrides=overrides
+            sweep_file_or_spec,
+            replications=replications,
+            seed=seed,
+            months=months,
+            chunk=chunk,
+            overrides=overrides,
+            max_points=max_points,
         )
     )
     folder = Path(resume or out or new_folder("results", sweep.name))

@@ -11,6 +11,9 @@ RESERVED = ("replications", "seed", "name")
 
 Scalar = bool | int | float | str
 
+#: Default largest design (points) a sweep may build; ``--max-points`` lifts it.
+MAX_POINTS = 1_000_000
+
 #: A sweep name is a folder under ``results/``: no ``..`` or hidden names (no leading dot or dash).
 NAME_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$"
 

@@ -2,16 +2,19 @@
 
 Layout::
 
-    sweep.json        the resolved sweep, its design description, fingerprint, package version and
-                      git commit (written first),
+    .lock             held (flock) by the process writing the folder
+    sweep.json        the resolved sweep, its design description and the design table's SHA-256,
+                      fingerprint, package version and git commit (written first),
                       the number of executions so far (rewritten as each execution starts)
     design.parquet    one row per design point: ``point`` and one column per dotted path
-    tasks.log         ids of completed tasks, one per line, appended by the parent
+    tasks.log         completed tasks, one per line: the id and the SHA-256 of each file it wrote,
+                      appended by the parent
     failures.jsonl    tasks that raised or were not run, of every execution (execution number,
                       point, seed keys, traceback), appended by the parent
     parts/runs/       one Parquet file per task (design point x replication chunk), written by workers
     parts/series/     one Parquet file per design point
     parts/trace/      step-metric traces of chunks of points split over several tasks (until finalised)
+    parts/quarantine/ parts that failed their hash check on --resume (their tasks ran again)
     runs.parquet      } written on completion, in (point, replication) order; the manifest goes last
     series.parquet    }
     manifest.json     }
@@ -19,34 +22,30 @@ Layout::
 Every file is written atomically, and a task id reaches ``tasks.log`` only after
 its files are in place, so a SIGKILL at any moment leaves a folder that
 ``--resume`` can complete: unlogged tasks are run again and overwrite their
-parts with identical content.
+parts with identical content. ``--resume`` trusts a logged task only if its
+files still have the hashes it logged; a part that does not is moved to
+``parts/quarantine/`` and its task runs again.
 """
 
 from __future__ import annotations
 
-import json
+import hashlib
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..errors import SweepError
-from ..run import git_commit, package_version
-from ..store import _atomic, check_writable, write_json, write_parquet
-
-if TYPE_CHECKING:
-    from .design import Sweep
+from ..store import _atomic
 
 SWEEP_JSON = "sweep.json"
 DESIGN = "design.parquet"
 TASK_LOG = "tasks.log"
 FAILURES = "failures.jsonl"
 PARTS = "parts"
+QUARANTINE = "quarantine"
 
 
 def runs_part(folder: Path, point: int, start: int) -> Path:
@@ -85,31 +84,72 @@ def load_traces(paths: list[Path]) -> Iterable[tuple[str, np.ndarray]]:
             f.close()
 
 
-class TaskLog:
-    """Append-only record of completed task ids in the results folder.
+class AppendLog:
+    """An append-only text file of one record a line, held open while the sweep runs.
 
     A line counts only once its newline is written; a torn last line (the
-    process was killed while writing it) is dropped when the log is reopened.
+    process was killed, or the disk filled, while writing it) is dropped when
+    the log is reopened. Each record goes out in one write.
     """
 
-    def __init__(self, folder: Path):
-        self.path = Path(folder) / TASK_LOG
-        self.done: set[str] = set()
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.lines: list[str] = []
         if self.path.exists():
             text = self.path.read_text(encoding="utf-8")
             complete = text if text.endswith("\n") else text[: text.rfind("\n") + 1]
-            self.done = {line for line in complete.splitlines() if line}
+            self.lines = [line for line in complete.splitlines() if line]
             if complete != text:
                 self.path.write_text(complete, encoding="utf-8")
         self._fh = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - held open while the sweep runs
 
-    def add(self, task_id: str) -> None:
-        self._fh.write(task_id + "\n")
+    def add(self, line: str) -> None:
+        self._fh.write(line + "\n")
         self._fh.flush()
-        self.done.add(task_id)
+        self.lines.append(line)
 
     def close(self) -> None:
         self._fh.close()
+
+
+class TaskLog:
+    """Completed tasks: one line each, the task id and the SHA-256 of each file it wrote.
+
+    ``done`` maps a task id to ``{file name: hash}``; ``--resume`` checks each
+    logged task's files against these hashes before trusting them.
+    """
+
+    def __init__(self, folder: Path):
+        self._log = AppendLog(Path(folder) / TASK_LOG)
+        self.done: dict[str, dict[str, str]] = {}
+        for line in self._log.lines:
+            task_id, *files = line.split("\t")
+            self.done[task_id] = dict(f.split("=", 1) for f in files if "=" in f)
+
+    def add(self, task_id: str, hashes: dict[str, str] | None = None) -> None:
+        hashes = hashes or {}
+        self._log.add("\t".join([task_id, *(f"{name}={h}" for name, h in hashes.items())]))
+        self.done[task_id] = hashes
+
+    def close(self) -> None:
+        self._log.close()
+
+
+def sha256_file(path: Path) -> str:
+    """SHA-256 of a file's bytes, read in blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def remove_temporaries(folder: Path) -> int:
+    """Delete the temporary files of writes that were killed before their rename; return how many."""
+    stale = [*Path(folder).glob(".*.tmp"), *Path(folder).glob(f"{PARTS}/*/.*.tmp")]
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return len(stale)
 
 
 def merge_parquet(groups: Iterable[list[Path]], dest: Path) -> int:
@@ -145,63 +185,3 @@ def merge_parquet(groups: Iterable[list[Path]], dest: Path) -> int:
 def remove_parts(folder: Path) -> None:
     """Delete the parts of a completed sweep (the merged tables hold everything)."""
     shutil.rmtree(Path(folder) / PARTS, ignore_errors=True)
-
-
-def prepare(sweep: Sweep, folder: Path, resume: bool) -> pd.DataFrame:
-    """Create the folder (or check the one being resumed); return the design table to use."""
-    state = folder / SWEEP_JSON
-    if resume and not folder.exists():
-        raise SweepError(f"cannot resume: {folder} does not exist (to start a new sweep there, use --out {folder})")
-    if resume and state.exists():
-        stored = json.loads(state.read_text(encoding="utf-8"))
-        check_code(folder, stored)
-        if stored.get("fingerprint") != sweep.fingerprint():
-            raise SweepError(
-                f"{folder} holds a different sweep ({stored.get('name')!r}, "
-                f"{stored['design']['points']} points, chunk {stored.get('chunk')}); resume with the same "
-                "sweep file and the same --replications/--seed/--months/--set/--chunk"
-            )
-        return pd.read_parquet(folder / DESIGN)
-    if state.exists():
-        raise FileExistsError(f"{folder} holds an unfinished sweep; continue it with --resume {folder}")
-    check_writable(folder)  # also when resuming a folder without a sweep: never overwrite other results
-    folder.mkdir(parents=True, exist_ok=True)
-    write_parquet(sweep.design, folder / DESIGN)
-    info = {
-        "name": sweep.name,
-        "fingerprint": sweep.fingerprint(),
-        "package_version": package_version(),  # the code that runs the tasks: checked by --resume
-        "git_commit": git_commit(),
-        "sources": sweep.sources,
-        "chunk": sweep.chunk,
-        "sweep": sweep.spec.model_dump(mode="json"),
-        "design": sweep.design_info(),
-        "scenario": sweep.scenario.to_dict(),
-    }
-    write_json(info, state)  # last: its presence means the design is in place
-    return sweep.design
-
-
-def check_code(folder: Path, stored: dict) -> None:
-    """Refuse to resume a sweep started by another version of the code (unknown versions are not refused)."""
-    now = {"package_version": package_version(), "git_commit": git_commit()}
-    for key, what in (("package_version", "version"), ("git_commit", "commit")):
-        old, new = stored.get(key), now[key]
-        if old in (None, "unknown") or new in (None, "unknown") or old == new:
-            continue
-        if key == "git_commit":
-            old, new = old[:12], new[:12]
-        raise SweepError(
-            f"cannot resume {folder}: it was started by alliance-sim {what} {old} and this is {what} {new}; "
-            "resuming would merge results of two versions of the code: resume it with the code it was started "
-            "with, or run the sweep again into a new folder (--out)"
-        )
-
-
-def count_execution(folder: Path) -> int:
-    """Number this execution of the sweep in ``folder`` (1, then one more per resume) and record it in sweep.json."""
-    state = folder / SWEEP_JSON
-    info = json.loads(state.read_text(encoding="utf-8"))
-    info["executions"] = info.get("executions", 0) + 1
-    write_json(info, state)
-    return info["executions"]

@@ -22,7 +22,7 @@ import pandas as pd
 from ..run import run_ensemble, series_table
 from ..scenario import Scenario, apply_overrides
 from ..store import write_parquet
-from .store import load_traces, runs_part, save_trace, series_part, trace_part
+from .store import load_traces, runs_part, save_trace, series_part, sha256_file, trace_part
 
 #: Test-only hook: comma-separated design points whose tasks raise :class:`InjectedFailure`.
 #: Read in the worker, so it exercises the real failure path of every executor.
@@ -96,20 +96,21 @@ def _inject_failure(point: int) -> None:
         raise InjectedFailure(f"injected failure at design point {point} ({FAIL_POINT_ENV}={listed})")
 
 
-def run_job(job: Job) -> tuple[str, str | None]:
-    """Run one task; return its id and, if it raised, the formatted traceback."""
-    task = job.task
+def run_job(job: Job) -> tuple[str, str | None, dict[str, str]]:
+    """Run one task; return its id, the formatted traceback if it raised, and the SHA-256 of each file it wrote."""
+    task, folder = job.task, Path(job.folder)
     try:
         scenario = apply_overrides(job.scenario, job.overrides)
         if isinstance(task, Chunk):
             _inject_failure(task.point)
-            _run_chunk(Path(job.folder), scenario, job.overrides, task)
+            _run_chunk(folder, scenario, job.overrides, task)
         else:
-            starts = [trace_part(Path(job.folder), task.point, s) for s in task.starts]
-            write_parquet(point_series(scenario, load_traces(starts), task.point), series_part(job.folder, task.point))
+            starts = [trace_part(folder, task.point, s) for s in task.starts]
+            write_parquet(point_series(scenario, load_traces(starts), task.point), series_part(folder, task.point))
+        hashes = {str(p.relative_to(folder)): sha256_file(p) for p in task.outputs(folder)}
     except Exception:
-        return task.id, traceback.format_exc()
-    return task.id, None
+        return task.id, traceback.format_exc(), {}
+    return task.id, None, hashes
 
 
 def _run_chunk(folder: Path, scenario: Scenario, overrides: dict, task: Chunk) -> None:

@@ -1,0 +1,132 @@
+"""A sweep folder's state file, ``sweep.json``: starting a sweep, and checking one before it is resumed.
+
+``sweep.json`` is written when a sweep starts and names everything that decides
+its results (the fingerprint), the code that runs it and the SHA-256 of its
+design table. ``--resume`` refuses a folder whose state file is missing, is not
+one of ours, describes another sweep or another version of the code, or whose
+design table was changed.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from ..errors import SweepError
+from ..run import git_commit, package_version
+from ..store import check_writable, write_json, write_parquet
+from .store import DESIGN, SWEEP_JSON, remove_temporaries, sha256_file
+
+if TYPE_CHECKING:
+    from .design import Sweep
+
+#: Keys every sweep.json written by alliance-sim has.
+REQUIRED = ("name", "fingerprint", "design", "design_sha256", "chunk")
+
+
+def check_new(folder: Path) -> None:
+    """Refuse to start a sweep in a folder that holds one already, or holds anything else."""
+    if (folder / SWEEP_JSON).exists():
+        if _complete(folder):
+            raise SweepError(f"{folder} holds a completed sweep; its results are kept: choose another --out")
+        raise SweepError(f"{folder} holds an unfinished sweep; continue it with --resume {folder}")
+    check_writable(folder)
+
+
+def _complete(folder: Path) -> bool:
+    try:
+        return bool(json.loads((folder / "manifest.json").read_text(encoding="utf-8")).get("complete"))
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def start(sweep: Sweep, folder: Path) -> pd.DataFrame:
+    """Write the design table and sweep.json into a new folder; return the design."""
+    check_new(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    write_parquet(sweep.design, folder / DESIGN)
+    info = {
+        "name": sweep.name,
+        "fingerprint": sweep.fingerprint(),
+        "package_version": package_version(),  # the code that runs the tasks: checked by --resume
+        "git_commit": git_commit(),
+        "sources": sweep.sources,
+        "chunk": sweep.chunk,
+        "sweep": sweep.spec.model_dump(mode="json"),
+        "design": sweep.design_info(),
+        "design_sha256": sha256_file(folder / DESIGN),
+        "scenario": sweep.scenario.to_dict(),
+    }
+    write_json(info, folder / SWEEP_JSON)  # last: its presence means the design is in place
+    return sweep.design
+
+
+def read(folder: Path) -> dict:
+    """The state of the sweep in ``folder``; a missing, unreadable or foreign sweep.json is an error."""
+    state = folder / SWEEP_JSON
+    if not state.is_file():
+        raise SweepError(
+            f"cannot resume {folder}: it has no {SWEEP_JSON}, so it holds no sweep that can be resumed "
+            "(the file was deleted, or the sweep never started); run the sweep again into a new folder (--out)"
+        )
+    try:
+        info = json.loads(state.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        info = None
+    if not isinstance(info, dict) or any(key not in info for key in REQUIRED):
+        raise SweepError(
+            f"cannot resume {folder}: {SWEEP_JSON} is not a sweep state written by alliance-sim "
+            "(it is damaged or was edited); run the sweep again into a new folder (--out)"
+        )
+    return info
+
+
+def check_resumable(sweep: Sweep, folder: Path) -> pd.DataFrame:
+    """Check that ``folder`` holds this sweep, started by this code, with its design intact; return the design."""
+    if not folder.exists():
+        raise SweepError(f"cannot resume: {folder} does not exist (to start a new sweep there, use --out {folder})")
+    stored = read(folder)
+    check_code(folder, stored)
+    if stored["fingerprint"] != sweep.fingerprint():
+        points = stored["design"].get("points") if isinstance(stored["design"], dict) else "?"
+        raise SweepError(
+            f"{folder} holds a different sweep ({stored['name']!r}, {points} points, chunk {stored['chunk']}); "
+            "resume with the same sweep file and the same --replications/--seed/--months/--set/--chunk"
+        )
+    design = folder / DESIGN
+    if not design.is_file():
+        raise SweepError(f"cannot resume {folder}: {DESIGN} is missing; run the sweep again into a new folder (--out)")
+    if sha256_file(design) != stored["design_sha256"]:
+        raise SweepError(
+            f"cannot resume {folder}: {DESIGN} was changed after the sweep started (its SHA-256 differs from the "
+            f"one in {SWEEP_JSON}); run the sweep again into a new folder (--out)"
+        )
+    remove_temporaries(folder)
+    return pd.read_parquet(design)
+
+
+def check_code(folder: Path, stored: dict) -> None:
+    """Refuse to resume a sweep started by another version of the code (unknown versions are not refused)."""
+    now = {"package_version": package_version(), "git_commit": git_commit()}
+    for key, what in (("package_version", "version"), ("git_commit", "commit")):
+        old, new = stored.get(key), now[key]
+        if old in (None, "unknown") or new in (None, "unknown") or old == new:
+            continue
+        if key == "git_commit":
+            old, new = old[:12], new[:12]
+        raise SweepError(
+            f"cannot resume {folder}: it was started by alliance-sim {what} {old} and this is {what} {new}; "
+            "resuming would merge results of two versions of the code: resume it with the code it was started "
+            "with, or run the sweep again into a new folder (--out)"
+        )
+
+
+def count_execution(folder: Path) -> int:
+    """Number this execution of the sweep in ``folder`` (1, then one more per resume) and record it in sweep.json."""
+    info = read(folder)
+    info["executions"] = info.get("executions", 0) + 1
+    write_json(info, folder / SWEEP_JSON)
+    return info["executions"]

@@ -1,0 +1,330 @@
+"""Regression tests of the sweep layer's guards: verified resume, size limits, Dask failures, clear errors.
+
+Each test reproduces a failure found by trying the sweep command as an adversarial user would
+(the hardening issue): on the code before the fix it gave a traceback, a hang, a silent mix of
+two sweeps or a misleading message.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from alliance_sim import load_results
+from alliance_sim.cli import main
+from alliance_sim.sweep import execute, load_sweep
+from alliance_sim.sweep.store import DESIGN, SWEEP_JSON, TASK_LOG, AppendLog
+from alliance_sim.sweep.tasks import FAIL_POINT_ENV
+
+ROOT = Path(__file__).resolve().parents[1]
+BASE = ROOT / "scenarios" / "base.yaml"
+
+SMALL = """\
+sampler: grid
+parameters:
+  actors.ROK.us_trust: [0.7, 0.9]
+  events.prk_tests.rate_per_month: [1.0, 5.0]
+replications: 6
+seed: 11
+overrides: {months: 12}
+"""
+
+
+def write_sweep(folder: Path, body: str = SMALL, name: str = "small.yaml") -> Path:
+    path = folder / name
+    path.write_text(f"sweep:\n  scenario: {BASE}\n" + textwrap.indent(textwrap.dedent(body), "  "))
+    return path
+
+
+def one_line_error(capsys) -> str:
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    lines = [line for line in err.splitlines() if line.startswith("error:")]
+    assert len(lines) == 1, err
+    return lines[0]
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory) -> tuple[Path, Path]:
+    folder = tmp_path_factory.mktemp("guards")
+    spec = write_sweep(folder)
+    assert main([str(spec), "--out", str(folder / "ref"), "--workers", "1", "-q"]) == 0
+    return spec, folder / "ref"
+
+
+@pytest.fixture
+def partial(tmp_path, reference, monkeypatch) -> tuple[Path, Path]:
+    """A sweep whose design point 3 failed: points 0-2 are logged with their parts."""
+    spec, _ = reference
+    out = tmp_path / "out"
+    monkeypatch.setenv(FAIL_POINT_ENV, "3")
+    assert main([str(spec), "--out", str(out), "--workers", "1", "-q"]) == 3
+    monkeypatch.delenv(FAIL_POINT_ENV)
+    return spec, out
+
+
+def same_tables(a: Path, b: Path) -> None:
+    for name in ("runs.parquet", "series.parquet"):
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+
+
+# ------------------------------------------------------------------ new sweeps into used folders
+
+
+def test_rerunning_into_a_completed_sweep_says_it_is_complete(reference, capsys):
+    spec, ref = reference
+    assert main([str(spec), "--out", str(ref), "--workers", "1", "-q"]) == 2
+    assert "holds a completed sweep" in one_line_error(capsys)
+
+
+def test_a_new_sweep_into_an_unfinished_one_points_to_resume(partial, capsys):
+    spec, out = partial
+    capsys.readouterr()
+    assert main([str(spec), "--out", str(out), "--workers", "1", "-q"]) == 2
+    assert f"continue it with --resume {out}" in one_line_error(capsys)
+
+
+# ------------------------------------------------------------------ verified resume
+
+
+def test_resume_refuses_a_damaged_sweep_json(partial, capsys):
+    spec, out = partial
+    (out / SWEEP_JSON).write_text("garbage")
+    capsys.readouterr()
+    assert main([str(spec), "--resume", str(out), "--workers", "1", "-q"]) == 2
+    assert "sweep.json is not a sweep state written by alliance-sim" in one_line_error(capsys)
+
+
+def test_resume_without_sweep_json_is_an_error_not_a_second_sweep_in_the_same_folder(partial, tmp_path, capsys):
+    _, out = partial
+    (out / SWEEP_JSON).unlink()
+    other = write_sweep(tmp_path, SMALL.replace("seed: 11", "seed: 12"), "other.yaml")
+    rows = len(pd.read_parquet(out / "runs.parquet"))
+    capsys.readouterr()
+    assert main([str(other), "--resume", str(out), "--workers", "1", "-q"]) == 2
+    assert "has no sweep.json" in one_line_error(capsys)
+    assert len(pd.read_parquet(out / "runs.parquet")) == rows  # nothing of the other sweep was added
+
+
+def test_resume_refuses_a_missing_design_table(partial, capsys):
+    spec, out = partial
+    (out / DESIGN).unlink()
+    capsys.readouterr()
+    assert main([str(spec), "--resume", str(out), "--workers", "1", "-q"]) == 2
+    assert "design.parquet is missing" in one_line_error(capsys)
+
+
+def test_resume_refuses_an_edited_design_table(partial, capsys):
+    spec, out = partial
+    design = pd.read_parquet(out / DESIGN)
+    design.loc[0, "actors.ROK.us_trust"] = 0.75
+    design.to_parquet(out / DESIGN, index=False)
+    capsys.readouterr()
+    assert main([str(spec), "--resume", str(out), "--workers", "1", "-q"]) == 2
+    assert "design.parquet was changed after the sweep started" in one_line_error(capsys)
+
+
+@pytest.mark.parametrize("damage", ["edited", "corrupt"])
+def test_resume_quarantines_a_part_that_does_not_match_its_hash_and_runs_its_task_again(
+    partial, reference, capsys, damage
+):
+    spec, out = partial
+    _, ref = reference
+    part = sorted((out / "parts" / "runs").glob("p0000001-*.parquet"))[0]
+    if damage == "edited":  # still a valid table, with one value changed
+        runs = pd.read_parquet(part)
+        runs.loc[0, "cohesion_mean"] = 0.5
+        runs.to_parquet(part, index=False)
+    else:
+        part.write_bytes(b"PAR1 not a parquet file")
+    capsys.readouterr()
+    assert main([str(spec), "--resume", str(out), "--workers", "1", "-q"]) == 0
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert f"parts/runs/{part.name}" in err and "quarantine" in err
+    same_tables(ref, out)
+    assert load_results(out).manifest["quarantined"] == [f"parts/runs/{part.name}"]
+
+
+def test_resume_removes_temporaries_of_killed_writes(partial):
+    spec, out = partial
+    stale = [out / ".runs.parquet.abc.tmp", out / "parts" / "runs" / ".p0000003-r000000000.parquet.x.tmp"]
+    for path in stale:
+        path.write_bytes(b"half a file")
+    assert main([str(spec), "--resume", str(out), "--workers", "1", "-q"]) == 0
+    assert not [p for p in stale if p.exists()]
+    assert not list(out.rglob("*.tmp"))
+
+
+def test_tasks_log_records_each_part_hash(partial):
+    _, out = partial
+    first = (out / TASK_LOG).read_text().splitlines()[0].split("\t")
+    assert first[0] == "p0.r0-6"
+    names = dict(f.split("=") for f in first[1:])
+    assert set(names) == {"parts/runs/p0000000-r000000000.parquet", "parts/series/p0000000.parquet"}
+    assert all(len(h) == 64 for h in names.values())
+
+
+def test_manifest_names_the_hashes_of_the_tables_it_describes(reference):
+    _, ref = reference
+    files = load_results(ref).manifest["files"]
+    for name in ("runs.parquet", "series.parquet"):
+        assert files[name] == hashlib.sha256((ref / name).read_bytes()).hexdigest()
+
+
+# ------------------------------------------------------------------ failures.jsonl
+
+
+def test_a_full_disk_while_recording_a_failure_ends_the_sweep_incomplete_without_a_traceback(
+    tmp_path, reference, monkeypatch, capsys
+):
+    spec, _ = reference
+    out = tmp_path / "out"
+    real_add = AppendLog.add
+
+    def full(self, line):
+        if self.path.name == "failures.jsonl":
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_add(self, line)
+
+    monkeypatch.setattr(AppendLog, "add", full)
+    monkeypatch.setenv(FAIL_POINT_ENV, "1")
+    assert main([str(spec), "--out", str(out), "--workers", "1", "-q"]) == 3
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "No space left on device" in err
+
+
+def test_a_torn_failure_record_is_dropped_when_the_sweep_is_resumed(partial):
+    spec, out = partial
+    with open(out / "failures.jsonl", "a") as fh:
+        fh.write('{"task": "p3.r0-6", "err')  # the disk filled in mid-line
+    assert main([str(spec), "--resume", str(out), "--workers", "1", "-q"]) == 0
+    records = [json.loads(line) for line in (out / "failures.jsonl").read_text().splitlines()]
+    assert [r["task"] for r in records] == ["p3.r0-6"]
+
+
+# ------------------------------------------------------------------ input and size limits
+
+
+def test_a_misspelt_top_key_is_reported_as_unknown_not_as_a_missing_one(tmp_path, capsys):
+    spec = tmp_path / "typo.yaml"
+    spec.write_text(f"sweep:\n  scenario: {BASE}\n  parameterz:\n    actors.ROK.us_trust: [0.7]\n")
+    assert main([str(spec)]) == 2
+    assert "typo.yaml:3: sweep.parameterz: unknown key 'parameterz' (did you mean 'parameters'?)" in (
+        one_line_error(capsys)
+    )
+
+
+def test_a_bound_error_in_a_sweep_file_does_not_blame_set(tmp_path, capsys):
+    spec = write_sweep(tmp_path, "parameters:\n  actors.ROK.us_trust: {low: 0.5, high: 1.5, steps: 2}\n")
+    assert main([str(spec)]) == 2
+    line = one_line_error(capsys)
+    assert "sweep.parameters.actors.ROK.us_trust.high" in line and "--set" not in line
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "parameters:\n  actors.ROK.us_trust: {low: 0.1, high: 1, steps: 100000}\n"
+        "  actors.JPN.us_trust: {low: 0.1, high: 1, steps: 100000}\n"
+        "  actors.USA.commitment: {low: 0.1, high: 1, steps: 100000}\n",
+        "sampler: lhs\nsamples: 1000000000\nparameters:\n  actors.ROK.us_trust: {low: 0.1, high: 1}\n",
+    ],
+    ids=["grid", "lhs"],
+)
+def test_a_design_too_large_to_hold_is_refused_before_it_is_built(tmp_path, capsys, body):
+    spec = write_sweep(tmp_path, body)
+    started = time.perf_counter()
+    assert main([str(spec), "--out", str(tmp_path / "out")]) == 2
+    assert time.perf_counter() - started < 30  # nothing was allocated
+    line = one_line_error(capsys)
+    assert "more than the limit of 1,000,000" in line and "--max-points" in line
+    assert not (tmp_path / "out").exists()
+
+
+def test_max_points_lifts_the_limit(tmp_path):
+    spec = write_sweep(tmp_path, "parameters:\n  actors.ROK.us_trust: {low: 0.1, high: 1, steps: 5}\n")
+    with pytest.raises(Exception, match="more than the limit of 4"):
+        load_sweep(spec, max_points=4)
+    assert load_sweep(spec, max_points=5).points == 5
+
+
+# ------------------------------------------------------------------ executors
+
+
+def test_scheduler_without_the_dask_executor_is_refused(reference, tmp_path, capsys):
+    spec, _ = reference
+    assert main([str(spec), "--scheduler", "tcp://127.0.0.1:8786", "--out", str(tmp_path / "out")]) == 2
+    assert "--scheduler needs --executor dask" in one_line_error(capsys)
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_unreachable_scheduler_is_one_line_before_any_folder_is_made(reference, tmp_path, capsys):
+    pytest.importorskip("dask.distributed")
+    spec, _ = reference
+    args = [str(spec), "--executor", "dask", "--scheduler", "tcp://127.0.0.1:9", "--dask-timeout", "1"]
+    assert main([*args, "--out", str(tmp_path / "out")]) == 2
+    assert "cannot reach a Dask scheduler" in one_line_error(capsys)
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_cluster_without_workers_ends_the_sweep_incomplete_instead_of_hanging(reference, tmp_path):
+    distributed = pytest.importorskip("dask.distributed")
+    spec, _ = reference
+    with distributed.LocalCluster(n_workers=0, processes=False, dashboard_address=None) as cluster:
+        started = time.perf_counter()
+        outcome = execute(
+            load_sweep(spec), tmp_path / "out", executor="dask", scheduler=cluster.scheduler_address, dask_timeout=1
+        )
+    assert time.perf_counter() - started < 60
+    assert not outcome.complete and outcome.points_done == 0
+    assert [f["error"] for f in outcome.failures] == ["not run: dask cluster lost: no workers for 1 s"] * 4
+
+
+def _children(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            kids = Path(f"/proc/{p}/task/{p}/children").read_text().split()
+        except OSError:
+            continue
+        found += map(int, kids)
+        todo += map(int, kids)
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc to find the pool's processes")
+def test_pool_workers_exit_when_the_parent_is_killed(tmp_path):
+    body = SMALL.replace("replications: 6", "replications: 400").replace("months: 12", "months: 120")
+    spec = write_sweep(tmp_path, body)
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "alliance_sim.cli", str(spec), "--out", str(out), "--workers", "2", "--chunk", "50"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not ((out / TASK_LOG).exists() and (out / TASK_LOG).read_text()):
+        time.sleep(0.05)
+    children = _children(proc.pid)
+    assert len(children) >= 2, "the pool did not start"
+    os.kill(proc.pid, signal.SIGKILL)  # the parent only: no cleanup runs
+    proc.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(Path(f"/proc/{c}").exists() for c in children):
+        time.sleep(0.1)
+    alive = [c for c in children if Path(f"/proc/{c}").exists()]
+    if alive:  # pragma: no cover - clean up before failing
+        for c in alive:
+            os.kill(c, signal.SIGKILL)
+    assert not alive, f"{len(alive)} process(es) outlived the parent by 10 s"
+    assert proc.stdout.read() == b""  # nobody holds the parent's stdout open any more: EOF
