@@ -324,7 +324,7 @@ def test_a_pool_broken_at_submission_fails_the_sweep_and_records_the_unrun_tasks
 
     @contextmanager
     def breaking(*args):
-        yield BreaksAfter(2), 1, "a pool that breaks"
+        yield BreaksAfter(2), 1, "a pool that breaks", lambda: None
 
     monkeypatch.setattr("alliance_sim.sweep.runner.open_executor", breaking)
     assert main([str(spec), "--out", str(out), "-q"]) == 3
