@@ -562,7 +562,7 @@ def test_resume_refuses_a_sweep_started_by_other_code(tmp_path, reference, monke
         assert shown in err and "results of two versions of the code" in err and "--out" in err
     # A version that is unknown, in the folder or now, is no reason to refuse.
     state.write_text(json.dumps(original | {"git_commit": "0" * 40, "package_version": "unknown"}))
-    monkeypatch.setattr("alliance_sim.sweep.store.git_commit", lambda: None)
+    monkeypatch.setattr("alliance_sim.sweep.state.git_commit", lambda: None)
     assert main(resume) == 0
     assert_same_results(ref, out)
 
@@ -582,7 +582,7 @@ def test_a_new_run_refuses_a_folder_with_an_unfinished_sweep(tmp_path, reference
 def test_a_torn_last_line_of_the_task_log_is_dropped(tmp_path):
     (tmp_path / TASK_LOG).write_text("p0.r0-5\np1.r0-5\np2.r0")
     log = TaskLog(tmp_path)
-    assert log.done == {"p0.r0-5", "p1.r0-5"}
+    assert set(log.done) == {"p0.r0-5", "p1.r0-5"}
     log.add("p2.r0-5")
     log.close()
     assert (tmp_path / TASK_LOG).read_text() == "p0.r0-5\np1.r0-5\np2.r0-5\n"

@@ -145,7 +145,8 @@ class _WorkerWatch:
     """Health of a Dask cluster: lost once it has had no workers for ``timeout`` seconds."""
 
     def __init__(self, client, timeout: float):
-        self.client, self.timeout, self.since = client, timeout, None
+        self.client, self.timeout = client, timeout
+        self.since: float | None = None
 
     def __call__(self) -> str | None:
         try:

@@ -7,14 +7,15 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from .. import samplers
 from ..errors import ScenarioError, SweepError
 from ..run import DEFAULT_CHUNK
 from ..scenario import Scenario, apply_overrides, load_scenario, parse_override, plain_message, read_yaml, suggest
 from .design import Sweep
-from .spec import MAX_POINTS, NAME_PATTERN, RESERVED, ParamSpec, SweepDoc, SweepSpec
+from .spec import MAX_POINTS, NAME_PATTERN, RESERVED, ParamSpec, Scalar, SweepDoc, SweepSpec
 
 
 def is_sweep_file(path: str | Path) -> bool:
@@ -37,15 +38,15 @@ def _allowed(loc: tuple) -> list[str]:
             model = ParamSpec
         else:
             return []
-    return list(model.model_fields) if isinstance(model, type) else []
+    return list(model.model_fields) if isinstance(model, type) and issubclass(model, BaseModel) else []
 
 
-def _first(exc: ValidationError) -> dict:
+def _first(exc: ValidationError) -> ErrorDetails:
     """The error to report: an unknown key first, since a misspelt key also makes its right spelling "missing"."""
     return sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")[0]
 
 
-def _explain(err: dict) -> tuple[tuple, str]:
+def _explain(err: ErrorDetails) -> tuple[tuple, str]:
     loc, kind = tuple(err["loc"]), err["type"]
     if kind == "extra_forbidden":
         choices = _allowed(loc[:-1])
@@ -119,7 +120,7 @@ def _read_spec(source: str | Path | dict, updates: dict) -> tuple[SweepSpec, _Wh
     """Validate the file's ``sweep:`` body, then the command-line options that override its keys."""
     if isinstance(source, dict):
         data = source if "sweep" in source else {"sweep": source}
-        file, lines = "<sweep spec>", {}
+        file, lines = "<sweep spec>", dict[tuple, tuple]()
     else:
         data, lines = read_yaml(Path(source))
         file = str(source)
@@ -221,7 +222,7 @@ def _check_param(where: _Where, spec: SweepSpec, scenario: Scenario, path: str, 
             raise where.error(loc, "the grid sampler needs steps for a range (or a list of values)")
         if spec.sampler != "grid" and p.steps is not None:
             raise where.error((*loc, "steps"), f"steps applies to the grid sampler only, not {spec.sampler}")
-        checks = {"low": p.low, "high": p.high}
+        checks: dict[str, Scalar | None] = {"low": p.low, "high": p.high}
     else:
         if spec.sampler != "grid":
             raise where.error(loc, f"the {spec.sampler} sampler needs a range (low/high), not a list of values")
@@ -229,7 +230,11 @@ def _check_param(where: _Where, spec: SweepSpec, scenario: Scenario, path: str, 
     integer = isinstance(current, int) and not isinstance(current, bool)
     for key, value in checks.items():
         try:
-            apply_overrides(scenario, {path: round(value) if integer and p.values is None else value}, origin="")
+            apply_overrides(
+                scenario,
+                {path: round(value) if integer and p.values is None and isinstance(value, float) else value},
+                origin="",
+            )
         except ScenarioError as exc:
             raise where.error((*loc, *key.split(".")), f"{value!r} is not valid for {path}: {exc.reason}") from None
     values = tuple(p.values) if p.values is not None else None

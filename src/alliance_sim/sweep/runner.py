@@ -260,7 +260,8 @@ class Execution:
     def complete_points(self) -> list[int]:
         """Design points all of whose tasks are logged as done."""
         ok = [True] * self.sweep.points
-        for t in (*self.runs, *self.finals.values()):
+        tasks: list[Task] = [*self.runs, *self.finals.values()]
+        for t in tasks:
             if t.id not in self.log.done:
                 ok[t.point] = False
         return [p for p in range(self.sweep.points) if ok[p]]

@@ -67,6 +67,8 @@ def start(sweep: Sweep, folder: Path) -> pd.DataFrame:
 def read(folder: Path) -> dict:
     """The state of the sweep in ``folder``; a missing, unreadable or foreign sweep.json is an error."""
     state = folder / SWEEP_JSON
+    if not state.is_file() and (folder / "manifest.json").exists():
+        raise SweepError(f"cannot resume {folder}: it already holds results that are not a sweep's")
     if not state.is_file():
         raise SweepError(
             f"cannot resume {folder}: it has no {SWEEP_JSON}, so it holds no sweep that can be resumed "
@@ -88,6 +90,9 @@ def check_resumable(sweep: Sweep, folder: Path) -> pd.DataFrame:
     """Check that ``folder`` holds this sweep, started by this code, with its design intact; return the design."""
     if not folder.exists():
         raise SweepError(f"cannot resume: {folder} does not exist (to start a new sweep there, use --out {folder})")
+    remove_temporaries(folder)
+    if not (folder / SWEEP_JSON).exists() and not any(folder.iterdir()):
+        return start(sweep, folder)  # killed before the sweep was written down: nothing to mix with
     stored = read(folder)
     check_code(folder, stored)
     if stored["fingerprint"] != sweep.fingerprint():
@@ -104,7 +109,6 @@ def check_resumable(sweep: Sweep, folder: Path) -> pd.DataFrame:
             f"cannot resume {folder}: {DESIGN} was changed after the sweep started (its SHA-256 differs from the "
             f"one in {SWEEP_JSON}); run the sweep again into a new folder (--out)"
         )
-    remove_temporaries(folder)
     return pd.read_parquet(design)
 
 
