@@ -1,17 +1,25 @@
-"""The ``simulate`` command."""
+"""The ``simulate`` command.
+
+Exit status: 0 done; 2 bad input or usage (one ``error:`` line, never a traceback);
+3 a sweep not complete; 130 interrupted; 141 standard output closed early (for
+example ``simulate base.yaml | head -1``: the results folder is written, but not
+all of the summary was read; 141 = 128 + SIGPIPE, what a shell reports for a
+program killed by a broken pipe).
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import sys
 from pathlib import Path
 
 from .analysis import wilson
 from .errors import EXIT_INCOMPLETE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
-from .run import simulate
-from .scenario import ScenarioError, apply_overrides, load_scenario, parse_override, scenario_sources
-from .store import check_writable, new_folder
+from .run import GIB, package_version, simulate
+from .scenario import ScenarioError, apply_overrides, load_scenario, parse_override, read_yaml, scenario_sources
+from .store import new_folder
 from .sweep import SweepError, execute, is_sweep_file, load_sweep
 from .sweep.executors import DASK_TIMEOUT
 from .sweep.spec import MAX_POINTS
@@ -30,6 +38,24 @@ def positive(text: str) -> int:
     return value
 
 
+def gigabytes(text: str) -> float:
+    """argparse type: a positive number of GiB."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of GiB, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0, got {text}")
+    return value
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with one-line errors: ``error: ...`` and a hint, not the whole usage block."""
+
+    def error(self, message: str):
+        self.exit(2, f"error: {message}\nrun '{self.prog} --help' for the options\n")
+
+
 def nonnegative(text: str) -> int:
     """argparse type: an integer >= 0."""
     value = int(text)
@@ -43,10 +69,11 @@ FLAG_FIELDS = {"--replications": "replications", "--seed": "seed", "--months": "
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = Parser(
         prog="simulate",
         description="Run an alliance-sim scenario ensemble and write a results folder.",
     )
+    p.add_argument("--version", action="version", version=f"simulate {package_version()}")
     p.add_argument("file", help="scenario or sweep YAML file (a sweep file has a top-level 'sweep:' key)")
     p.add_argument("--replications", "-n", type=positive, help="ensemble size (overrides the scenario)")
     p.add_argument("--seed", type=nonnegative, help="root seed (overrides the scenario)")
@@ -54,8 +81,15 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE", help="override a dotted path"
     )
-    p.add_argument("--out", type=Path, help="results folder (default: results/<name>/<timestamp>-<id>)")
+    p.add_argument("--out", type=Path, help="new or empty results folder (default: results/<name>/<timestamp>-<id>)")
     p.add_argument("--chunk", type=positive, help="replications per ensemble chunk (does not change results)")
+    p.add_argument(
+        "--max-memory",
+        type=gigabytes,
+        metavar="GB",
+        help="refuse a run estimated to need more memory than this many GiB "
+        "(default: 4, or half the RAM if that is less)",
+    )
     p.add_argument("--quiet", "-q", action="store_true", help="print only the results folder")
     p.add_argument(
         "--report", action="store_true", help="also write figures (PNG) and report.md into the results folder"
@@ -108,14 +142,20 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["compare"]:
         return compare_main(argv[1:])
     args = parser().parse_args(argv)
+    try:
+        read_yaml(Path(args.file))  # within the reader's limits (size, depth, aliases) before anything else
+    except ScenarioError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     if is_sweep_file(args.file):
-        if args.report:
+        if args.report or args.max_memory is not None:
+            flag = "--report" if args.report else "--max-memory"
             print(
-                f"error: {args.file}: --report applies to scenario files; for a sweep use "
-                "alliance_sim.report.write_report(load_results(DIR))",
+                f"error: {args.file}: {flag} applies to scenario files"
+                + ("; for a sweep use alliance_sim.report.write_report(load_results(DIR))" if args.report else ""),
                 file=sys.stderr,
             )
-            return 2
+            return EXIT_USAGE
         return sweep_main(args)
     sweep_only = [f"--{k}" for k in ("workers", "scheduler", "resume") if getattr(args, k) is not None]
     if args.executor != "process":
@@ -132,10 +172,14 @@ def main(argv: list[str] | None = None) -> int:
             if value is not None:
                 scenario = apply_overrides(scenario, {field: value}, args.file, origin=f" (from {flag})")
         out = args.out or new_folder("results", scenario.name)
-        check_writable(out)
-        out.mkdir(parents=True, exist_ok=True)  # fail before computing if the folder cannot be made
+        # simulate locks the folder and checks it is new or empty before computing
         results = simulate(
-            scenario, out=out, chunk=args.chunk, progress=not args.quiet, sources=scenario_sources(args.file)
+            scenario,
+            out=out,
+            chunk=args.chunk,
+            progress=not args.quiet,
+            sources=scenario_sources(args.file),
+            max_memory=None if args.max_memory is None else args.max_memory * GIB,
         )
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -146,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         where = (
             f"{out} is incomplete (it has no manifest.json)"
-            if out is not None and out.exists()
+            if out is not None and out.is_dir() and any(out.iterdir())
             else "nothing was written"
         )
         print(f"interrupted; {where}", file=sys.stderr)
@@ -259,7 +303,7 @@ def _sweep_outcome(args: argparse.Namespace, sweep, outcome) -> int:
 
 
 def compare_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = Parser(
         prog="simulate compare",
         description="Compare two scenarios (YAML files, run now) or results folders: differences B minus A "
         "in the run summaries with 95%% intervals (Welch; rupture probability: Newcombe).",
@@ -336,9 +380,17 @@ def compare_main(argv: list[str]) -> int:
     return 0
 
 
-def entry() -> None:  # pragma: no cover - console-script shim
-    sys.exit(main())
+def entry() -> None:
+    """The console script: ``main`` with a reader that stops early (``| head``) ending quietly, status 141."""
+    try:
+        status = main()
+        sys.stdout.flush()  # inside the try: a pipe closed early fails here, not at interpreter exit
+    except BrokenPipeError:
+        # Python's documented idiom: point stdout at devnull so the exit flush does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        status = 141
+    sys.exit(status)
 
 
 if __name__ == "__main__":  # python -m alliance_sim.cli (used by the resume tests)
-    sys.exit(main())
+    entry()

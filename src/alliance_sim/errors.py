@@ -24,3 +24,7 @@ class ScenarioError(ValueError):
 
 class SweepError(ScenarioError):
     """Invalid sweep input, folder or option; the message names file, line and key path where known."""
+
+
+class FolderBusy(ScenarioError):
+    """Another process is writing into the results folder (it holds the folder's lock)."""

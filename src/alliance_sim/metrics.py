@@ -188,6 +188,8 @@ def months_in_rupture(trace, params) -> np.ndarray:
 def recovery_months(trace, params) -> np.ndarray:
     """Months after the largest one-month fall in cohesion until it is back to its level before the fall; NaN if never."""
     c = trace["cohesion"]
+    if c.shape[0] < 2:  # a one-month horizon has no fall to recover from
+        return np.full(c.shape[1], np.nan)
     fall = np.diff(c, axis=0)  # fall[t] is the change into month t + 1
     worst = fall.argmin(axis=0)  # the drop ends in month worst + 1 (0-based row)
     cols = np.arange(c.shape[1])

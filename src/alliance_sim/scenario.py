@@ -1,19 +1,25 @@
 """Scenario schema (pydantic v2) and the YAML loader.
 
-The loader reads YAML with :func:`yaml.safe_load` only, resolves ``extends``
+The loader reads YAML with the safe loader only (:class:`yaml.SafeLoader`, as
+:func:`yaml.safe_load`), within limits (:func:`read_yaml`), resolves ``extends``
 chains (mappings deep-merge, lists replace, ``null`` deletes), validates once
 and raises :class:`ScenarioError` naming the file, the line and the key path.
+Error messages name files and keys; they never quote the content of a file other
+than the one given (a parent named by ``extends`` may be any file).
 """
 
 from __future__ import annotations
 
 import copy
 import difflib
+import os
+import re
+import stat
 from pathlib import Path
 from typing import Annotated, Any, Union, get_args, get_origin
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .coefficients import Parameters
 from .errors import ScenarioError
@@ -25,6 +31,19 @@ class Strict(BaseModel):
 
 
 Share = Annotated[float, Field(ge=0, le=1)]
+
+
+def _not_bool(value: object) -> object:
+    # YAML reads `months: true` as a bool, which pydantic would take as the integer 1.
+    if isinstance(value, bool):
+        raise ValueError("expected an integer, not a boolean")
+    return value
+
+
+Integer = Annotated[int, BeforeValidator(_not_bool)]
+
+#: Years a scenario may start in; the calendar (pandas dates) ends in 2262.
+FIRST_YEAR, LAST_YEAR = 1900, 2200
 
 
 class RokCoop(Strict):
@@ -119,8 +138,16 @@ class Actors(Strict):
     @classmethod
     def _aliases(cls, data):
         if isinstance(data, dict):
+            _check_aliases(data)
             data = {ALIASES.get(k, k): v for k, v in data.items()}
         return data
+
+
+def _check_aliases(actors: dict) -> None:
+    """Raise if an actor is given both by its code and by an alias (one would be dropped silently)."""
+    for alias, code in ALIASES.items():
+        if alias in actors and code in actors:
+            raise ValueError(f"{code} and its alias {alias} are both given; keep one")
 
 
 EventSpec = Annotated[Union[tuple(EVENT_TYPES.values())], Field(discriminator="type")]  # noqa: UP007
@@ -133,12 +160,19 @@ class Scenario(Strict):
     description: str = Field("", description="What the scenario represents, with sources.")
     extends: str | None = Field(None, description="Parent scenario file (resolved away after loading).")
     start: Month = Field(description="First simulated month, YYYY-MM.")
-    months: int = Field(60, ge=1, le=600, description="Horizon in months.")
-    replications: int = Field(1000, ge=1, le=10_000_000, description="Ensemble size R.")
-    seed: int = Field(0, ge=0, le=2**63 - 1, description="Root seed of the SeedSequence.")
+    months: Integer = Field(60, ge=1, le=600, description="Horizon in months.")
+    replications: Integer = Field(1000, ge=1, le=10_000_000, description="Ensemble size R.")
+    seed: Integer = Field(0, ge=0, le=2**63 - 1, description="Root seed of the SeedSequence.")
     actors: Actors = Actors()
     parameters: Parameters = Parameters()
     events: dict[Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+$")], EventSpec] = Field(default_factory=dict)
+
+    @field_validator("start")
+    @classmethod
+    def _calendar(cls, value: str) -> str:
+        if not FIRST_YEAR <= int(value[:4]) <= LAST_YEAR:
+            raise ValueError(f"the year must be between {FIRST_YEAR} and {LAST_YEAR}")
+        return value
 
     def to_dict(self) -> dict:
         """The resolved scenario as plain data (YAML keys, defaults included)."""
@@ -153,48 +187,190 @@ class _DuplicateKey(Exception):
         self.path, self.first, self.again = path, first, again
 
 
-def _line_map(node, prefix=(), out=None) -> dict[tuple, int]:
+#: Limits of :func:`read_yaml` (scenario and sweep files, ``--set`` values).
+MAX_YAML_BYTES = 1_000_000
+#: Deepest nesting of mappings and lists (scenarios need about 5).
+MAX_YAML_DEPTH = 64
+#: Most keys and values a document may hold once aliases (``*name``) are expanded.
+MAX_YAML_NODES = 100_000
+
+
+class _LimitError(Exception):
+    def __init__(self, message: str, line: int | None):
+        self.message, self.line = message, line
+
+
+class _Loader(yaml.SafeLoader):
+    """The safe loader, with a cap on nesting depth (the composer recurses per level)."""
+
+    depth = 0
+
+    def compose_node(self, parent, index):
+        self.depth += 1
+        try:
+            if self.depth > MAX_YAML_DEPTH:
+                line = self.peek_event().start_mark.line + 1
+                raise _LimitError(f"YAML nested more than {MAX_YAML_DEPTH} levels deep", line)
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+def _expanded_size(root) -> int:
+    """Number of nodes of a composed document with every alias expanded (shared nodes counted each time)."""
+    sizes: dict[int, int] = {}
+
+    def size(node) -> int:
+        key = id(node)
+        if key in sizes:
+            if sizes[key] < 0:
+                raise _LimitError("YAML alias refers to a node that contains it (a recursive alias)", None)
+            return sizes[key]
+        sizes[key] = -1
+        if isinstance(node, yaml.MappingNode):
+            n = 1 + sum(size(k) + size(v) for k, v in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            n = 1 + sum(size(v) for v in node.value)
+        else:
+            n = 1
+        sizes[key] = min(n, MAX_YAML_NODES + 1)  # saturate: the counts of an alias bomb grow exponentially
+        return sizes[key]
+
+    return size(root)
+
+
+def _line_map(node, prefix=(), out=None, seen=None) -> dict[tuple, int]:
     """Map each key path of a composed YAML node to its 1-based line.
 
+    A node reached again through an alias is not walked again: its keys take the line
+    of the alias (the caller looks up the nearest mapped ancestor of a key path).
     Raises ``_DuplicateKey`` for a key given twice in one mapping (YAML would keep the last silently).
     """
     out = {} if out is None else out
+    seen = set() if seen is None else seen
+    if id(node) in seen:
+        return out
+    seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
         for k, v in node.value:
             path = (*prefix, str(k.value))
             if path in out:
                 raise _DuplicateKey(path, out[path], k.start_mark.line + 1)
             out[path] = k.start_mark.line + 1
-            _line_map(v, path, out)
+            _line_map(v, path, out, seen)
     elif isinstance(node, yaml.SequenceNode):
         for i, v in enumerate(node.value):
             out[(*prefix, i)] = v.start_mark.line + 1
-            _line_map(v, (*prefix, i), out)
+            _line_map(v, (*prefix, i), out, seen)
     return out
 
 
-def read_yaml(path: Path) -> tuple[Any, dict]:
-    """Read one YAML file with ``yaml.safe_load``: its data and a map of key path -> (file, line)."""
-    if not path.exists():
-        raise ScenarioError("no such file", path)
-    if path.is_dir():
-        raise ScenarioError("is a directory, not a scenario file", path)
+def _read_text(path: Path) -> str:
+    """The text of a regular file of at most ``MAX_YAML_BYTES`` (never blocks on a FIFO or a device)."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"cannot read file: {exc}", path) from None
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        raise ScenarioError("no such file", path) from None
+    except OSError as exc:
+        raise ScenarioError(f"cannot read file: {exc.strerror or type(exc).__name__}", path) from None
     try:
-        data = yaml.safe_load(text)
-        lines = _line_map(yaml.compose(text, Loader=yaml.SafeLoader))
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise ScenarioError("is a directory, not a scenario file", path)
+        if not stat.S_ISREG(info.st_mode):
+            raise ScenarioError("is not a regular file (a device, pipe or socket); give a YAML file", path)
+        if info.st_size > MAX_YAML_BYTES:
+            raise ScenarioError(
+                f"file is {info.st_size:,} bytes; scenario and sweep files are limited to {MAX_YAML_BYTES:,} bytes",
+                path,
+            )
+        chunks = []
+        while sum(map(len, chunks)) <= MAX_YAML_BYTES and (part := os.read(fd, MAX_YAML_BYTES + 1)):
+            chunks.append(part)
+        raw = b"".join(chunks)
+    except OSError as exc:
+        raise ScenarioError(f"cannot read file: {exc.strerror or type(exc).__name__}", path) from None
+    finally:
+        os.close(fd)
+    if len(raw) > MAX_YAML_BYTES:  # grew while we looked
+        raise ScenarioError(f"file is over the limit of {MAX_YAML_BYTES:,} bytes", path)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"is not UTF-8 text (undecodable byte at offset {exc.start})", path) from None
+
+
+_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
+
+
+def _unquote(problem: str) -> str:
+    """A parser message without the file's content it quotes (keeps token names and single characters)."""
+
+    def keep(m: re.Match) -> str:
+        inner = m.group(0)[1:-1]
+        if re.fullmatch(r"<[a-z ]+>|\\?.", inner):
+            return m.group(0)
+        return "(...)"
+
+    return _QUOTED.sub(keep, problem)
+
+
+def load_yaml_text(text: str, source: str | Path) -> tuple[Any, dict[tuple, int]]:
+    """Parse YAML ``text`` with the safe loader within the limits; its data and key path -> line map.
+
+    Raises
+    ------
+    ScenarioError : invalid YAML, too deep, too large once aliases are expanded, a
+        recursive alias or a duplicate key, naming ``source`` and the line.
+    """
+    loader = None
+    try:
+        loader = _Loader(text)
+        node = loader.get_single_node()
+        if node is None:
+            return None, {}
+        if _expanded_size(node) > MAX_YAML_NODES:
+            raise _LimitError(
+                f"YAML holds more than {MAX_YAML_NODES:,} keys and values once aliases (*name) are expanded", None
+            )
+        lines = _line_map(node)
+        return loader.construct_document(node), lines
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
+        problem = getattr(exc, "problem", None) or type(exc).__name__
+        if isinstance(exc, yaml.reader.ReaderError):
+            code = ord(exc.character) if isinstance(exc.character, str) else exc.character
+            problem = f"a control character (#x{code:04x}) is not allowed (character {exc.position + 1})"
+            mark = None
         if "python/" in str(exc):
             problem = "Python-specific YAML tags (!!python/...) are not allowed; " + problem.split(";")[0]
-        raise ScenarioError(f"invalid YAML: {problem}", path, mark.line + 1 if mark else None) from None
+        raise ScenarioError(f"invalid YAML: {_unquote(problem)}", source, mark.line + 1 if mark else None) from None
+    except _LimitError as exc:
+        raise ScenarioError(exc.message, source, exc.line) from None
+    except RecursionError:  # pragma: no cover - the depth limit comes first
+        raise ScenarioError("YAML nested too deeply", source) from None
     except _DuplicateKey as dup:
         key = ".".join(dup.path)
-        raise ScenarioError(f"duplicate key (first given on line {dup.first})", path, dup.again, key) from None
+        raise ScenarioError(f"duplicate key (first given on line {dup.first})", source, dup.again, key) from None
+    finally:
+        if loader is not None:
+            loader.dispose()
+
+
+def read_yaml(path: Path) -> tuple[Any, dict]:
+    """Read one YAML file safely: its data and a map of key path -> (file, line).
+
+    Limits: a regular file (not a device or FIFO) of at most :data:`MAX_YAML_BYTES`,
+    nested at most :data:`MAX_YAML_DEPTH` deep, at most :data:`MAX_YAML_NODES` keys
+    and values with aliases expanded (no "billion laughs"), no duplicate keys.
+
+    Raises
+    ------
+    ScenarioError : naming the file (and the line) for any of these, or if the
+        top level is not a mapping.
+    """
+    path = Path(path)
+    data, lines = load_yaml_text(_read_text(path), path)
     if data is None:
         raise ScenarioError("file is empty", path)
     if not isinstance(data, dict):
@@ -215,8 +391,29 @@ def deep_merge(parent: dict, child: dict) -> dict:
     return out
 
 
+def _normalise_actors(data: dict, lines: dict, path: Path) -> None:
+    """Rename actor aliases (KOR) to their codes in one file, before merging, so they merge as one actor."""
+    actors = data.get("actors")
+    if not isinstance(actors, dict):
+        return
+    for alias, code in ALIASES.items():
+        if alias not in actors:
+            continue
+        line = lines.get(("actors", alias), (path, None))[1]
+        if code in actors:
+            raise ScenarioError(f"{code} and its alias {alias} are both given; keep one", path, line, f"actors.{alias}")
+        data["actors"] = {code if k == alias else k: v for k, v in actors.items()}
+        for key in [k for k in lines if k[:2] == ("actors", alias)]:
+            lines[("actors", code, *key[2:])] = lines.pop(key)
+
+
+#: File name endings a parent scenario (``extends``) may have.
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
 def _resolve(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict, dict, list[str]]:
     data, lines = read_yaml(path)
+    _normalise_actors(data, lines, path)
     parent_ref = data.pop("extends", None)
     sources = [str(path)]
     if parent_ref is None:
@@ -225,6 +422,10 @@ def _resolve(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict, dict, list
     if not isinstance(parent_ref, str):
         raise ScenarioError("expected a file path", path, line, "extends")
     parent = (path.parent / parent_ref).resolve()
+    if parent.suffix.lower() not in YAML_SUFFIXES:
+        raise ScenarioError(
+            f"the parent scenario must be a .yaml or .yml file, not {parent_ref!r}", path, line, "extends"
+        )
     if parent in chain or parent == path.resolve():
         cycle = " -> ".join(p.name for p in (*chain, path.resolve(), parent))
         raise ScenarioError(f"cyclic extends: {cycle}", path, line, "extends")
@@ -270,7 +471,7 @@ def _clean_loc(loc: tuple) -> tuple:
     return tuple(p for p in loc if not (isinstance(p, str) and p.startswith("function-")))
 
 
-def _explain(err: dict, data: dict) -> tuple[tuple, str]:
+def _explain(err: dict, data: dict, quote: bool = True) -> tuple[tuple, str]:
     loc = _clean_loc(err["loc"])
     kind = err["type"]
     if kind == "extra_forbidden":
@@ -281,22 +482,26 @@ def _explain(err: dict, data: dict) -> tuple[tuple, str]:
         return loc, f"unknown key {key!r}{suggest(key, allowed)}"
     if kind == "union_tag_invalid":
         tag = err["ctx"]["tag"]
-        return (
-            *loc,
-            "type",
-        ), f"unknown event type {tag!r}{suggest(tag, EVENT_TYPES)}; known: {', '.join(EVENT_TYPES)}"
+        what = f"unknown event type {tag!r}{suggest(tag, EVENT_TYPES)}" if quote else "unknown event type"
+        return (*loc, "type"), f"{what}; known: {', '.join(EVENT_TYPES)}"
     if kind == "union_tag_not_found":
         return loc, f"event needs a 'type'; known: {', '.join(EVENT_TYPES)}"
     if kind == "literal_error" and loc and (loc[-1] == "actor" or "parties" in loc):
-        return loc, f"unknown actor {err.get('input')!r}; expected one of {err['ctx']['expected']}"
-    return loc, plain_message(err)
+        what = f"unknown actor {err.get('input')!r}" if quote else "unknown actor"
+        return loc, f"{what}; expected one of {err['ctx']['expected']}"
+    return loc, plain_message(err, quote)
 
 
-def plain_message(err: dict) -> str:
-    """A pydantic error as one short phrase, with the offending value where it helps."""
+def plain_message(err: dict, quote: bool = True) -> str:
+    """A pydantic error as one short phrase, with the offending value where it helps.
+
+    With ``quote=False`` the value is left out (the error is in a file the user did not name).
+    """
     if err["type"] == "missing":
         return "required key is missing"
     msg = err["msg"].removeprefix("Value error, ")
+    if not quote:
+        return re.sub(r",? got .*$", "", msg)
     if "input" in err and not isinstance(err["input"], dict) and repr(err["input"]) not in msg:
         msg += f" (got {err['input']!r})"
     return msg
@@ -309,19 +514,29 @@ def _validate(data: dict, lines: dict, file: Path | str, origin: str = "") -> Sc
         # An unknown key first: a misspelt key also makes its correct spelling "missing".
         errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
         loc, msg = _explain(errors[0], data)
-        key = ".".join(str(p) for p in loc) or None
         where = (file, None)
         for n in range(len(loc), 0, -1):
             if loc[:n] in lines:
                 where = lines[loc[:n]]
                 break
+        if str(where[0]) != str(file):  # never quote a value from a parent file (it may be any file)
+            loc, msg = _explain(errors[0], data, quote=False)
+        key = ".".join(str(p) for p in loc) or None
         raise ScenarioError(msg + origin, where[0], where[1], key) from None
 
 
+#: Top-level keys that overrides (--set, sweeps) may not change.
+FIXED_KEYS = {"extends": "the parent scenario is fixed by the file (a resolved scenario has none)"}
+
+
 def set_path(data: dict, path: str, value: Any, file: str | Path | None = None) -> None:
-    """Set ``value`` at dotted ``path`` in ``data``; the path must already exist."""
+    """Set ``value`` at dotted ``path`` in ``data``; the path must already exist (not ``extends``)."""
     node = data
     parts = path.split(".")
+    if parts[0] in FIXED_KEYS:
+        raise ScenarioError(f"--set cannot change {parts[0]!r}: {FIXED_KEYS[parts[0]]}", file, None, path)
+    if len(parts) > 1 and parts[0] == "actors":
+        parts[1] = ALIASES.get(parts[1], parts[1])  # --set actors.KOR.approval=...
     for i, part in enumerate(parts):
         if not isinstance(node, dict) or part not in node:
             here = ".".join(parts[:i])
@@ -343,9 +558,11 @@ def parse_override(text: str) -> tuple[str, Any]:
         raise ScenarioError(f"--set expects PATH=VALUE, got {text!r}")
     path, raw = text.split("=", 1)
     try:
-        value = yaml.safe_load(raw)
-    except yaml.YAMLError:
-        value = raw
+        value, _ = load_yaml_text(raw, "--set")
+    except ScenarioError as exc:
+        if not exc.reason.startswith("invalid YAML: "):
+            raise  # beyond the limits, or a duplicate key
+        value = raw  # not YAML: taken as a string
     return path.strip(), value
 
 

@@ -6,6 +6,9 @@ Layout of a folder::
     runs.parquet     one row per replication: point, replication, seed, spawn_key, run summaries
     series.parquet   one row per (point, month, metric): mean, p05, p50, p95
     scenario.yaml    the resolved scenario (loadable on its own)
+
+While a folder is being written it also holds ``.lock`` (see :func:`lock_folder`),
+removed when the writer is done.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ import json
 import os
 import secrets
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +27,16 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
+
+from .errors import FolderBusy
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: folders are not locked
+    fcntl = None
+
+#: Name of the lock file inside a results folder being written.
+LOCK_NAME = ".lock"
 
 
 @dataclass
@@ -96,16 +111,104 @@ def check_writable(folder: Path) -> None:
         raise FileExistsError(f"{folder} already holds results; choose another --out")
 
 
+def check_new_folder(folder: Path) -> None:
+    """Refuse a folder that holds anything but our lock: results, or files that are not ours.
+
+    Stricter than :func:`check_writable` (which lets a sweep be resumed): a single run
+    only ever writes into a new or empty folder, so it can never overwrite anything.
+    """
+    check_writable(folder)
+    if folder.is_dir() and any(p.name != LOCK_NAME for p in folder.iterdir()):
+        raise FileExistsError(
+            f"{folder} is not empty and holds no results of alliance-sim; choose a new or empty folder for --out"
+        )
+
+
+def _holder(fd: int) -> str:
+    try:
+        pid = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+    except OSError:  # pragma: no cover - the file was readable a moment ago
+        pid = ""
+    return f"pid {pid}" if pid.isdigit() else "a process that is just starting"
+
+
+@contextmanager
+def lock_folder(folder: Path | str) -> Iterator[Path]:
+    """Hold an exclusive lock on a results folder while writing it (created if missing).
+
+    The lock is ``flock`` on ``folder/.lock``, taken without waiting: a second writer
+    gets :class:`FolderBusy` (a ``ScenarioError``) naming the holder's pid, rather than
+    both writing and one run's results being lost. The lock file is removed on exit,
+    and so is the folder if this call created it and it is still empty (an error or
+    Ctrl-C before anything was written). The lock dies with its process, so a killed
+    run leaves no stale lock.
+
+    Raises
+    ------
+    FolderBusy : another process holds the lock.
+    OSError : the folder cannot be created (for example a file is in the way).
+    """
+    folder = Path(folder)
+    created = not folder.exists()
+    folder.mkdir(parents=True, exist_ok=True)
+    lock = folder / LOCK_NAME
+    while True:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        if fcntl is None:  # pragma: no cover
+            break
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _holder(fd)
+            os.close(fd)
+            raise FolderBusy(
+                f"another run ({holder}) is writing results into this folder; wait for it or choose another --out",
+                folder,
+            ) from None
+        try:  # the previous holder removes the file before unlocking: lock the file that is there now
+            same = os.stat(lock).st_ino == os.fstat(fd).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        os.close(fd)
+    try:
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        yield folder
+    finally:
+        lock.unlink(missing_ok=True)  # before unlocking, so no one locks a file that is going away
+        os.close(fd)
+        if created:
+            with suppress(OSError):
+                folder.rmdir()  # only if empty
+
+
 def save(results: Results, folder: Path | str, scenario_dict: dict | None = None) -> Path:
-    """Write a results folder; the manifest goes last, so its presence means the folder is complete."""
+    """Write a results folder; the manifest goes last, so its presence means the folder is complete.
+
+    Each file is written atomically; if one fails, the files this call already wrote
+    are removed again, so the folder never holds a partial result.
+    """
     folder = Path(folder)
     check_writable(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    write_parquet(results.runs, folder / "runs.parquet")
-    write_parquet(results.series, folder / "series.parquet")
-    if scenario_dict is not None:
-        write_text(yaml.safe_dump(scenario_dict, sort_keys=False, allow_unicode=True), folder / "scenario.yaml")
-    write_json(results.manifest, folder / "manifest.json")
+    written: list[Path] = []
+
+    def put(write, data, name: str) -> None:
+        write(data, folder / name)
+        written.append(folder / name)
+
+    try:
+        put(write_parquet, results.runs, "runs.parquet")
+        put(write_parquet, results.series, "series.parquet")
+        if scenario_dict is not None:
+            put(write_text, yaml.safe_dump(scenario_dict, sort_keys=False, allow_unicode=True), "scenario.yaml")
+        write_json(results.manifest, folder / "manifest.json")
+    except BaseException:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
     results.path = folder
     return folder
 
