@@ -23,6 +23,7 @@ import pytest
 
 from alliance_sim import load_results
 from alliance_sim.cli import main
+from alliance_sim.store import lock_folder
 from alliance_sim.sweep import execute, load_sweep
 from alliance_sim.sweep.store import DESIGN, SWEEP_JSON, TASK_LOG, AppendLog
 from alliance_sim.sweep.tasks import FAIL_POINT_ENV
@@ -181,6 +182,31 @@ def test_manifest_names_the_hashes_of_the_tables_it_describes(reference):
     files = load_results(ref).manifest["files"]
     for name in ("runs.parquet", "series.parquet"):
         assert files[name] == hashlib.sha256((ref / name).read_bytes()).hexdigest()
+
+
+# ------------------------------------------------------------------ one writer at a time
+
+
+@pytest.mark.parametrize("how", ["--out", "--resume"])
+def test_a_second_writer_of_a_sweep_folder_is_refused_while_the_first_holds_it(partial, capsys, how):
+    spec, out = partial
+    before = sorted(p.name for p in out.rglob("*"))
+    capsys.readouterr()
+    with lock_folder(out):  # another simulate process, in the middle of its sweep
+        assert main([str(spec), how, str(out), "--workers", "1", "-q"]) == 2
+    line = one_line_error(capsys)
+    assert f"another run (pid {os.getpid()}) is writing results into this folder" in line
+    assert sorted(p.name for p in out.rglob("*")) == before  # nothing was touched
+
+
+def test_a_new_sweep_refuses_a_folder_of_foreign_files(tmp_path, reference, capsys):
+    spec, _ = reference
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("my notes")
+    assert main([str(spec), "--out", str(out), "--workers", "1", "-q"]) == 2
+    assert "is not empty and holds no results of alliance-sim" in one_line_error(capsys)
+    assert [p.name for p in out.iterdir()] == ["notes.txt"]
 
 
 # ------------------------------------------------------------------ failures.jsonl

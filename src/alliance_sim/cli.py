@@ -87,7 +87,7 @@ def parser() -> argparse.ArgumentParser:
         "--max-memory",
         type=gigabytes,
         metavar="GB",
-        help="refuse a run estimated to need more memory than this many GiB "
+        help="refuse a run (for a sweep: a task) estimated to need more memory than this many GiB "
         "(default: 4, or half the RAM if that is less)",
     )
     p.add_argument("--quiet", "-q", action="store_true", help="print only the results folder")
@@ -148,11 +148,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     if is_sweep_file(args.file):
-        if args.report or args.max_memory is not None:
-            flag = "--report" if args.report else "--max-memory"
+        if args.report:
             print(
-                f"error: {args.file}: {flag} applies to scenario files"
-                + ("; for a sweep use alliance_sim.report.write_report(load_results(DIR))" if args.report else ""),
+                f"error: {args.file}: --report applies to scenario files; for a sweep use "
+                "alliance_sim.report.write_report(load_results(DIR))",
                 file=sys.stderr,
             )
             return EXIT_USAGE
@@ -241,6 +240,7 @@ def sweep_main(args: argparse.Namespace) -> int:
             chunk=args.chunk,
             overrides=args.overrides,
             max_points=args.max_points,
+            max_memory=None if args.max_memory is None else args.max_memory * GIB,
         )
         if args.resume and args.out and Path(args.resume) != Path(args.out):
             raise SweepError("give either --out or --resume, not two different folders")

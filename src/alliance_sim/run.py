@@ -59,17 +59,21 @@ def _size(n: float) -> str:
     return f"{n / GIB:.2f} GiB" if n >= GIB else f"{n / 2**20:.1f} MiB"
 
 
-def check_memory(scenario: Scenario, max_memory: float, file: str | Path | None = None) -> None:
-    """Refuse a run whose estimated memory (:func:`estimate_memory`) is above ``max_memory`` bytes.
+def check_memory(
+    scenario: Scenario, max_memory: float, file: str | Path | None = None, replications: int | None = None
+) -> None:
+    """Refuse a run (or a sweep task of ``replications``) whose estimated memory is above ``max_memory`` bytes.
 
     Raises
     ------
     ScenarioError : with the estimate, the limit and how to lift it (``--max-memory``).
     """
-    need = estimate_memory(scenario)
+    r = scenario.replications if replications is None else replications
+    need = estimate_memory(scenario, r)
     if need > max_memory:
+        what = "this run" if replications is None else "each task (one chunk)"
         raise ScenarioError(
-            f"this run needs about {_size(need)} of memory ({scenario.replications:,} replications x "
+            f"{what} needs about {_size(need)} of memory ({r:,} replications x "
             f"{scenario.months} months), above the limit of {_size(max_memory)}; use fewer replications "
             "or months, or raise the limit with --max-memory GB (Python: simulate(..., max_memory=bytes))",
             file or f"scenario {scenario.name!r}",

@@ -12,7 +12,7 @@ from pydantic_core import ErrorDetails
 
 from .. import samplers
 from ..errors import ScenarioError, SweepError
-from ..run import DEFAULT_CHUNK
+from ..run import DEFAULT_CHUNK, check_memory, default_max_memory
 from ..scenario import Scenario, apply_overrides, load_scenario, parse_override, plain_message, read_yaml, suggest
 from .design import Sweep
 from .spec import MAX_POINTS, NAME_PATTERN, RESERVED, ParamSpec, Scalar, SweepDoc, SweepSpec
@@ -78,6 +78,7 @@ def load_sweep(
     chunk: int | None = None,
     overrides: dict | list[str] | None = None,
     max_points: int = MAX_POINTS,
+    max_memory: float | None = None,
 ) -> Sweep:
     """Load and validate a sweep file (or a spec mapping) and build its design.
 
@@ -89,6 +90,8 @@ def load_sweep(
     months, overrides : applied to the base scenario before the design points
         (``overrides`` as in ``--set``: a mapping or ``PATH=VALUE`` strings).
     max_points : refuse a design of more points than this (checked before it is built).
+    max_memory : refuse a chunk size whose task would need more bytes than this
+        (default :func:`~alliance_sim.run.default_max_memory`).
 
     Raises
     ------
@@ -112,6 +115,8 @@ def load_sweep(
     )
     name = _name(where, spec, source, scenario)
     size = min(scenario.replications, DEFAULT_CHUNK) if spec.chunk is None else spec.chunk
+    limit = default_max_memory() if max_memory is None else max_memory
+    check_memory(scenario, limit, where.file, replications=min(size, scenario.replications))
     sources = [] if isinstance(source, dict) else [str(source), str(scenario_path)]
     return Sweep(name, spec, scenario, params, design, size, sources)
 

@@ -21,8 +21,9 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from ..errors import SweepError
 from ..run import manifest
-from ..store import Results, load_results, new_folder, write_json
+from ..store import Results, load_results, lock_folder, new_folder, write_json
 from . import state
 from .design import Sweep
 from .executors import DASK_TIMEOUT, Health, check_options, connect, open_executor
@@ -335,26 +336,49 @@ def execute(
     # Workers get this path: on a cluster their working folder is not ours, so it must be absolute.
     folder = given.absolute()
     started = time.perf_counter()
-    check_options(executor, workers, scheduler)
-    if executor == "dask" and scheduler:
-        connect(scheduler, dask_timeout).close()  # an unreachable scheduler fails before any folder is made
-    design = state.check_resumable(sweep, folder) if resume else state.start(sweep, folder)
-    if resume and (folder / "manifest.json").exists():
-        done = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-        if done.get("complete"):
+    _check_before_writing(folder, resume, executor, workers, scheduler, dask_timeout)
+    # One writer at a time, resumes included: a second one gets FolderBusy naming the holder.
+    with lock_folder(folder):
+        design = state.check_resumable(sweep, folder) if resume else state.start(sweep, folder)
+        done = _completed(folder) if resume else None
+        if done is not None:
             remove_parts(folder)
             return Outcome(given, True, [], done["points"], done["runs"], 0.0, "", sweep.points)
-    number = state.count_execution(folder)
-    sweep.design = design
-    run = Execution(sweep, folder, number)
-    # Nothing left to run (say, killed while merging): no pool to start.
-    idle = nullcontext((None, 1, "nothing", None))
-    opened = open_executor(executor, workers, scheduler, dask_timeout) if run.has_work else idle
-    with opened as (pool, n, described, health):
-        run.run(pool, max_in_flight or 2 * n, progress, health)
-    points, rows, wall = run.merge(described, resume, started)
+        sweep.design = design
+        run = Execution(sweep, folder, state.count_execution(folder))
+        # Nothing left to run (say, killed while merging): no pool to start.
+        idle = nullcontext((None, 1, "nothing", None))
+        opened = open_executor(executor, workers, scheduler, dask_timeout) if run.has_work else idle
+        with opened as (pool, n, described, health):
+            run.run(pool, max_in_flight or 2 * n, progress, health)
+        points, rows, wall = run.merge(described, resume, started)
     complete = len(points) == sweep.points
     return Outcome(given, complete, run.failures, len(points), rows, wall, described, run.skipped, run.quarantined)
+
+
+def _check_before_writing(
+    folder: Path,
+    resume: bool,
+    executor: str | Executor | None,
+    workers: int | None,
+    scheduler: str | None,
+    dask_timeout: float,
+) -> None:
+    """What can be checked before the folder is made or locked: options, the scheduler, the folder to resume."""
+    check_options(executor, workers, scheduler)
+    if executor == "dask" and scheduler:
+        connect(scheduler, dask_timeout).close()
+    if resume and not folder.exists():
+        raise SweepError(f"cannot resume: {folder} does not exist (to start a new sweep there, use --out {folder})")
+
+
+def _completed(folder: Path) -> dict | None:
+    """The manifest of a sweep that is already complete, else None."""
+    path = folder / "manifest.json"
+    if not path.exists():
+        return None
+    done = json.loads(path.read_text(encoding="utf-8"))
+    return done if done.get("complete") else None
 
 
 def run_sweep(
@@ -373,6 +397,7 @@ def run_sweep(
     overrides: dict | list[str] | None = None,
     max_in_flight: int | None = None,
     max_points: int = MAX_POINTS,
+    max_memory: float | None = None,
 ) -> Results:
     """Run a sweep and return its Results (``runs``, ``series`` and ``manifest``).
 
@@ -385,7 +410,7 @@ def run_sweep(
     resume : an interrupted sweep's folder; completed tasks are skipped.
     progress : show a tqdm bar (tasks, runs/s, ETA).
     scheduler : Dask scheduler address (``executor="dask"``; default: a LocalCluster).
-    chunk, replications, seed, months, overrides, max_points : as in :func:`load_sweep`.
+    chunk, replications, seed, months, overrides, max_points, max_memory : as in :func:`load_sweep`.
 
     If some tasks failed, the returned results hold the completed design points and
     ``manifest["complete"]`` is False, with the failures in ``manifest["failures"]``.
@@ -395,19 +420,11 @@ def run_sweep(
     ScenarioError : invalid sweep file or folder.
     SweepInterrupted : on Ctrl-C (a KeyboardInterrupt); resume with ``resume=folder``.
     """
-    sweep = (
-        sweep_file_or_spec
-        if isinstance(sweep_file_or_spec, Sweep)
-        else load_sweep(
-            sweep_file_or_spec,
-            replications=replications,
-            seed=seed,
-            months=months,
-            chunk=chunk,
-            overrides=overrides,
-            max_points=max_points,
-        )
-    )
+    sweep = sweep_file_or_spec
+    if not isinstance(sweep, Sweep):
+        limits = {"max_points": max_points, "max_memory": max_memory}
+        sizes = {"replications": replications, "seed": seed, "months": months, "chunk": chunk}
+        sweep = load_sweep(sweep, overrides=overrides, **sizes, **limits)
     folder = Path(resume or out or new_folder("results", sweep.name))
     outcome = execute(
         sweep,

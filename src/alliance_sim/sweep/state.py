@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..errors import SweepError
 from ..run import git_commit, package_version
-from ..store import check_writable, write_json, write_parquet
+from ..store import LOCK_NAME, check_new_folder, write_json, write_parquet
 from .store import DESIGN, SWEEP_JSON, remove_temporaries, sha256_file
 
 if TYPE_CHECKING:
@@ -33,14 +33,27 @@ def check_new(folder: Path) -> None:
         if _complete(folder):
             raise SweepError(f"{folder} holds a completed sweep; its results are kept: choose another --out")
         raise SweepError(f"{folder} holds an unfinished sweep; continue it with --resume {folder}")
-    check_writable(folder)
+    check_new_folder(folder)
+
+
+def _manifest(folder: Path) -> dict:
+    """The folder's manifest.json, or {} if there is none (or it cannot be read)."""
+    try:
+        data = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def _complete(folder: Path) -> bool:
-    try:
-        return bool(json.loads((folder / "manifest.json").read_text(encoding="utf-8")).get("complete"))
-    except (OSError, ValueError, AttributeError):
-        return False
+    return bool(_manifest(folder).get("complete"))
+
+
+def _kind(folder: Path) -> str | None:
+    """``"sweep"``, ``"run"`` (a scenario run's manifest has no kind) or None without a manifest."""
+    if not (folder / "manifest.json").exists():
+        return None
+    return _manifest(folder).get("kind", "run")
 
 
 def start(sweep: Sweep, folder: Path) -> pd.DataFrame:
@@ -67,7 +80,7 @@ def start(sweep: Sweep, folder: Path) -> pd.DataFrame:
 def read(folder: Path) -> dict:
     """The state of the sweep in ``folder``; a missing, unreadable or foreign sweep.json is an error."""
     state = folder / SWEEP_JSON
-    if not state.is_file() and (folder / "manifest.json").exists():
+    if not state.is_file() and _kind(folder) not in (None, "sweep"):
         raise SweepError(f"cannot resume {folder}: it already holds results that are not a sweep's")
     if not state.is_file():
         raise SweepError(
@@ -88,10 +101,8 @@ def read(folder: Path) -> dict:
 
 def check_resumable(sweep: Sweep, folder: Path) -> pd.DataFrame:
     """Check that ``folder`` holds this sweep, started by this code, with its design intact; return the design."""
-    if not folder.exists():
-        raise SweepError(f"cannot resume: {folder} does not exist (to start a new sweep there, use --out {folder})")
     remove_temporaries(folder)
-    if not (folder / SWEEP_JSON).exists() and not any(folder.iterdir()):
+    if not (folder / SWEEP_JSON).exists() and all(p.name == LOCK_NAME for p in folder.iterdir()):
         return start(sweep, folder)  # killed before the sweep was written down: nothing to mix with
     stored = read(folder)
     check_code(folder, stored)
