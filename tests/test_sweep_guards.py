@@ -23,6 +23,7 @@ import pytest
 
 from alliance_sim import load_results
 from alliance_sim.cli import main
+from alliance_sim.errors import ResultsMismatch
 from alliance_sim.store import lock_folder
 from alliance_sim.sweep import execute, load_sweep
 from alliance_sim.sweep.store import DESIGN, SWEEP_JSON, TASK_LOG, AppendLog
@@ -354,3 +355,19 @@ def test_pool_workers_exit_when_the_parent_is_killed(tmp_path):
             os.kill(c, signal.SIGKILL)
     assert not alive, f"{len(alive)} process(es) outlived the parent by 10 s"
     assert proc.stdout.read() == b""  # nobody holds the parent's stdout open any more: EOF
+
+
+def test_load_results_refuses_tables_its_manifest_does_not_describe(reference, tmp_path):
+    """A reader during a resume (or after an edit) gets a clear error, never a mix of two versions."""
+    _, ref = reference
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    for p in ref.iterdir():
+        if p.is_file():
+            (copy / p.name).write_bytes(p.read_bytes())
+    assert len(load_results(copy).runs) == 24
+    runs = pd.read_parquet(copy / "runs.parquet")
+    runs.loc[0, "cohesion_mean"] = 0.5
+    runs.to_parquet(copy / "runs.parquet", index=False)
+    with pytest.raises(ResultsMismatch, match=r"runs\.parquet is not the table its manifest\.json describes"):
+        load_results(copy)

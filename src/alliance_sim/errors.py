@@ -26,5 +26,9 @@ class SweepError(ScenarioError):
     """Invalid sweep input, folder or option; the message names file, line and key path where known."""
 
 
+class ResultsMismatch(ScenarioError):
+    """A results folder's tables are not the ones its manifest describes (being rewritten, or edited)."""
+
+
 class FolderBusy(ScenarioError):
     """Another process is writing into the results folder (it holds the folder's lock)."""

@@ -13,6 +13,8 @@ removed when the writer is done.
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import os
 import secrets
@@ -28,12 +30,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
-from .errors import FolderBusy
+from .errors import FolderBusy, ResultsMismatch
 
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows: folders are not locked
     fcntl = None
+
+#: The tables of a results folder, whose hashes the manifest records.
+TABLES = ("runs.parquet", "series.parquet")
 
 #: Name of the lock file inside a results folder being written.
 LOCK_NAME = ".lock"
@@ -204,6 +209,7 @@ def save(results: Results, folder: Path | str, scenario_dict: dict | None = None
         put(write_parquet, results.series, "series.parquet")
         if scenario_dict is not None:
             put(write_text, yaml.safe_dump(scenario_dict, sort_keys=False, allow_unicode=True), "scenario.yaml")
+        results.manifest["files"] = table_hashes(folder)
         write_json(results.manifest, folder / "manifest.json")
     except BaseException:
         for path in written:
@@ -213,13 +219,42 @@ def save(results: Results, folder: Path | str, scenario_dict: dict | None = None
     return folder
 
 
+def sha256_file(path: Path) -> str:
+    """SHA-256 of a file's bytes, read in blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def table_hashes(folder: Path) -> dict[str, str]:
+    """The manifest's ``files`` entry: SHA-256 of each table, so readers can tell it describes them."""
+    return {name: sha256_file(Path(folder) / name) for name in TABLES}
+
+
 def load_results(folder: Path | str) -> Results:
-    """Load a results folder written by ``simulate`` (a run or a sweep)."""
+    """Load a results folder written by ``simulate`` (a run or a sweep).
+
+    Raises
+    ------
+    FileNotFoundError : the folder has no manifest.json (not a results folder, or not complete yet).
+    ResultsMismatch : a table does not have the SHA-256 its manifest records (a writer is replacing
+        it, or it was edited): the folder is not read as a mix of two versions.
+    """
     folder = Path(folder)
     manifest_path = folder / "manifest.json"
     if not manifest_path.is_file():
         raise FileNotFoundError(f"{folder} is not a results folder (no manifest.json)")
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    runs = pd.read_parquet(folder / "runs.parquet")
-    series = pd.read_parquet(folder / "series.parquet")
+    raw = {name: (folder / name).read_bytes() for name in TABLES}
+    for name, expected in manifest.get("files", {}).items():
+        if name in raw and hashlib.sha256(raw[name]).hexdigest() != expected:
+            raise ResultsMismatch(
+                f"{name} is not the table its manifest.json describes (its SHA-256 differs): the folder is being "
+                "rewritten by a resume, or was edited; load it again once the writer is done",
+                folder,
+            )
+    runs = pd.read_parquet(io.BytesIO(raw["runs.parquet"]))
+    series = pd.read_parquet(io.BytesIO(raw["series.parquet"]))
     return Results(runs=runs, series=series, manifest=manifest, path=folder)

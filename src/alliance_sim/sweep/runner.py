@@ -23,7 +23,7 @@ from tqdm import tqdm
 
 from ..errors import SweepError
 from ..run import manifest
-from ..store import Results, load_results, lock_folder, new_folder, write_json
+from ..store import Results, load_results, lock_folder, new_folder, sha256_file, table_hashes, write_json
 from . import state
 from .design import Sweep
 from .executors import DASK_TIMEOUT, Health, check_options, connect, open_executor
@@ -39,7 +39,6 @@ from .store import (
     remove_parts,
     runs_part,
     series_part,
-    sha256_file,
     trace_part,
 )
 from .tasks import Chunk, Job, PointSeries, run_job
@@ -297,7 +296,7 @@ class Execution:
             "execution": self.number,
             "failures": [{k: v for k, v in f.items() if k != "traceback"} for f in self.failures],
             "quarantined": self.quarantined,
-            "files": {name: sha256_file(folder / name) for name in ("runs.parquet", "series.parquet")},
+            "files": table_hashes(folder),
         }
         wall = time.perf_counter() - started
         write_json(manifest(sweep.scenario, wall, sweep.sources, **extra), folder / "manifest.json")

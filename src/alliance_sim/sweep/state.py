@@ -17,8 +17,8 @@ import pandas as pd
 
 from ..errors import SweepError
 from ..run import git_commit, package_version
-from ..store import LOCK_NAME, check_new_folder, write_json, write_parquet
-from .store import DESIGN, SWEEP_JSON, remove_temporaries, sha256_file
+from ..store import LOCK_NAME, check_new_folder, sha256_file, write_json, write_parquet
+from .store import DESIGN, SWEEP_JSON, remove_temporaries
 
 if TYPE_CHECKING:
     from .design import Sweep

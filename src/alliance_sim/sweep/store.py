@@ -29,7 +29,6 @@ files still have the hashes it logged; a part that does not is moved to
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
@@ -133,15 +132,6 @@ class TaskLog:
 
     def close(self) -> None:
         self._log.close()
-
-
-def sha256_file(path: Path) -> str:
-    """SHA-256 of a file's bytes, read in blocks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def remove_temporaries(folder: Path) -> int:

@@ -21,8 +21,8 @@ import pandas as pd
 
 from ..run import run_ensemble, series_table
 from ..scenario import Scenario, apply_overrides
-from ..store import write_parquet
-from .store import load_traces, runs_part, save_trace, series_part, sha256_file, trace_part
+from ..store import sha256_file, write_parquet
+from .store import load_traces, runs_part, save_trace, series_part, trace_part
 
 #: Test-only hook: comma-separated design points whose tasks raise :class:`InjectedFailure`.
 #: Read in the worker, so it exercises the real failure path of every executor.
