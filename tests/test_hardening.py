@@ -25,8 +25,9 @@ from alliance_sim.cli import main
 from alliance_sim.errors import FolderBusy
 from alliance_sim.metrics import recovery_months
 from alliance_sim.run import estimate_memory, simulate
-from alliance_sim.scenario import MAX_YAML_BYTES, MAX_YAML_DEPTH, Scenario
+from alliance_sim.scenario import Scenario
 from alliance_sim.store import LOCK_NAME, lock_folder
+from alliance_sim.yamlfile import MAX_YAML_BYTES, MAX_YAML_DEPTH
 
 RESULT_FILES = ["manifest.json", "runs.parquet", "scenario.yaml", "series.parquet"]
 

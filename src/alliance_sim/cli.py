@@ -18,12 +18,13 @@ from pathlib import Path
 from .analysis import wilson
 from .errors import EXIT_INCOMPLETE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from .run import GIB, package_version, simulate
-from .scenario import ScenarioError, apply_overrides, load_scenario, parse_override, read_yaml, scenario_sources
+from .scenario import ScenarioError, apply_overrides, load_scenario, parse_override, scenario_sources
 from .store import new_folder
 from .sweep import SweepError, execute, is_sweep_file, load_sweep
 from .sweep.executors import DASK_TIMEOUT
 from .sweep.spec import MAX_POINTS
 from .sweep.store import FAILURES, SWEEP_JSON
+from .yamlfile import read_yaml
 
 #: Summaries and final-month step metrics shown in the terminal table.
 SHOWN_SUMMARIES = ("cohesion_mean", "cohesion_min", "cohesion_final", "coop_rok_jpn_final", "months_in_rupture")

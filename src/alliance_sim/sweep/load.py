@@ -4,52 +4,33 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
 
-import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from .. import samplers
 from ..errors import ScenarioError, SweepError
 from ..run import DEFAULT_CHUNK, check_memory, default_max_memory
-from ..scenario import Scenario, apply_overrides, load_scenario, parse_override, plain_message, read_yaml, suggest
+from ..scenario import Scenario, apply_overrides, load_scenario, parse_override
+from ..schema import field_names, first_error, locate, plain_message, suggest
+from ..yamlfile import read_yaml
 from .design import Sweep
 from .spec import MAX_POINTS, NAME_PATTERN, RESERVED, ParamSpec, Scalar, SweepDoc, SweepSpec
 
 
 def is_sweep_file(path: str | Path) -> bool:
-    """True if ``path`` is a YAML mapping with a top-level ``sweep`` key."""
+    """True if ``path`` is a YAML mapping with a top-level ``sweep`` key (read within the YAML limits)."""
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        data, _ = read_yaml(Path(path))
+    except ScenarioError:
         return False
-    return isinstance(data, dict) and "sweep" in data
-
-
-def _allowed(loc: tuple) -> list[str]:
-    model: Any = SweepDoc
-    for part in loc:
-        if model is SweepDoc and part == "sweep":
-            model = SweepSpec
-        elif model is SweepSpec and part == "parameters":
-            model = "parameters"
-        elif model == "parameters":
-            model = ParamSpec
-        else:
-            return []
-    return list(model.model_fields) if isinstance(model, type) and issubclass(model, BaseModel) else []
-
-
-def _first(exc: ValidationError) -> ErrorDetails:
-    """The error to report: an unknown key first, since a misspelt key also makes its right spelling "missing"."""
-    return sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")[0]
+    return "sweep" in data
 
 
 def _explain(err: ErrorDetails) -> tuple[tuple, str]:
     loc, kind = tuple(err["loc"]), err["type"]
     if kind == "extra_forbidden":
-        choices = _allowed(loc[:-1])
+        choices = field_names(SweepDoc, loc[:-1])
         return loc, f"unknown key {loc[-1]!r}{suggest(loc[-1], choices)}; known: {', '.join(choices)}"
     return loc, plain_message(err)
 
@@ -61,11 +42,8 @@ class _Where:
         self.file, self.lines = file, lines
 
     def error(self, loc: tuple, message: str) -> SweepError:
-        line = None
-        for n in range(len(loc), 0, -1):
-            if loc[:n] in self.lines:
-                line = self.lines[loc[:n]][1]
-                break
+        where = locate(self.lines, loc)
+        line = where[1] if where else None
         return SweepError(message, self.file, line, ".".join(map(str, loc)) or None)
 
 
@@ -133,14 +111,14 @@ def _read_spec(source: str | Path | dict, updates: dict) -> tuple[SweepSpec, _Wh
     try:
         spec = SweepDoc.model_validate(data).sweep
     except ValidationError as exc:
-        raise where.error(*_explain(_first(exc))) from None
+        raise where.error(*_explain(first_error(exc))) from None
     if not updates:
         return spec, where
     # Options override the file's keys and are validated like them (model_copy would not validate).
     try:
         return SweepSpec.model_validate(spec.model_dump() | updates), where
     except ValidationError as exc:
-        loc, reason = _explain(_first(exc))
+        loc, reason = _explain(first_error(exc))
         if loc and loc[0] in updates:
             raise SweepError(reason, file, None, f"--{loc[0]}") from None
         raise where.error(("sweep", *loc), reason) from None  # pragma: no cover - the file was valid

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
+
+from ..schema import Strict
 
 #: Scenario paths a sweep sets itself and so may not sweep.
 RESERVED = ("replications", "seed", "name")
@@ -18,11 +20,7 @@ MAX_POINTS = 1_000_000
 NAME_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ParamSpec(_Strict):
+class ParamSpec(Strict):
     """One swept dotted path: a list of values, or a range with an optional distribution."""
 
     low: float | None = Field(None, description="Lower end of the range.")
@@ -32,7 +30,7 @@ class ParamSpec(_Strict):
     distribution: Literal["uniform", "loguniform"] = Field("uniform", description="Distribution over the range.")
 
 
-class SweepSpec(_Strict):
+class SweepSpec(Strict):
     """The body of a sweep file (under ``sweep:``)."""
 
     name: str | None = Field(None, pattern=NAME_PATTERN, description="Default: the file name.")
@@ -60,5 +58,5 @@ class SweepSpec(_Strict):
         return value
 
 
-class SweepDoc(_Strict):
+class SweepDoc(Strict):
     sweep: SweepSpec
