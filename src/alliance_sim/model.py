@@ -7,7 +7,6 @@ Replications never interact: nothing here reduces across the ensemble.
 from __future__ import annotations
 
 from itertools import permutations
-from types import SimpleNamespace
 
 import mesa
 import numpy as np
@@ -16,6 +15,7 @@ from . import metrics
 from .actors import China, Japan, NorthKorea, SouthKorea, UnitedStates
 from .draws import Draws
 from .events import ALLIES
+from .inputs import Inputs
 from .scenario import Scenario
 
 #: Fixed pre-drawn columns. Uniforms: PRK non-ICBM and ICBM launches; events follow.
@@ -70,7 +70,8 @@ class AllianceModel(mesa.Model):
             "CHN": China(self, a.CHN),
         }
         self.timeline = self._schedule(scenario)
-        self.inputs = SimpleNamespace()
+        #: This month's event inputs (see :class:`alliance_sim.inputs.Inputs`), reset in phase 1.
+        self.inputs = Inputs.quiet(self.R)
         self.trace = {name: np.empty((self.months, self.R)) for name in metrics.STEP_METRICS}
         self.drivers = {term: np.empty((self.months, self.R)) for term in metrics.DRIVERS}
 
@@ -106,7 +107,7 @@ class AllianceModel(mesa.Model):
         """Phase 1: dated events and active processes of month ``t``."""
         decay = 1 - self.p.diplomacy.summit_decay
         self.summit_boost = {pair: boost * decay for pair, boost in self.summit_boost.items()}
-        self.inputs = SimpleNamespace(prk_rate=0.0, icbm_rate=0.0, nuclear=np.zeros(self.R, dtype=bool))
+        self.inputs = Inputs.quiet(self.R)
         u = self.draws.uniform[t]
         for event, first, last, col in self.timeline:
             if first <= t <= last:
