@@ -70,6 +70,15 @@ class Event(BaseModel):
     draws: ClassVar[int] = 0
     #: One-line real-world example, shown in the generated docs.
     example: ClassVar[str] = ""
+    #: What the event moves, and in which direction: ``{path: +1 or -1}``. A path names a
+    #: documented state vector of an actor (``ROK.antipathy``; ``USA.commitment_to.ROK`` for one
+    #: entry of a per-ally mapping) or a model array (``coop.ROK.JPN``). The direction is that of
+    #: the ensemble mean against the same future without the event, at the end of the event's
+    #: first month, for ``sample`` in a scenario of defaults (checked in tests/test_event_contract.py).
+    moves: ClassVar[dict[str, int]] = {}
+    #: A minimal valid instance (its YAML mapping without ``type``), for the contract tests.
+    #: Its months fall inside a horizon starting 2025-01.
+    sample: ClassVar[dict[str, object]] = {}
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs):
@@ -129,6 +138,8 @@ class MissileTests(Process):
 
     type: Literal["missile_tests"]
     example: ClassVar[str] = "2022 campaign: 69 missiles in a year (CNS)"
+    moves: ClassVar[dict[str, int]] = {"PRK.tests": +1, "PRK.threat": +1}
+    sample: ClassVar[dict[str, object]] = {"rate_per_month": 4, "from": "2025-04", "to": "2025-05"}
     actor: Literal["PRK"] = Field("PRK", description="Always PRK.")
     rate_per_month: float = Field(ge=0, le=30, description="Baseline missiles launched per month.")
     icbm_share: float = Field(0.05, ge=0, le=1, description="Share of launches that are ICBMs.")
@@ -148,6 +159,8 @@ class NuclearTest(Event):
     type: Literal["nuclear_test"]
     example: ClassVar[str] = "6th nuclear test, 2017-09"
     draws: ClassVar[int] = 1
+    moves: ClassVar[dict[str, int]] = {"PRK.shock": +1, "PRK.threat": +1}
+    sample: ClassVar[dict[str, object]] = {"at": "2025-04"}
     actor: Literal["PRK"] = Field("PRK", description="Always PRK.")
     at: Month | None = Field(None, description="Month of a dated test.")
     from_: Month | None = Field(None, alias="from", description="First month of a random-test process.")
@@ -184,6 +197,8 @@ class Impeachment(Event):
 
     type: Literal["impeachment"]
     example: ClassVar[str] = "Yoon impeached 2024-12, Court ruling 2025-04"
+    moves: ClassVar[dict[str, int]] = {"ROK.interim": +1}
+    sample: ClassVar[dict[str, object]] = {"from": "2025-04", "to": "2025-05"}
     actor: Democracy = Field("ROK", description="The state whose leader is impeached.")
     from_: Month = Field(alias="from", description="Month the acting government takes over.")
     to: Month = Field(description="Month of the ruling that ends the window.")
@@ -219,6 +234,9 @@ class Election(DatedEvent):
     type: Literal["election"]
     example: ClassVar[str] = "ROK snap presidential election, 2025-06"
     draws: ClassVar[int] = 1
+    #: A conservative incumbent (the default camp) loses office in part of the futures.
+    moves: ClassVar[dict[str, int]] = {"ROK.stance": -1}
+    sample: ClassVar[dict[str, object]] = {"actor": "ROK", "at": "2025-04"}
     actor: Democracy = Field(description="The state holding the election.")
     incumbent_advantage: float = Field(
         0.0, ge=-1, le=1, description="Added to approval in the logistic chance of keeping office."
@@ -237,6 +255,8 @@ class PoliticalTransition(DatedEvent):
 
     type: Literal["political_transition"]
     example: ClassVar[str] = "Yoon (conservative) takes office, 2022-05"
+    moves: ClassVar[dict[str, int]] = {"ROK.stance": -1}
+    sample: ClassVar[dict[str, object]] = {"actor": "ROK", "government": "progressive", "at": "2025-04"}
     actor: Democracy = Field(description="The state whose government changes.")
     government: Government = Field(description="The camp that takes office.")
     approval: float | None = Field(
@@ -256,6 +276,8 @@ class HistoryDispute(DatedEvent):
 
     type: Literal["history_dispute"]
     example: ClassVar[str] = "Forced-labour ruling, 2018-10"
+    moves: ClassVar[dict[str, int]] = {"ROK.antipathy": +1, "JPN.antipathy": +1}
+    sample: ClassVar[dict[str, object]] = {"magnitude": 0.3, "at": "2025-04"}
     magnitude: float = Field(ge=0, le=1, description="Rise in public antipathy toward the partner.")
     rok: float = Field(1.0, ge=0, le=1, description="Share of the rise felt by the ROK public.")
     jpn: float = Field(1.0, ge=0, le=1, description="Share of the rise felt by the Japanese public.")
@@ -276,6 +298,8 @@ class UsBurdenSharing(DatedEvent):
 
     type: Literal["us_burden_sharing"]
     example: ClassVar[str] = "SMA demands 2019-11; troop-cut reports 2025-05"
+    moves: ClassVar[dict[str, int]] = {"USA.commitment_to.ROK": -1}
+    sample: ClassVar[dict[str, object]] = {"at": "2025-04"}
     target: Target = Field("ROK", description="The ally pressed.")
     magnitude: float = Field(0.1, ge=0, le=1, description="Drop in the US commitment signal to the target.")
 
@@ -292,6 +316,8 @@ class UsReassurance(DatedEvent):
 
     type: Literal["us_reassurance"]
     example: ClassVar[str] = "Washington Declaration, 2023-04"
+    moves: ClassVar[dict[str, int]] = {"USA.commitment_to.ROK": +1, "USA.commitment_to.JPN": +1}
+    sample: ClassVar[dict[str, object]] = {"at": "2025-04"}
     target: Target = Field("both", description="The ally reassured.")
     magnitude: float = Field(0.1, ge=0, le=1, description="Rise in the US commitment signal to the target.")
 
@@ -309,6 +335,8 @@ class UsBrokerage(DatedEvent):
 
     type: Literal["us_brokerage"]
     example: ClassVar[str] = "GSOMIA saved, 2019-11"
+    moves: ClassVar[dict[str, int]] = {"USA.effort": +1}
+    sample: ClassVar[dict[str, object]] = {"at": "2025-04"}
     magnitude: float = Field(0.3, ge=0, le=1, description="Added brokerage effort (0..1 scale).")
 
     def apply(self, model, t, u):
@@ -327,6 +355,8 @@ class ChinaCoercion(DatedEvent):
 
     type: Literal["china_coercion"]
     example: ClassVar[str] = "THAAD retaliation 2016-07; Yellow Sea structure 2025-02"
+    moves: ClassVar[dict[str, int]] = {"CHN.pressure": +1, "ROK.entrapment": +1}
+    sample: ClassVar[dict[str, object]] = {"at": "2025-04"}
     channel: Literal["economic", "maritime"] = Field(
         "economic", description="Economic (wedge on ROK) or maritime (threat)."
     )
@@ -346,6 +376,8 @@ class PrkRussiaAlignment(DatedEvent):
 
     type: Literal["prk_russia_alignment"]
     example: ClassVar[str] = "DPRK-Russia treaty, 2024-06"
+    moves: ClassVar[dict[str, int]] = {"PRK.russia": +1, "PRK.threat": +1}
+    sample: ClassVar[dict[str, object]] = {"at": "2025-04"}
     magnitude: float = Field(0.2, ge=0, le=1, description="Rise in Russian backing (0..1 scale).")
 
     def apply(self, model, t, u):
@@ -363,6 +395,13 @@ class Summit(DatedEvent):
 
     type: Literal["summit"]
     example: ClassVar[str] = "Camp David, 2023-08; inter-Korean summit, 2018-04"
+    moves: ClassVar[dict[str, int]] = {
+        "coop.ROK.JPN": +1,
+        "coop.JPN.ROK": +1,
+        "ROK.antipathy": -1,
+        "JPN.antipathy": -1,
+    }
+    sample: ClassVar[dict[str, object]] = {"parties": ["ROK", "JPN"], "at": "2025-04"}
     parties: list[Actor] = Field(min_length=2, description="Participating states (two or more).")
     magnitude: float = Field(0.1, ge=0, le=1, description="Boost to the parties' cooperation targets.")
 
