@@ -6,8 +6,8 @@ Each class's docstring gives a real-world example; the tables in ``docs/`` are
 generated from :data:`EVENT_TYPES`.
 
 Events act on the model through a small surface (``model.actor(code)``,
-``model.inputs`` and the agents' documented state vectors), so this module
-does not import the model.
+``model.inputs`` and the agents' documented state vectors), typed as
+:class:`alliance_sim.inputs.EventHost`, so this module does not import the model.
 """
 
 from __future__ import annotations
@@ -16,7 +16,13 @@ import re
 from typing import Annotated, ClassVar, Literal, get_args, get_origin
 
 import numpy as np
+import numpy.typing as npt
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+
+from .inputs import EventHost
+
+#: This month's uniforms of an event, shape (draws, R).
+Uniforms = npt.NDArray[np.float64]
 
 MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 ACTORS = ("ROK", "JPN", "USA", "PRK", "CHN")
@@ -91,7 +97,7 @@ class Event(BaseModel):
         """First and last active step (inclusive), relative to ``start``."""
         raise NotImplementedError
 
-    def apply(self, model, t: int, u: np.ndarray | None) -> None:  # pragma: no cover - abstract
+    def apply(self, model: EventHost, t: int, u: Uniforms) -> None:  # pragma: no cover - abstract
         """Act on ``model`` in step ``t``; ``u`` holds this month's uniforms, shape (draws, R)."""
         raise NotImplementedError
 
@@ -101,7 +107,7 @@ class DatedEvent(Event):
 
     at: Month = Field(description="Month in which the event fires (YYYY-MM).")
 
-    def window(self, start, months):
+    def window(self, start: str, months: int) -> tuple[int, int]:
         i = month_index(start, self.at)
         return i, i
 
@@ -123,7 +129,7 @@ class Process(Event):
         ordered(self.from_, self.to)
         return self
 
-    def window(self, start, months):
+    def window(self, start: str, months: int) -> tuple[int, int]:
         last = months - 1 if self.to is None else month_index(start, self.to)
         return month_index(start, self.from_), last
 
@@ -144,7 +150,7 @@ class MissileTests(Process):
     rate_per_month: float = Field(ge=0, le=30, description="Baseline missiles launched per month.")
     icbm_share: float = Field(0.05, ge=0, le=1, description="Share of launches that are ICBMs.")
 
-    def apply(self, model, t, u):
+    def apply(self, model: EventHost, t: int, u: Uniforms) -> None:
         model.inputs.prk_rate += self.rate_per_month * (1 - self.icbm_share)
         model.inputs.icbm_rate += self.rate_per_month * self.icbm_share
 
@@ -174,14 +180,14 @@ class NuclearTest(Event):
         ordered(self.from_, self.to)
         return self
 
-    def window(self, start, months):
-        if self.at is not None:
-            i = month_index(start, self.at)
+    def window(self, start: str, months: int) -> tuple[int, int]:
+        if self.from_ is None:  # dated: the validator guarantees ``at``
+            i = month_index(start, str(self.at))
             return i, i
         last = months - 1 if self.to is None else month_index(start, self.to)
         return month_index(start, self.from_), last
 
-    def apply(self, model, t, u):
+    def apply(self, model: EventHost, t: int, u: Uniforms) -> None:
         model.inputs.nuclear |= u[0] < self.probability
 
 
@@ -209,10 +215,10 @@ class Impeachment(Event):
         ordered(self.from_, self.to)
         return self
 
-    def window(self, start, months):
+    def window(self, start: str, months: int) -> tuple[int, int]:
         return month_index(start, self.from_), month_index(start, self.to)
 
-    def apply(self, model, t, u):
+    def apply(self, model: EventHost, t: int, u: Uniforms) -> None:
         first, last = self.window(model.spec.start, model.months)
         state = model.actor(self.actor)
         if t == first:
@@ -242,7 +248,7 @@ class Election(DatedEvent):
         0.0, ge=-1, le=1, description="Added to approval in the logistic chance of keeping office."
     )
 
-    def apply(self, model, t, u):
+    def apply(self, model: EventHost, t: int, u: Uniforms) -> None:
         model.actor(self.actor).hold_election(u[0], self.incumbent_advantage)
 
 
@@ -263,7 +269,7 @@ class PoliticalTransition(DatedEvent):
         None, ge=0, le=1, description="Approval of the new government; default: domestic.honeymoon."
     )
 
-    def apply(self, model, t, u):
+    def apply(self, model: EventHost, t: int, u: Uniforms) -> None:
         model.actor(self.actor).install(self.government, self.approval)
 
 
@@ -282,7 +288,7 @@ class HistoryDispute(DatedEvent):
     rok: float = Field(1.0, ge=0, le=1, description="Share of the rise felt by the ROK public.")
     jpn: float = Field(1.0, ge=0, le=1, description="Share of the rise felt by the Japanese public.")
 
-    def apply(self, model, t, u):
+    def apply(self, model: EventHost, t: int, u: Uniforms) -> None:
         model.actor("ROK").aggrieve(self.magnitude * self.rok)
         model.actor("JPN").aggrieve(self.magnitude * self.jpn)
 
@@ -303,7 +309,7 @@ class UsBurdenSharing(DatedEvent):
     target: Target = Field("ROK", description="The ally pressed.")
     magnitude: float = Field(0.1, ge=0, le=1, description="Drop in the US commitment signal to the target.")
 
-    def apply(self, model, t, u):
+    def apply(self, model: EventHost, t: int, u: Uniforms) -> None:
         model.actor("USA").signal(self.target, -self.magnitude, transactional=True)
 
 
@@ -321,7 +327,7 @@ class UsReassurance(DatedEvent):
     target: Target = Field("both", description="The ally reassured.")
     magnitude: float = Field(0.1, ge=0, le=1, description="Rise in the US commitment signal to the target.")
 
-    def apply(self, model, t, u):
+    def apply(self, model: EventHost, t: int, u: Uniforms) -> None:
         model.actor("USA").signal(self.target, self.magnitude, transactional=False)
 
 
@@ -339,7 +345,7 @@ class UsBrokerage(DatedEvent):
     sample: ClassVar[dict[str, object]] = {"at": "2025-04"}
     magnitude: float = Field(0.3, ge=0, le=1, description="Added brokerage effort (0..1 scale).")
 
-    def apply(self, model, t, u):
+    def apply(self, model: EventHost, t: int, u: Uniforms) -> None:
         model.actor("USA").press(self.magnitude)
 
 
@@ -363,7 +369,7 @@ class ChinaCoercion(DatedEvent):
     target: Target = Field("ROK", description="Who is pressed (maritime channel; economic always ROK).")
     magnitude: float = Field(0.2, ge=0, le=1, description="Size of the pressure shock.")
 
-    def apply(self, model, t, u):
+    def apply(self, model: EventHost, t: int, u: Uniforms) -> None:
         model.actor("CHN").coerce(self.channel, self.target, self.magnitude)
 
 
@@ -380,7 +386,7 @@ class PrkRussiaAlignment(DatedEvent):
     sample: ClassVar[dict[str, object]] = {"at": "2025-04"}
     magnitude: float = Field(0.2, ge=0, le=1, description="Rise in Russian backing (0..1 scale).")
 
-    def apply(self, model, t, u):
+    def apply(self, model: EventHost, t: int, u: Uniforms) -> None:
         model.actor("PRK").back(self.magnitude)
 
 
@@ -412,5 +418,5 @@ class Summit(DatedEvent):
             raise ValueError("parties must be distinct")
         return v
 
-    def apply(self, model, t, u):
+    def apply(self, model: EventHost, t: int, u: Uniforms) -> None:
         model.summit(self.parties, self.magnitude)
