@@ -72,7 +72,8 @@ class Event(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     type: str
-    #: Number of pre-drawn uniform columns the event reads each active month.
+    #: Number of pre-drawn uniform columns the event reads each active month. Events read
+    #: uniforms only (through an inverse CDF); the model passes them no normal columns.
     draws: ClassVar[int] = 0
     #: One-line real-world example, shown in the generated docs.
     example: ClassVar[str] = ""
