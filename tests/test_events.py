@@ -1,10 +1,12 @@
 """Each event kind acts on the state it documents, in the month it documents."""
 
+import re
+
 import numpy as np
 import pytest
 
 from alliance_sim.draws import generate
-from alliance_sim.events import EVENT_TYPES, month_index, month_label
+from alliance_sim.events import EVENT_TYPES, DatedEvent, Event, Process, month_index, month_label
 from alliance_sim.model import AllianceModel, draw_layout
 from alliance_sim.scenario import Scenario
 
@@ -37,9 +39,28 @@ def test_month_arithmetic():
     assert month_label("2025-11", 3) == "2026-02"
 
 
-def test_registry_names_match_yaml_types():
-    assert {cls.model_fields["type"].annotation.__args__[0] for cls in EVENT_TYPES.values()} == set(EVENT_TYPES)
-    assert all(cls.__doc__ and cls.example for cls in EVENT_TYPES.values())
+def concrete_kinds() -> set[type[Event]]:
+    """Every class below Event that defines its own ``apply``: the kinds a scenario can use."""
+    found, todo = set(), [Event]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            todo.append(sub)
+            if "apply" in vars(sub):
+                found.add(sub)
+    return found
+
+
+def test_registry_holds_every_event_kind_under_its_yaml_type():
+    # The registry fills itself as classes are defined; check it against the class tree, so a
+    # kind whose type Literal repeats another's (and silently replaces it) or is missing fails.
+    assert set(EVENT_TYPES.values()) == concrete_kinds()
+    assert not {Event, DatedEvent, Process} & set(EVENT_TYPES.values())
+    for name, cls in EVENT_TYPES.items():
+        # the YAML type is the class name in snake_case (MissileTests -> missile_tests)
+        assert name == re.sub(r"(?<!^)(?=[A-Z])", "_", cls.__name__).lower()
+        # and a scenario's event of that type is validated as that class
+        parsed = model_for({"e": {"type": name, **cls.sample}}).spec.events["e"]
+        assert type(parsed) is cls
 
 
 def test_missile_tests_only_inside_their_window():

@@ -1,13 +1,17 @@
-"""Run summaries on a hand-made trace whose answers are known; series quantiles equal numpy's."""
+"""Step metrics and run summaries on hand-made states and traces whose answers are known; series quantiles equal numpy's."""
+
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from conftest import BASE
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from alliance_sim import metrics
 from alliance_sim.coefficients import Parameters
-from alliance_sim.run import QUANTILES, percentiles
+from alliance_sim.run import QUANTILES, percentiles, run_ensemble
+from alliance_sim.scenario import apply_overrides, load_scenario
 
 
 @pytest.fixture
@@ -44,12 +48,55 @@ def test_threshold_is_a_coefficient(trace):
     np.testing.assert_array_equal(metrics.months_in_rupture(trace, p), [3, 1])
 
 
-def test_definitions_cover_every_metric():
+def known_state():
+    """Two replications whose dyads have exact geometric means: 0.25 x 0.5 x 1.0 = 0.5^3, 0.9 x 0.6 x 0.4 = 0.6^3."""
+    coop = {
+        ("ROK", "JPN"): [0.2, 0.8],
+        ("JPN", "ROK"): [0.3, 1.0],  # dyad 0.25, 0.9
+        ("ROK", "USA"): [0.4, 0.5],
+        ("USA", "ROK"): [0.6, 0.7],  # dyad 0.5, 0.6
+        ("JPN", "USA"): [1.0, 0.3],
+        ("USA", "JPN"): [1.0, 0.5],  # dyad 1.0, 0.4
+    }
+    actors = {
+        "ROK": SimpleNamespace(threat=np.array([0.1, 0.2]), abandonment=np.array([0.25, 0.5])),
+        "JPN": SimpleNamespace(threat=np.array([0.3, 0.4]), abandonment=np.array([0.05, 0.75])),
+        "PRK": SimpleNamespace(tests=np.array([0.0, 3.0])),
+        "CHN": SimpleNamespace(pressure=np.array([0.2, 0.9])),
+    }
+    return SimpleNamespace(coop={k: np.array(v) for k, v in coop.items()}, coop_cache={}, actor=actors.__getitem__)
+
+
+#: The step metrics of ``known_state``, worked out by hand.
+KNOWN = {
+    "coop_rok_jpn": [0.25, 0.9],
+    "coop_rok_usa": [0.5, 0.6],
+    "coop_jpn_usa": [1.0, 0.4],
+    "cohesion": [0.5, 0.6],
+    "threat_rok": [0.1, 0.2],
+    "threat_jpn": [0.3, 0.4],
+    "abandonment_rok": [0.25, 0.5],
+    "abandonment_jpn": [0.05, 0.75],
+    "prk_tests": [0.0, 3.0],
+    "chn_pressure": [0.2, 0.9],
+}
+
+
+def test_step_metrics_on_a_known_state():
+    # every registered step metric must have a hand-worked answer here
+    assert set(metrics.STEP_METRICS) == set(KNOWN)
+    for name, fn in metrics.STEP_METRICS.items():
+        np.testing.assert_allclose(fn(known_state()), KNOWN[name], rtol=1e-12, err_msg=name)
+
+
+def test_definitions_name_what_a_run_writes():
+    # the manifest's definitions must name exactly the columns a real run produces
+    s = apply_overrides(load_scenario(BASE), {"months": 3, "replications": 4})
+    runs, trace = run_ensemble(s)
     d = metrics.definitions()
-    assert set(d["step"]) == set(metrics.STEP_METRICS)
-    assert set(d["summary"]) == set(metrics.SUMMARIES)
-    assert set(d["drivers"]) == {f"driver_{t}" for t in metrics.DRIVERS}
-    assert all(d["step"].values()) and all(d["summary"].values())
+    assert set(d["step"]) | set(d["drivers"]) == set(trace)
+    assert set(d["summary"]) == set(runs.columns) - {"point", "replication", "seed", "spawn_key"}
+    assert all(text.strip() for group in d.values() for text in group.values())
 
 
 @settings(max_examples=200, deadline=None)

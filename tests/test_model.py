@@ -1,6 +1,9 @@
 """The ensemble engine: chunk invariance, exact attribution, bounds, and mechanisms
 whose direction is known from the doctrine before the model is run."""
 
+from types import UnionType
+from typing import Annotated, Literal, Union, get_args, get_origin
+
 import numpy as np
 import pandas as pd
 from conftest import BASE
@@ -10,6 +13,7 @@ from hypothesis import strategies as st
 from alliance_sim import load_scenario, simulate
 from alliance_sim.coefficients import coefficient_registry
 from alliance_sim.draws import generate
+from alliance_sim.events import EVENT_TYPES
 from alliance_sim.metrics import DRIVERS
 from alliance_sim.model import AllianceModel, draw_layout
 from alliance_sim.run import run_ensemble
@@ -84,32 +88,49 @@ def test_interim_gate_is_active_in_base():
 
 coefficient_paths = [(r["path"], r["low"], r["high"]) for r in coefficient_registry()]
 
-ALL_EVENTS = {
-    "tests": {"type": "missile_tests", "rate_per_month": 6, "icbm_share": 0.3, "from": "2025-01"},
-    "nuke": {"type": "nuclear_test", "from": "2025-03", "to": "2025-09", "probability": 0.3},
-    "nuke_dated": {"type": "nuclear_test", "at": "2025-05"},
-    "imp": {"type": "impeachment", "actor": "ROK", "from": "2025-02", "to": "2025-05", "removed": True},
-    "vote": {"type": "election", "actor": "ROK", "at": "2025-06"},
-    "jvote": {"type": "election", "actor": "JPN", "at": "2025-10"},
-    "coup": {"type": "political_transition", "actor": "JPN", "government": "progressive", "at": "2026-01"},
-    "ruling": {"type": "history_dispute", "magnitude": 0.6, "at": "2025-04"},
-    "bill": {"type": "us_burden_sharing", "target": "both", "magnitude": 0.5, "at": "2025-03"},
-    "assure": {"type": "us_reassurance", "target": "JPN", "magnitude": 0.4, "at": "2025-07"},
-    "thaad": {"type": "china_coercion", "channel": "economic", "magnitude": 0.8, "at": "2025-02"},
-    "sea": {"type": "china_coercion", "channel": "maritime", "target": "both", "magnitude": 0.9, "at": "2025-02"},
-    "treaty": {"type": "prk_russia_alignment", "magnitude": 0.7, "at": "2025-03"},
-    "camp": {"type": "summit", "parties": ["ROK", "JPN", "USA"], "magnitude": 0.9, "at": "2025-08"},
-    "thaw": {"type": "summit", "parties": ["ROK", "PRK"], "magnitude": 0.9, "at": "2025-09"},
-}
+
+def _unwrap(annotation):
+    """The type inside ``Annotated[...]`` and ``X | None``."""
+    if get_origin(annotation) is Annotated:
+        return _unwrap(get_args(annotation)[0])
+    args = [a for a in get_args(annotation) if a is not type(None)]
+    if get_origin(annotation) in (Union, UnionType) and len(args) == 1:
+        return _unwrap(args[0])
+    return annotation
+
+
+def any_event(name, cls):
+    """Any valid instance of an event kind: its ``sample`` (for the months), with every
+    numeric field drawn over its whole range and every choice drawn from its options."""
+    fields = {}
+    for field, f in cls.model_fields.items():
+        kind, key = _unwrap(f.annotation), f.alias or field
+        bounds = {type(m).__name__: m for m in f.metadata}
+        if field == "type":
+            continue
+        if kind is bool:
+            fields[key] = st.booleans()
+        elif kind is float and {"Ge", "Le"} <= set(bounds):
+            fields[key] = st.floats(bounds["Ge"].ge, bounds["Le"].le)
+        elif get_origin(kind) is Literal:
+            fields[key] = st.sampled_from(get_args(kind))
+        elif get_origin(kind) is list and get_origin(item := _unwrap(get_args(kind)[0])) is Literal:
+            least = bounds["MinLen"].min_length if "MinLen" in bounds else 0
+            fields[key] = st.lists(st.sampled_from(get_args(item)), min_size=least, unique=True)
+    return st.fixed_dictionaries(fields).map(lambda drawn: {**cls.sample, **drawn, "type": name})
+
+
+#: One event of every registered kind, drawn anywhere in its valid range.
+ALL_EVENTS = st.fixed_dictionaries({f"any_{name}": any_event(name, cls) for name, cls in EVENT_TYPES.items()})
 
 
 @settings(max_examples=25, deadline=None)
 @given(seed=st.integers(0, 2**63 - 1), data=st.data())
-def test_metrics_stay_bounded_for_any_seed_and_coefficients(seed, data):
+def test_metrics_stay_bounded_for_any_seed_coefficients_and_events(seed, data):
     overrides = {path: data.draw(st.floats(lo, hi), label=path) for path, lo, hi in coefficient_paths}
     s = load_scenario(BASE, {"seed": seed, "months": 24, "replications": 16})
     d = s.to_dict()
-    d["events"].update(ALL_EVENTS)
+    d["events"].update(data.draw(ALL_EVENTS, label="events"))
     s = apply_overrides(type(s).model_validate(d), overrides)
     runs, trace = run_ensemble(s, 0)
     for name, values in trace.items():

@@ -251,6 +251,8 @@ def coefficient_registry() -> list[dict]:
     rows = []
     for group_name, field in Parameters.model_fields.items():
         group = field.annotation
+        if not (isinstance(group, type) and issubclass(group, BaseModel)):
+            raise TypeError(f"parameters.{group_name} must be a group of coefficients, got {group!r}")
         doctrine = (group.__doc__ or "").strip().splitlines()[0]
         for name, f in group.model_fields.items():
             lo = next((m.ge for m in f.metadata if hasattr(m, "ge")), None)

@@ -6,8 +6,8 @@ Each class's docstring gives a real-world example; the tables in ``docs/`` are
 generated from :data:`EVENT_TYPES`.
 
 Events act on the model through a small surface (``model.actor(code)``,
-``model.inputs`` and the agents' documented state vectors), so this module
-does not import the model.
+``model.inputs`` and the agents' documented state vectors), typed as
+:class:`alliance_sim.inputs.EventHost`, so this module does not import the model.
 """
 
 from __future__ import annotations
@@ -16,7 +16,13 @@ import re
 from typing import Annotated, ClassVar, Literal, get_args, get_origin
 
 import numpy as np
+import numpy.typing as npt
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+
+from .inputs import EventHost
+
+#: This month's uniforms of an event, shape (draws, R).
+Uniforms = npt.NDArray[np.float64]
 
 MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 ACTORS = ("ROK", "JPN", "USA", "PRK", "CHN")
@@ -66,10 +72,20 @@ class Event(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     type: str
-    #: Number of pre-drawn uniform columns the event reads each active month.
+    #: Number of pre-drawn uniform columns the event reads each active month. Events read
+    #: uniforms only (through an inverse CDF); the model passes them no normal columns.
     draws: ClassVar[int] = 0
     #: One-line real-world example, shown in the generated docs.
     example: ClassVar[str] = ""
+    #: What the event moves, and in which direction: ``{path: +1 or -1}``. A path names a
+    #: documented state vector of an actor (``ROK.antipathy``; ``USA.commitment_to.ROK`` for one
+    #: entry of a per-ally mapping) or a model array (``coop.ROK.JPN``). The direction is that of
+    #: the ensemble mean against the same future without the event, at the end of the event's
+    #: first month, for ``sample`` in a scenario of defaults (checked in tests/test_event_contract.py).
+    moves: ClassVar[dict[str, int]] = {}
+    #: A minimal valid instance (its YAML mapping without ``type``), for the contract tests.
+    #: Its months fall inside a horizon starting 2025-01.
+    sample: ClassVar[dict[str, object]] = {}
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs):
@@ -82,7 +98,7 @@ class Event(BaseModel):
         """First and last active step (inclusive), relative to ``start``."""
         raise NotImplementedError
 
-    def apply(self, model, t: int, u: np.ndarray | None) -> None:  # pragma: no cover - abstract
+    def apply(self, model: EventHost, t: int, u: Uniforms) -> None:  # pragma: no cover - abstract
         """Act on ``model`` in step ``t``; ``u`` holds this month's uniforms, shape (draws, R)."""
         raise NotImplementedError
 
@@ -92,7 +108,7 @@ class DatedEvent(Event):
 
     at: Month = Field(description="Month in which the event fires (YYYY-MM).")
 
-    def window(self, start, months):
+    def window(self, start: str, months: int) -> tuple[int, int]:
         i = month_index(start, self.at)
         return i, i
 
@@ -114,7 +130,7 @@ class Process(Event):
         ordered(self.from_, self.to)
         return self
 
-    def window(self, start, months):
+    def window(self, start: str, months: int) -> tuple[int, int]:
         last = months - 1 if self.to is None else month_index(start, self.to)
         return month_index(start, self.from_), last
 
@@ -129,11 +145,13 @@ class MissileTests(Process):
 
     type: Literal["missile_tests"]
     example: ClassVar[str] = "2022 campaign: 69 missiles in a year (CNS)"
+    moves: ClassVar[dict[str, int]] = {"PRK.tests": +1, "PRK.threat": +1}
+    sample: ClassVar[dict[str, object]] = {"rate_per_month": 4, "from": "2025-04", "to": "2025-05"}
     actor: Literal["PRK"] = Field("PRK", description="Always PRK.")
     rate_per_month: float = Field(ge=0, le=30, description="Baseline missiles launched per month.")
     icbm_share: float = Field(0.05, ge=0, le=1, description="Share of launches that are ICBMs.")
 
-    def apply(self, model, t, u):
+    def apply(self, model: EventHost, t: int, u: Uniforms) -> None:
         model.inputs.prk_rate += self.rate_per_month * (1 - self.icbm_share)
         model.inputs.icbm_rate += self.rate_per_month * self.icbm_share
 
@@ -148,6 +166,8 @@ class NuclearTest(Event):
     type: Literal["nuclear_test"]
     example: ClassVar[str] = "6th nuclear test, 2017-09"
     draws: ClassVar[int] = 1
+    moves: ClassVar[dict[str, int]] = {"PRK.shock": +1, "PRK.threat": +1}
+    sample: ClassVar[dict[str, object]] = {"at": "2025-04"}
     actor: Literal["PRK"] = Field("PRK", description="Always PRK.")
     at: Month | None = Field(None, description="Month of a dated test.")
     from_: Month | None = Field(None, alias="from", description="First month of a random-test process.")
@@ -161,14 +181,14 @@ class NuclearTest(Event):
         ordered(self.from_, self.to)
         return self
 
-    def window(self, start, months):
-        if self.at is not None:
-            i = month_index(start, self.at)
+    def window(self, start: str, months: int) -> tuple[int, int]:
+        if self.from_ is None:  # dated: the validator guarantees ``at``
+            i = month_index(start, str(self.at))
             return i, i
         last = months - 1 if self.to is None else month_index(start, self.to)
         return month_index(start, self.from_), last
 
-    def apply(self, model, t, u):
+    def apply(self, model: EventHost, t: int, u: Uniforms) -> None:
         model.inputs.nuclear |= u[0] < self.probability
 
 
@@ -184,6 +204,8 @@ class Impeachment(Event):
 
     type: Literal["impeachment"]
     example: ClassVar[str] = "Yoon impeached 2024-12, Court ruling 2025-04"
+    moves: ClassVar[dict[str, int]] = {"ROK.interim": +1}
+    sample: ClassVar[dict[str, object]] = {"from": "2025-04", "to": "2025-05"}
     actor: Democracy = Field("ROK", description="The state whose leader is impeached.")
     from_: Month = Field(alias="from", description="Month the acting government takes over.")
     to: Month = Field(description="Month of the ruling that ends the window.")
@@ -194,10 +216,10 @@ class Impeachment(Event):
         ordered(self.from_, self.to)
         return self
 
-    def window(self, start, months):
+    def window(self, start: str, months: int) -> tuple[int, int]:
         return month_index(start, self.from_), month_index(start, self.to)
 
-    def apply(self, model, t, u):
+    def apply(self, model: EventHost, t: int, u: Uniforms) -> None:
         first, last = self.window(model.spec.start, model.months)
         state = model.actor(self.actor)
         if t == first:
@@ -219,12 +241,15 @@ class Election(DatedEvent):
     type: Literal["election"]
     example: ClassVar[str] = "ROK snap presidential election, 2025-06"
     draws: ClassVar[int] = 1
+    #: A conservative incumbent (the default camp) loses office in part of the futures.
+    moves: ClassVar[dict[str, int]] = {"ROK.stance": -1}
+    sample: ClassVar[dict[str, object]] = {"actor": "ROK", "at": "2025-04"}
     actor: Democracy = Field(description="The state holding the election.")
     incumbent_advantage: float = Field(
         0.0, ge=-1, le=1, description="Added to approval in the logistic chance of keeping office."
     )
 
-    def apply(self, model, t, u):
+    def apply(self, model: EventHost, t: int, u: Uniforms) -> None:
         model.actor(self.actor).hold_election(u[0], self.incumbent_advantage)
 
 
@@ -237,13 +262,15 @@ class PoliticalTransition(DatedEvent):
 
     type: Literal["political_transition"]
     example: ClassVar[str] = "Yoon (conservative) takes office, 2022-05"
+    moves: ClassVar[dict[str, int]] = {"ROK.stance": -1}
+    sample: ClassVar[dict[str, object]] = {"actor": "ROK", "government": "progressive", "at": "2025-04"}
     actor: Democracy = Field(description="The state whose government changes.")
     government: Government = Field(description="The camp that takes office.")
     approval: float | None = Field(
         None, ge=0, le=1, description="Approval of the new government; default: domestic.honeymoon."
     )
 
-    def apply(self, model, t, u):
+    def apply(self, model: EventHost, t: int, u: Uniforms) -> None:
         model.actor(self.actor).install(self.government, self.approval)
 
 
@@ -256,11 +283,13 @@ class HistoryDispute(DatedEvent):
 
     type: Literal["history_dispute"]
     example: ClassVar[str] = "Forced-labour ruling, 2018-10"
+    moves: ClassVar[dict[str, int]] = {"ROK.antipathy": +1, "JPN.antipathy": +1}
+    sample: ClassVar[dict[str, object]] = {"magnitude": 0.3, "at": "2025-04"}
     magnitude: float = Field(ge=0, le=1, description="Rise in public antipathy toward the partner.")
     rok: float = Field(1.0, ge=0, le=1, description="Share of the rise felt by the ROK public.")
     jpn: float = Field(1.0, ge=0, le=1, description="Share of the rise felt by the Japanese public.")
 
-    def apply(self, model, t, u):
+    def apply(self, model: EventHost, t: int, u: Uniforms) -> None:
         model.actor("ROK").aggrieve(self.magnitude * self.rok)
         model.actor("JPN").aggrieve(self.magnitude * self.jpn)
 
@@ -276,10 +305,12 @@ class UsBurdenSharing(DatedEvent):
 
     type: Literal["us_burden_sharing"]
     example: ClassVar[str] = "SMA demands 2019-11; troop-cut reports 2025-05"
+    moves: ClassVar[dict[str, int]] = {"USA.commitment_to.ROK": -1}
+    sample: ClassVar[dict[str, object]] = {"at": "2025-04"}
     target: Target = Field("ROK", description="The ally pressed.")
     magnitude: float = Field(0.1, ge=0, le=1, description="Drop in the US commitment signal to the target.")
 
-    def apply(self, model, t, u):
+    def apply(self, model: EventHost, t: int, u: Uniforms) -> None:
         model.actor("USA").signal(self.target, -self.magnitude, transactional=True)
 
 
@@ -292,10 +323,12 @@ class UsReassurance(DatedEvent):
 
     type: Literal["us_reassurance"]
     example: ClassVar[str] = "Washington Declaration, 2023-04"
+    moves: ClassVar[dict[str, int]] = {"USA.commitment_to.ROK": +1, "USA.commitment_to.JPN": +1}
+    sample: ClassVar[dict[str, object]] = {"at": "2025-04"}
     target: Target = Field("both", description="The ally reassured.")
     magnitude: float = Field(0.1, ge=0, le=1, description="Rise in the US commitment signal to the target.")
 
-    def apply(self, model, t, u):
+    def apply(self, model: EventHost, t: int, u: Uniforms) -> None:
         model.actor("USA").signal(self.target, self.magnitude, transactional=False)
 
 
@@ -309,9 +342,11 @@ class UsBrokerage(DatedEvent):
 
     type: Literal["us_brokerage"]
     example: ClassVar[str] = "GSOMIA saved, 2019-11"
+    moves: ClassVar[dict[str, int]] = {"USA.effort": +1}
+    sample: ClassVar[dict[str, object]] = {"at": "2025-04"}
     magnitude: float = Field(0.3, ge=0, le=1, description="Added brokerage effort (0..1 scale).")
 
-    def apply(self, model, t, u):
+    def apply(self, model: EventHost, t: int, u: Uniforms) -> None:
         model.actor("USA").press(self.magnitude)
 
 
@@ -327,13 +362,15 @@ class ChinaCoercion(DatedEvent):
 
     type: Literal["china_coercion"]
     example: ClassVar[str] = "THAAD retaliation 2016-07; Yellow Sea structure 2025-02"
+    moves: ClassVar[dict[str, int]] = {"CHN.pressure": +1, "ROK.entrapment": +1}
+    sample: ClassVar[dict[str, object]] = {"at": "2025-04"}
     channel: Literal["economic", "maritime"] = Field(
         "economic", description="Economic (wedge on ROK) or maritime (threat)."
     )
     target: Target = Field("ROK", description="Who is pressed (maritime channel; economic always ROK).")
     magnitude: float = Field(0.2, ge=0, le=1, description="Size of the pressure shock.")
 
-    def apply(self, model, t, u):
+    def apply(self, model: EventHost, t: int, u: Uniforms) -> None:
         model.actor("CHN").coerce(self.channel, self.target, self.magnitude)
 
 
@@ -346,9 +383,11 @@ class PrkRussiaAlignment(DatedEvent):
 
     type: Literal["prk_russia_alignment"]
     example: ClassVar[str] = "DPRK-Russia treaty, 2024-06"
+    moves: ClassVar[dict[str, int]] = {"PRK.russia": +1, "PRK.threat": +1}
+    sample: ClassVar[dict[str, object]] = {"at": "2025-04"}
     magnitude: float = Field(0.2, ge=0, le=1, description="Rise in Russian backing (0..1 scale).")
 
-    def apply(self, model, t, u):
+    def apply(self, model: EventHost, t: int, u: Uniforms) -> None:
         model.actor("PRK").back(self.magnitude)
 
 
@@ -363,6 +402,13 @@ class Summit(DatedEvent):
 
     type: Literal["summit"]
     example: ClassVar[str] = "Camp David, 2023-08; inter-Korean summit, 2018-04"
+    moves: ClassVar[dict[str, int]] = {
+        "coop.ROK.JPN": +1,
+        "coop.JPN.ROK": +1,
+        "ROK.antipathy": -1,
+        "JPN.antipathy": -1,
+    }
+    sample: ClassVar[dict[str, object]] = {"parties": ["ROK", "JPN"], "at": "2025-04"}
     parties: list[Actor] = Field(min_length=2, description="Participating states (two or more).")
     magnitude: float = Field(0.1, ge=0, le=1, description="Boost to the parties' cooperation targets.")
 
@@ -373,5 +419,5 @@ class Summit(DatedEvent):
             raise ValueError("parties must be distinct")
         return v
 
-    def apply(self, model, t, u):
+    def apply(self, model: EventHost, t: int, u: Uniforms) -> None:
         model.summit(self.parties, self.magnitude)

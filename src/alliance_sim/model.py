@@ -6,16 +6,18 @@ Replications never interact: nothing here reduces across the ensemble.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from itertools import permutations
-from types import SimpleNamespace
+from typing import Literal, overload
 
 import mesa
 import numpy as np
 
 from . import metrics
-from .actors import China, Japan, NorthKorea, SouthKorea, UnitedStates
+from .actors import Ally, China, Japan, NorthKorea, SouthKorea, UnitedStates
 from .draws import Draws
-from .events import ALLIES
+from .events import ALLIES, Event
+from .inputs import Inputs
 from .scenario import Scenario
 
 #: Fixed pre-drawn columns. Uniforms: PRK non-ICBM and ICBM launches; events follow.
@@ -36,7 +38,12 @@ N_NORMAL = len(Z)
 
 def draw_layout(scenario: Scenario) -> tuple[int, int]:
     """Numbers of uniform and normal columns a scenario needs per month (independent of R)."""
-    return N_FIXED_UNIFORM + sum(ev.draws for ev in scenario.events.values()), N_NORMAL
+    return N_FIXED_UNIFORM + sum(ev.draws for ev in events_of(scenario)), N_NORMAL
+
+
+def events_of(scenario: Scenario) -> list[Event]:
+    """The scenario's events in order (typed as :class:`Event` for mypy, which cannot read the union)."""
+    return list(scenario.events.values())
 
 
 class AllianceModel(mesa.Model):
@@ -58,7 +65,7 @@ class AllianceModel(mesa.Model):
         init = {"ROK": a.ROK.coop, "JPN": a.JPN.coop, "USA": a.USA.coop}
         self.coop = {(i, j): np.full(self.R, float(getattr(init[i], j))) for i, j in permutations(ALLIES, 2)}
         #: Metrics of ``coop`` computed so far this month (see :func:`metrics.of_cooperation`).
-        self.coop_cache = {}
+        self.coop_cache: dict[tuple, np.ndarray] = {}
         self.next_coop = dict(self.coop)
         self.last_move = {pair: np.zeros(self.R) for pair in self.coop}
         self.summit_boost = {pair: np.zeros(self.R) for pair in self.coop}
@@ -70,20 +77,30 @@ class AllianceModel(mesa.Model):
             "CHN": China(self, a.CHN),
         }
         self.timeline = self._schedule(scenario)
-        self.inputs = SimpleNamespace()
+        #: This month's event inputs (see :class:`alliance_sim.inputs.Inputs`), reset in phase 1.
+        self.inputs = Inputs.quiet(self.R)
         self.trace = {name: np.empty((self.months, self.R)) for name in metrics.STEP_METRICS}
         self.drivers = {term: np.empty((self.months, self.R)) for term in metrics.DRIVERS}
 
-    def _schedule(self, scenario: Scenario) -> list:
+    def _schedule(self, scenario: Scenario) -> list[tuple[Event, int, int, int]]:
+        """(event, first month, last month, first uniform column) of each event within the horizon."""
         timeline, col = [], N_FIXED_UNIFORM
-        for event in scenario.events.values():
+        for event in events_of(scenario):
             first, last = event.window(scenario.start, scenario.months)
             if last >= 0 and first < scenario.months:
                 timeline.append((event, first, last, col))
             col += event.draws
         return timeline
 
-    def actor(self, code: str):
+    @overload
+    def actor(self, code: Literal["ROK", "JPN"]) -> Ally: ...
+    @overload
+    def actor(self, code: Literal["USA"]) -> UnitedStates: ...
+    @overload
+    def actor(self, code: Literal["PRK"]) -> NorthKorea: ...
+    @overload
+    def actor(self, code: Literal["CHN"]) -> China: ...
+    def actor(self, code: str) -> Ally | UnitedStates | NorthKorea | China:
         """The agent of state ``code`` (ROK, JPN, USA, PRK, CHN)."""
         return self.states[code]
 
@@ -106,7 +123,7 @@ class AllianceModel(mesa.Model):
         """Phase 1: dated events and active processes of month ``t``."""
         decay = 1 - self.p.diplomacy.summit_decay
         self.summit_boost = {pair: boost * decay for pair, boost in self.summit_boost.items()}
-        self.inputs = SimpleNamespace(prk_rate=0.0, icbm_rate=0.0, nuclear=np.zeros(self.R, dtype=bool))
+        self.inputs = Inputs.quiet(self.R)
         u = self.draws.uniform[t]
         for event, first, last, col in self.timeline:
             if first <= t <= last:
@@ -149,7 +166,7 @@ class AllianceModel(mesa.Model):
 
     # ------------------------------------------------------------- event hooks
 
-    def summit(self, parties: list[str], magnitude: float) -> None:
+    def summit(self, parties: Sequence[str], magnitude: float) -> None:
         """Boost cooperation targets among allied parties; with PRK present, detente."""
         allied = [p for p in parties if p in ALLIES]
         for i, j in permutations(allied, 2):

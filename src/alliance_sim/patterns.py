@@ -78,7 +78,7 @@ def dispute_2019(h: Hindcast) -> Check:
     holds = (
         y19.start <= low < y19.stop
         and all(abs(v) < 0.03 for v in dips.values())
-        and max(shares, key=shares.get) == 2019
+        and max(shares, key=shares.__getitem__) == 2019
         and shares[2019] < 0.5
     )
     return Check("3. 2019 dispute", holds, {"minimum_month": low + 1, "dips": dips, "rupture_2019": shares[2019]})

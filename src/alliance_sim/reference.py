@@ -38,8 +38,18 @@ def calibration_table() -> str:
     return "\n".join(rows)
 
 
+def _contract(cls) -> str:
+    """An event class's declared contract: its sample, what that moves, and the uniforms it reads."""
+    sample = ", ".join(f"{k}: {v}" for k, v in cls.sample.items())
+    moves = ", ".join(f"`{path}` {'up' if sign > 0 else 'down'}" for path, sign in cls.moves.items())
+    return f"`{{{sample}}}` moves {moves}; reads {cls.draws}"
+
+
 def events_table() -> str:
-    rows = ["| type | what it does | example | fields |", "|---|---|---|---|"]
+    rows = [
+        "| type | what it does | example | contract: an instance, what it moves, uniforms it reads a month | fields |",
+        "|---|---|---|---|---|",
+    ]
     skip = {"type"}
     for name, cls in EVENT_TYPES.items():
         fields = []
@@ -49,7 +59,9 @@ def events_table() -> str:
             key = f.alias or fname
             default = "required" if f.is_required() else f"default {f.default!r}"
             fields.append(f"`{key}` ({default}): {f.description}")
-        rows.append(f"| `{name}` | {_first_line(cls.__doc__)} | {cls.example} | {'<br>'.join(fields)} |")
+        rows.append(
+            f"| `{name}` | {_first_line(cls.__doc__)} | {cls.example} | {_contract(cls)} | {'<br>'.join(fields)} |"
+        )
     return "\n".join(rows)
 
 
