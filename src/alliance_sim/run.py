@@ -252,7 +252,7 @@ def simulate(
     for field, value in {"replications": replications, "seed": seed, "months": months}.items():
         if value is not None:
             scenario = apply_overrides(scenario, {field: value}, origin=f" (from {field}={value!r})")
-    check_memory(scenario, default_max_memory() if max_memory is None else max_memory, (sources or [None])[-1])
+    check_memory(scenario, default_max_memory() if max_memory is None else max_memory, sources[-1] if sources else None)
     if out is None:
         return _run(scenario, chunk, progress, sources)
     with lock_folder(out) as folder:

@@ -68,21 +68,31 @@ class Param:
         """The grid values of this parameter, in order."""
         if self.values is not None:
             return list(self.values)
+        low, high = self.range()
+        if self.steps is None:
+            raise ValueError(f"{self.path}: a grid over a range needs steps")
         space = np.geomspace if self.distribution == "loguniform" else np.linspace
-        return [float(v) for v in space(self.low, self.high, self.steps)]
+        return [float(v) for v in space(low, high, self.steps)]
+
+    def range(self) -> tuple[float, float]:
+        """(low, high) of a range parameter."""
+        if self.low is None or self.high is None:
+            raise ValueError(f"{self.path}: a range needs low and high")
+        return float(self.low), float(self.high)
 
     def bounds(self) -> list[float] | None:
         """[low, high]; for a numeric value list, its min and max; else None."""
         if self.values is None:
-            return [float(self.low), float(self.high)]
+            return list(self.range())
         if all(_numeric(v) for v in self.values):
             return [float(min(self.values)), float(max(self.values))]
         return None
 
     def describe(self) -> dict:
         """The manifest entry: path, low, high, and values or distribution."""
-        bounds = self.bounds() or [None, None]
-        out: dict[str, Any] = {"path": self.path, "low": bounds[0], "high": bounds[1]}
+        bounds = self.bounds()
+        low, high = (bounds[0], bounds[1]) if bounds else (None, None)
+        out: dict[str, Any] = {"path": self.path, "low": low, "high": high}
         if self.values is not None:
             out["values"] = list(self.values)
         else:
@@ -149,6 +159,8 @@ def design_size(sampler: str, params: list[Param], samples: int | None, calc_sec
     d = len(params)
     if sampler == "grid":
         return math.prod(p.count() for p in params)  # Python integers: no overflow however large
+    if samples is None:
+        raise ValueError(f"the {sampler} sampler needs samples (N)")
     if sampler == "lhs":
         return samples
     if sampler == "sobol":

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import copy
 from pathlib import Path
-from typing import Annotated, Any, Union
+from typing import TYPE_CHECKING, Annotated, Any, Union
 
 from pydantic import BeforeValidator, Field, ValidationError, field_validator, model_validator
 from pydantic_core import ErrorDetails
 
 from .coefficients import Parameters
 from .errors import ScenarioError
-from .events import ACTORS, ALIASES, EVENT_TYPES, Government, Month
+from .events import ACTORS, ALIASES, EVENT_TYPES, Event, Government, Month
 from .schema import Strict, field_names, first_error, locate, plain_message, suggest
 from .yamlfile import load_yaml_text, read_yaml
 
@@ -143,7 +143,10 @@ def _check_aliases(actors: dict) -> None:
             raise ValueError(f"{code} and its alias {alias} are both given; keep one")
 
 
-EventSpec = Annotated[Union[tuple(EVENT_TYPES.values())], Field(discriminator="type")]  # noqa: UP007
+if TYPE_CHECKING:
+    EventSpec = Event
+else:  # one of the registered kinds, chosen by its ``type``
+    EventSpec = Annotated[Union[tuple(EVENT_TYPES.values())], Field(discriminator="type")]  # noqa: UP007
 
 
 class Scenario(Strict):
@@ -237,7 +240,7 @@ def _clean_loc(loc: tuple) -> tuple:
 
 
 def _event_class(node: object) -> type | None:
-    return EVENT_TYPES.get(node.get("type")) if isinstance(node, dict) else None
+    return EVENT_TYPES.get(str(node.get("type"))) if isinstance(node, dict) else None
 
 
 def _explain(err: ErrorDetails, data: dict, quote: bool = True) -> tuple[tuple, str]:

@@ -123,7 +123,7 @@ def _read_text(path: Path) -> str:
                 f"file is {info.st_size:,} bytes; scenario and sweep files are limited to {MAX_YAML_BYTES:,} bytes",
                 path,
             )
-        chunks = []
+        chunks: list[bytes] = []
         while sum(map(len, chunks)) <= MAX_YAML_BYTES and (part := os.read(fd, MAX_YAML_BYTES + 1)):
             chunks.append(part)
         raw = b"".join(chunks)

@@ -421,9 +421,16 @@ def run_sweep(
     """
     sweep = sweep_file_or_spec
     if not isinstance(sweep, Sweep):
-        limits = {"max_points": max_points, "max_memory": max_memory}
-        sizes = {"replications": replications, "seed": seed, "months": months, "chunk": chunk}
-        sweep = load_sweep(sweep, overrides=overrides, **sizes, **limits)
+        sweep = load_sweep(
+            sweep,
+            replications=replications,
+            seed=seed,
+            months=months,
+            chunk=chunk,
+            overrides=overrides,
+            max_points=max_points,
+            max_memory=max_memory,
+        )
     folder = Path(resume or out or new_folder("results", sweep.name))
     outcome = execute(
         sweep,
