@@ -150,30 +150,39 @@ def test_manifest_describes_the_design(reference):
 
 
 def test_sobol_sweep_feeds_salib_analyze(tmp_path):
+    """The design reaches SALib in its order, and the indices separate a driver from an input that cannot matter.
+
+    The rupture threshold only decides which months count as rupture, so it cannot change
+    ``cohesion_mean``; its indices measure only the Monte Carlo noise of the per-point means
+    (each point draws its own futures). Grievance drives cohesion (Cha), so its total index
+    must dominate.
+    """
     spec = write_sweep(
         tmp_path,
         """\
         sampler: sobol
-        samples: 4
+        samples: 8
         calc_second_order: false
         parameters:
-          parameters.cha.grievance: {low: 0.2, high: 0.6}
-          actors.USA.transactionalism: {low: 0.3, high: 0.9}
-        replications: 3
+          parameters.cha.grievance: {low: 0.2, high: 0.9}
+          parameters.thresholds.rupture: {low: 0.2, high: 0.4}
+        replications: 50
         seed: 5
-        overrides: {months: 6}
+        overrides: {months: 24}
         """,
     )
     results = run_sweep(spec, workers=1, out=tmp_path / "out")
     design = results.manifest["design"]
-    assert design["points"] == 4 * (2 + 2) and design["calc_second_order"] is False
+    assert design["points"] == 8 * (2 + 2) and design["calc_second_order"] is False
     problem = {k: design["problem"][k] for k in ("num_vars", "names", "bounds")}
-    x = samplers.design("sobol", load_sweep(spec).params, samples=4, seed=5, calc_second_order=False)
+    assert problem["names"] == ["parameters.cha.grievance", "parameters.thresholds.rupture"]
+    x = samplers.design("sobol", load_sweep(spec).params, samples=8, seed=5, calc_second_order=False)
     per_point = results.runs.groupby("point")
     np.testing.assert_array_equal(per_point[problem["names"]].first().to_numpy(), x[problem["names"]].to_numpy())
     y = per_point["cohesion_mean"].mean().to_numpy()
-    si = sobol_analyze.analyze(problem, y, calc_second_order=False)
-    assert si["S1"].shape == (2,)
+    si = sobol_analyze.analyze(problem, y, calc_second_order=False, seed=1)
+    assert si["ST"][0] > 0.5
+    assert si["ST"][1] < 0.1 * si["ST"][0]
 
 
 @pytest.mark.parametrize("sampler", ["lhs", "morris"])
