@@ -8,13 +8,13 @@ generated from these classes (see :mod:`alliance_sim.reference`).
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
+
+from .schema import Strict
 
 
-class Group(BaseModel):
+class Group(Strict):
     """A group of coefficients belonging to one doctrine."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Cha(Group):
@@ -228,10 +228,8 @@ class Thresholds(Group):
     )
 
 
-class Parameters(BaseModel):
+class Parameters(Strict):
     """All model coefficients, grouped by doctrine."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     cha: Cha = Cha()
     snyder: Snyder = Snyder()

@@ -17,9 +17,10 @@ from typing import Annotated, ClassVar, Literal, get_args, get_origin
 
 import numpy as np
 import numpy.typing as npt
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from .inputs import EventHost
+from .schema import Strict
 
 #: This month's uniforms of an event, shape (draws, R).
 Uniforms = npt.NDArray[np.float64]
@@ -66,10 +67,10 @@ Government = Literal["conservative", "progressive"]
 EVENT_TYPES: dict[str, type[Event]] = {}
 
 
-class Event(BaseModel):
+class Event(Strict):
     """Base class of all event kinds. A subclass whose ``type`` is a Literal registers itself."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(populate_by_name=True)  # with Strict's: no unknown keys, frozen
 
     type: str
     #: Number of pre-drawn uniform columns the event reads each active month. Events read
