@@ -371,3 +371,12 @@ def test_load_results_refuses_tables_its_manifest_does_not_describe(reference, t
     runs.to_parquet(copy / "runs.parquet", index=False)
     with pytest.raises(ResultsMismatch, match=r"runs\.parquet is not the table its manifest\.json describes"):
         load_results(copy)
+
+
+def test_the_dask_banner_counts_worker_processes_and_threads(reference, tmp_path):
+    """A LocalCluster of two single-threaded processes was described as "2 threads"."""
+    pytest.importorskip("dask.distributed")
+    spec, ref = reference
+    outcome = execute(load_sweep(spec), tmp_path / "out", executor="dask", workers=2)
+    assert outcome.executor == "dask (LocalCluster, 2 workers, 2 threads)"
+    same_tables(ref, tmp_path / "out")

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from .analysis import wilson
-from .errors import EXIT_INCOMPLETE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+from .errors import EXIT_BROKEN_PIPE, EXIT_INCOMPLETE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from .run import GIB, package_version, simulate
 from .scenario import ScenarioError, apply_overrides, load_scenario, parse_override, scenario_sources
 from .store import new_folder
@@ -54,7 +54,7 @@ class Parser(argparse.ArgumentParser):
     """argparse with one-line errors: ``error: ...`` and a hint, not the whole usage block."""
 
     def error(self, message: str):
-        self.exit(2, f"error: {message}\nrun '{self.prog} --help' for the options\n")
+        self.exit(EXIT_USAGE, f"error: {message}\nrun '{self.prog} --help' for the options\n")
 
 
 def nonnegative(text: str) -> int:
@@ -162,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
         sweep_only.append("--executor")
     if sweep_only:
         print(f"error: {args.file}: {', '.join(sweep_only)} apply to sweep files only", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     out = None
     try:
         overrides = dict(parse_override(o) for o in args.overrides)
@@ -183,10 +183,10 @@ def main(argv: list[str] | None = None) -> int:
         )
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     except OSError as exc:  # includes FileExistsError, NotADirectoryError, PermissionError
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     except KeyboardInterrupt:
         where = (
             f"{out} is incomplete (it has no manifest.json)"
@@ -194,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
             else "nothing was written"
         )
         print(f"interrupted; {where}", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     if not args.quiet:
         print(report(results))
     if args.report:
@@ -202,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
 
         print(f"report written to {write_report(results)}")
     print(f"results written to {results.path}")
-    return 0
+    return EXIT_OK
 
 
 def _resume_command(args) -> str:
@@ -357,10 +357,10 @@ def compare_main(argv: list[str]) -> int:
         table = analysis.compare(a, b, paired=args.paired)
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     except (FileNotFoundError, FileExistsError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     name_a, name_b = analysis.label(a, str(args.a)), analysis.label(b, str(args.b))
     if name_a == name_b:
         name_a, name_b = f"{name_a} (A)", f"{name_b} (B)"
@@ -373,12 +373,12 @@ def compare_main(argv: list[str]) -> int:
             fig = plots.compare_scenarios(a, b, metric=args.metric, labels=(name_a, name_b), paired=args.paired)
         except ValueError as exc:
             print(f"error: {exc}", file=sys.stderr)
-            return 2
+            return EXIT_USAGE
         args.out.mkdir(parents=True, exist_ok=True)
         write_figure(fig, args.out / "compare.png")
         write_text(table.to_csv(index=False), args.out / "comparison.csv")
         print(f"comparison written to {args.out}")
-    return 0
+    return EXIT_OK
 
 
 def entry() -> None:
@@ -389,7 +389,7 @@ def entry() -> None:
     except BrokenPipeError:
         # Python's documented idiom: point stdout at devnull so the exit flush does not fail again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        status = 141
+        status = EXIT_BROKEN_PIPE
     sys.exit(status)
 
 

@@ -9,6 +9,7 @@ EXIT_OK = 0
 EXIT_USAGE = 2  # invalid input, option or folder: nothing was run
 EXIT_INCOMPLETE = 3  # a sweep ran but some tasks failed or were not run
 EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT)
+EXIT_BROKEN_PIPE = 141  # the reader of standard output went away (128 + SIGPIPE), as a shell reports it
 
 
 class ScenarioError(ValueError):
