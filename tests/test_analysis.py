@@ -123,14 +123,14 @@ def shifted_pair():
 
 def test_compare_recovers_a_difference_built_in(shifted_pair):
     a, b = shifted_pair
-    row = analysis.compare(a, b).set_index("metric").loc["cohesion_mean"]
+    row = analysis.compare(a, b, paired=False).set_index("metric").loc["cohesion_mean"]
     assert row["diff"] == pytest.approx(0.1, abs=1e-12)  # b minus a
     x = a.runs["cohesion_mean"].to_numpy()
     half = Z95 * np.sqrt(2 * x.var(ddof=1) / len(x))  # Welch with equal variances and sizes
     assert row["ci_low"] == pytest.approx(0.1 - half)
     assert row["ci_high"] == pytest.approx(0.1 + half)
     assert row["method"] == "welch"
-    reverse = analysis.compare(b, a).set_index("metric").loc["cohesion_mean"]
+    reverse = analysis.compare(b, a, paired=False).set_index("metric").loc["cohesion_mean"]
     assert reverse["diff"] == pytest.approx(-0.1, abs=1e-12)
 
 
@@ -140,6 +140,25 @@ def test_paired_compare_of_a_constant_shift_has_zero_width(shifted_pair):
     assert row["method"] == "paired"
     assert row["ci_low"] == pytest.approx(0.1, abs=1e-12)
     assert row["ci_high"] == pytest.approx(0.1, abs=1e-12)
+
+
+def test_compare_pairs_by_default_when_seed_keys_are_shared(shifted_pair):
+    a, b = shifted_pair
+    assert analysis.shares_seed_keys(a, b)
+    assert analysis.compare(a, b).set_index("metric").loc["cohesion_mean", "method"] == "paired"
+    other = scenario_results({"cohesion_mean": b.runs["cohesion_mean"].to_numpy()}, spawn="x")
+    assert not analysis.shares_seed_keys(a, other)
+    assert analysis.compare(a, other).set_index("metric").loc["cohesion_mean", "method"] == "welch"
+
+
+def test_summaries_missing_in_some_futures_get_finite_conditional_intervals():
+    # recovery_months is undefined (NaN) where cohesion never recovered; pairing would give [nan, nan]
+    a = scenario_results({"recovery_months": [1.0, 2.0, np.nan, 4.0, 3.0]})
+    b = scenario_results({"recovery_months": [2.0, np.nan, 5.0, 6.0, 4.0]})
+    row = analysis.compare(a, b).set_index("metric").loc["recovery_months"]
+    assert row["method"] == "welch" and (row["n_a"], row["n_b"]) == (4, 4)
+    assert row["diff"] == pytest.approx(17 / 4 - 10 / 4)
+    assert np.isfinite(row["ci_low"]) and np.isfinite(row["ci_high"])
 
 
 def test_paired_compare_needs_shared_seed_keys():
@@ -365,3 +384,11 @@ def test_label_and_rupture_threshold_come_from_the_manifest(base_results):
         == base_results.manifest["scenario"]["parameters"]["thresholds"]["rupture"]
     )
     assert analysis.rupture_threshold(Results(base_results.runs, base_results.series, {})) is None
+
+
+def test_results_metric_rejects_unknown_names_and_points(base_results):
+    assert len(base_results.metric("cohesion")) == 36
+    with pytest.raises(ValueError, match=r"no metric 'typo' in these results; choose one of .*coop_rok_jpn"):
+        base_results.metric("typo")
+    with pytest.raises(ValueError, match="no design point 3"):
+        base_results.metric("cohesion", point=3)

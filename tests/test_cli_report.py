@@ -106,6 +106,27 @@ def test_compare_two_scenario_files(tmp_path, capsys):
     assert main(["compare", BASE, TRANSITION, *SMALL, "--out", str(out)]) == 2
 
 
+def test_compare_rejects_an_unknown_metric_before_running(tmp_path, capsys, monkeypatch):
+    import alliance_sim.cli as cli
+
+    monkeypatch.setattr(cli, "load_or_run", lambda *a: pytest.fail("ran a scenario before checking --metric"))
+    assert main(["compare", BASE, TRANSITION, "--metric", "coop_rok_jp"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown step metric 'coop_rok_jp'" in err and "coop_rok_jpn" in err and "cohesion" in err
+
+
+def test_compare_pairs_library_scenarios_by_default_and_says_so(tmp_path, capsys):
+    assert main(["compare", BASE, TRANSITION, *SMALL]) == 0
+    printed = capsys.readouterr().out
+    assert "paired by seed key: both runs share seed 20250113" in printed
+    assert "recovery_months" in printed and "nan" not in printed
+    assert main(["compare", BASE, TRANSITION, *SMALL, "--unpaired"]) == 0
+    printed = capsys.readouterr().out
+    assert "unpaired (Welch)" in printed and "paired by seed key" not in printed
+    with pytest.raises(SystemExit):
+        main(["compare", BASE, TRANSITION, *SMALL, "--paired", "--unpaired"])
+
+
 def test_compare_results_folders_and_paired(tmp_path, capsys):
     a, b = tmp_path / "a", tmp_path / "b"
     assert main([BASE, *SMALL, "--out", str(a), "-q"]) == 0
@@ -124,7 +145,7 @@ def test_compare_results_folders_and_paired(tmp_path, capsys):
     [
         (["compare", BASE, "missing.yaml"], "missing.yaml: no such file"),
         (["compare", "/", BASE], "is not a results folder"),
-        (["compare", BASE, BASE, "--metric", "nope", "--out", "{tmp}/x", *SMALL], "no series for metric 'nope'"),
+        (["compare", BASE, BASE, "--metric", "nope", "--out", "{tmp}/x", *SMALL], "unknown step metric 'nope'"),
     ],
 )
 def test_compare_bad_input_exits_2_with_one_line(argv, message, tmp_path, capsys):

@@ -168,29 +168,49 @@ def _paired(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame | None:
     if len(a) != len(b):
         return None
     keys = ["seed", "spawn_key"]
-    merged = a.merge(b, on=keys, suffixes=("_a", "_b"), validate="one_to_one")
+    if a.duplicated(keys).any() or b.duplicated(keys).any():
+        return None
+    merged = a.merge(b, on=keys, suffixes=("_a", "_b"))
     return merged if len(merged) == len(a) else None
 
 
-def compare(a: Results, b: Results, confidence: float = 0.95, paired: bool = False) -> pd.DataFrame:
+def shares_seed_keys(a: Results, b: Results) -> bool:
+    """True when the first design points of ``a`` and ``b`` hold the same seed keys (common random numbers).
+
+    Library scenarios share the seed, so two runs of them with the same replications
+    draw the same random numbers per replication and can be compared pair by pair.
+    """
+    ra = a.runs[a.runs.point == a.runs.point.min()]
+    rb = b.runs[b.runs.point == b.runs.point.min()]
+    return _paired(ra, rb) is not None
+
+
+def compare(a: Results, b: Results, confidence: float = 0.95, paired: bool | None = None) -> pd.DataFrame:
     """Differences **b minus a** in the run summaries, with intervals.
 
     Each numeric run summary gives one row: the means under a and under b, the
     difference ``mean_b - mean_a`` and its interval:
 
-    - ``paired=False`` (default): Welch's normal approximation,
+    - paired (``method = "paired"``): the replications are matched by ``seed`` and
+      ``spawn_key`` and the interval is ``mean(d) ± z * sd(d)/sqrt(n)`` of the
+      per-replication differences. With common random numbers this is far narrower
+      than treating the runs as independent, and it is the right interval for them.
+    - unpaired (``method = "welch"``): Welch's normal approximation,
       ``diff ± z * sqrt(var_a/n_a + var_b/n_b)``, treating the two ensembles as
-      independent samples. With common random numbers (both runs share seed and spawn
-      keys) this is conservative.
-    - ``paired=True``: the replications are matched by ``seed`` and ``spawn_key`` and the
-      interval is ``mean(d) ± z * sd(d)/sqrt(n)`` of the per-replication differences
-      (common random numbers). Raises ``ValueError`` if the two runs do not share
-      every seed key.
+      independent samples.
+
+    ``paired=None`` (default) pairs when both runs share every seed key
+    (:func:`shares_seed_keys`) and falls back to Welch otherwise; ``paired=True``
+    insists (``ValueError`` if they do not share them); ``paired=False`` never pairs.
+
+    Summaries that are undefined in some futures (``first_rupture_month``: only
+    futures that ruptured; ``recovery_months``: only futures that recovered) are
+    compared as conditional means over the futures that have a value, with Welch's
+    interval whatever ``paired`` says (``n_a``, ``n_b`` say how many): pairing them
+    would silently restrict both sides to the futures where both have a value.
 
     The rupture probability row (``rupture``) is a difference of proportions with
-    Newcombe's hybrid score interval (method 10, built from the two Wilson intervals),
-    whatever ``paired`` says. ``first_rupture_month`` is compared over the futures that
-    ruptured in each run (``n_a``, ``n_b`` say how many).
+    Newcombe's hybrid score interval (method 10, built from the two Wilson intervals).
 
     Only the first design point of each is compared; pass single-scenario results.
 
@@ -202,9 +222,9 @@ def compare(a: Results, b: Results, confidence: float = 0.95, paired: bool = Fal
     rb = b.runs[b.runs.point == b.runs.point.min()]
     z = norm.ppf(0.5 + confidence / 2)
     matched = None
-    if paired:
+    if paired is None or paired:
         matched = _paired(ra, rb)
-        if matched is None:
+        if matched is None and paired:
             raise ValueError("paired comparison needs both runs to share every seed and spawn_key")
     rows = []
     for name in [c for c in summary_columns(ra) if c in rb.columns]:
@@ -227,7 +247,8 @@ def compare(a: Results, b: Results, confidence: float = 0.95, paired: bool = Fal
             continue
         xa, xb = ra[name].dropna().astype(float), rb[name].dropna().astype(float)
         mean_a, mean_b = xa.mean() if len(xa) else np.nan, xb.mean() if len(xb) else np.nan
-        if matched is not None and name != "first_rupture_month":
+        complete = len(xa) == len(ra) and len(xb) == len(rb)
+        if matched is not None and complete:
             d = (matched[f"{name}_b"].astype(float) - matched[f"{name}_a"].astype(float)).to_numpy()
             se = d.std(ddof=1) / np.sqrt(len(d)) if len(d) > 1 else np.nan
             method = "paired"

@@ -114,7 +114,11 @@ def envelopes(results: Results, metrics: Sequence[str] = ENVELOPE_METRICS, point
 
 
 def compare_scenarios(
-    a: Results, b: Results, metric: str = "coop_rok_jpn", labels: tuple[str, str] | None = None, paired: bool = False
+    a: Results,
+    b: Results,
+    metric: str = "coop_rok_jpn",
+    labels: tuple[str, str] | None = None,
+    paired: bool | None = None,
 ) -> Figure:
     """Two scenarios side by side: ``metric`` over time (mean and 5–95% band) and the
     run-summary differences b − a with their 95% intervals (see :func:`analysis.compare`)."""
