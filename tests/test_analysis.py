@@ -392,3 +392,21 @@ def test_results_metric_rejects_unknown_names_and_points(base_results):
         base_results.metric("typo")
     with pytest.raises(ValueError, match="no design point 3"):
         base_results.metric("cohesion", point=3)
+
+
+def test_morris_recovers_elementary_effects_of_a_linear_toy(make_sweep):
+    # y = 3 x1 + x2 (x3 inert), x ~ U(0, 1): every elementary effect of x_i is its coefficient
+    from SALib.sample import morris as morris_sample
+
+    problem = {"num_vars": 3, "names": NAMES, "bounds": [[0.0, 1.0]] * 3}
+    X = morris_sample.sample(problem, 20, num_levels=4, seed=3)
+    y = 3 * X[:, 0] + X[:, 1]
+    sweep = make_sweep(X, NAMES, problem["bounds"], {"cohesion_mean": np.c_[y + 0.1, y - 0.1]}, sampler="morris")
+    sweep.manifest["design"]["levels"] = 4
+    table = analysis.morris(sweep, "cohesion_mean").set_index("parameter")
+    assert list(table.index) == [NAMES[0], NAMES[1], NAMES[2]]  # ranked by mu_star
+    np.testing.assert_allclose(table["mu_star"], [3.0, 1.0, 0.0], atol=1e-9)
+    np.testing.assert_allclose(table["mu"], [3.0, 1.0, 0.0], atol=1e-9)
+    np.testing.assert_allclose(table["sigma"], 0.0, atol=1e-9)
+    with pytest.raises(ValueError, match="Morris design"):
+        analysis.morris(make_sweep(X, NAMES, problem["bounds"], {"cohesion_mean": y[:, None]}), "cohesion_mean")

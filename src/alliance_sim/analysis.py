@@ -15,6 +15,8 @@ Conventions
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 from SALib.analyze import sobol as salib_sobol
@@ -481,3 +483,410 @@ def attribution(results: Results, point: int | None = None) -> pd.DataFrame:
     table = table.sort_values(["point", "_order", "month"]).drop(columns="_order").reset_index(drop=True)
     table["cumulative"] = table.groupby(["point", "driver"], sort=False)["contribution"].cumsum()
     return table.sort_values(["point", "month"], kind="stable").reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- exploratory analysis (EMA Workbench)
+
+#: Columns of an EMA ``experiments`` frame that name a run rather than describe it.
+EMA_ID_COLUMNS = ("scenario", "policy", "model")
+
+
+class MissingExtra(ImportError):
+    """An optional extra (``pip install alliance-sim[explore]``) is not installed."""
+
+
+def _ema(module: str):
+    """Import ``ema_workbench.analysis.<module>`` or say how to install it."""
+    import importlib
+    import logging
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "ipyparallel not installed", irrelevant to analysis
+            mod = importlib.import_module(f"ema_workbench.analysis.{module}")
+    except ImportError as exc:
+        raise MissingExtra(
+            f"scenario discovery and feature scoring use EMA Workbench: pip install 'alliance-sim[explore]' ({exc})"
+        ) from exc
+    logging.getLogger("EMA").setLevel(logging.WARNING)
+    return mod
+
+
+def inputs(results: Results) -> pd.DataFrame:
+    """The inputs of each replication, one row per replication of ``runs``.
+
+    The swept dotted paths of a sweep, and every other ``runs`` column named by a
+    dotted path (for example a replication's sampled coefficients, when the run
+    records them), as floats. Columns that do not vary are dropped: they cannot
+    explain anything.
+    """
+    runs = results.runs
+    names = list(dict.fromkeys([*parameter_columns(results), *(c for c in runs.columns if "." in c)]))
+    if not names:
+        raise ValueError("these results have no inputs that vary (not a sweep, and no sampled coefficients)")
+    x = runs[names].astype(float).reset_index(drop=True)
+    return x.loc[:, x.nunique() > 1]
+
+
+def outcome_flags(results: Results, outcome, threshold: float | None = None, below: bool = True) -> np.ndarray:
+    """A yes/no outcome per replication: the cases of interest of scenario discovery.
+
+    ``outcome`` is a boolean run summary (``"rupture"``), a numeric run summary with a
+    ``threshold`` (``below=True``: the value is under the threshold, for example
+    ``cohesion_min`` below 0.55), or a boolean array with one value per row of ``runs``.
+    """
+    runs = results.runs
+    if not isinstance(outcome, str):
+        flags = np.asarray(outcome, dtype=bool)
+        if flags.shape != (len(runs),):
+            raise ValueError(f"an outcome array needs one value per replication ({len(runs)}), got {flags.shape}")
+        return flags
+    if outcome not in runs.columns:
+        raise ValueError(f"no outcome {outcome!r} in runs; choose one of {summary_columns(runs)}")
+    values = runs[outcome]
+    if threshold is None:
+        if not _is_share(runs, outcome):
+            raise ValueError(f"{outcome!r} is numeric: give a threshold (cases of interest: below or above it)")
+        return values.astype(bool).to_numpy()
+    v = values.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    return (v < threshold) if below else (v > threshold)
+
+
+def describe_outcome(outcome, threshold: float | None = None, below: bool = True) -> str:
+    """Words for a yes/no outcome, for titles and tables."""
+    if not isinstance(outcome, str):
+        return "case of interest"
+    if threshold is None:
+        return outcome
+    return f"{outcome} {'<' if below else '>'} {threshold:g}"
+
+
+def to_ema(results: Results, level: str = "replication") -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    """The ``(experiments, outcomes)`` pair EMA Workbench users pass to its analysis tools.
+
+    ``level="replication"``: one experiment per replication. ``experiments`` holds the
+    inputs (:func:`inputs`; empty for a single scenario run) and EMA's ``scenario``
+    (the design point), ``policy`` (the scenario or sweep name) and ``model`` columns;
+    ``outcomes`` maps every run summary to a 1-D array. Per-replication trajectories are
+    not stored by this version of the model, so there are no time-series outcomes at
+    this level.
+
+    ``level="point"``: one experiment per design point, with the swept values; the
+    outcomes are the per-point mean (share for yes/no summaries) of each run summary,
+    and, as time series (points × months arrays, as EMA's ``lines``/``envelopes`` plots
+    expect), the ensemble mean of every step metric; ``outcomes["TIME"]`` holds the
+    month numbers.
+    """
+    runs = results.runs
+    name = label(results)
+    if level == "replication":
+        try:
+            experiments = inputs(results)
+        except ValueError:
+            experiments = pd.DataFrame(index=range(len(runs)))
+        experiments["scenario"] = runs["point"].to_numpy()
+        experiments["policy"] = name
+        experiments["model"] = "alliance_sim"
+        outcomes = {
+            c: runs[c].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+            if not _is_share(runs, c)
+            else runs[c].to_numpy(dtype=bool)
+            for c in summary_columns(runs)
+        }
+        return experiments, outcomes
+    if level != "point":
+        raise ValueError(f"level must be 'replication' or 'point', not {level!r}")
+    params = parameter_columns(results)
+    experiments = design(results) if params else pd.DataFrame({"point": sorted(runs.point.unique())})
+    experiments = experiments.rename(columns={"point": "scenario"})
+    experiments["policy"] = name
+    experiments["model"] = "alliance_sim"
+    outcomes: dict[str, np.ndarray] = {}
+    for c in summary_columns(runs):
+        values = runs[c].astype(float) if _is_share(runs, c) else runs[c].astype("Float64")
+        outcomes[c] = values.groupby(runs["point"]).mean().sort_index().to_numpy(dtype=float, na_value=np.nan)
+    s = results.series
+    s = s[~s.metric.str.startswith("driver_")]
+    for metric, rows in s.groupby("metric", sort=False):
+        wide = rows.pivot(index="point", columns="month", values="mean").sort_index()
+        outcomes[metric] = wide.to_numpy()
+        outcomes.setdefault("TIME", np.tile(wide.columns.to_numpy(), (len(wide), 1)))
+    return experiments.reset_index(drop=True), outcomes
+
+
+def _limits(box: pd.DataFrame, initial: pd.DataFrame) -> dict[str, tuple[float, float]]:
+    """The restricted dimensions of a box: {name: (low, high)}."""
+    return {
+        c: (float(box.loc[0, c]), float(box.loc[1, c]))
+        for c in box.columns
+        if box.loc[0, c] != initial.loc[0, c] or box.loc[1, c] != initial.loc[1, c]
+    }
+
+
+@dataclass
+class Discovery:
+    """What scenario discovery found: the boxes, their statistics and the peeling trajectory.
+
+    Attributes
+    ----------
+    method : "prim" or "cart".
+    outcome : words for the cases of interest (e.g. ``"coop_rok_jpn_final < 0.45"``).
+    base_rate : share of cases of interest among all replications.
+    n : number of replications (experiments).
+    boxes : one row per restricted dimension of each chosen box: box, parameter, low,
+        high, qp_low, qp_high (quasi-p-values of the lower and upper limit, Bryant and
+        Lempert 2010; NaN where that side is not restricted, and for CART).
+    stats : one row per chosen box: box, coverage, density, mass, res_dim, n, k, step
+        (the box's index on its peeling trajectory; for CART the leaf).
+    trajectory : PRIM's peeling trajectory of every box found (box, step, coverage,
+        density, mass, res_dim, n, k); for CART every leaf of the tree.
+    ranges : the full range of every input (the box before peeling), name -> (low, high).
+    """
+
+    method: str
+    outcome: str
+    base_rate: float
+    n: int
+    boxes: pd.DataFrame
+    stats: pd.DataFrame
+    trajectory: pd.DataFrame
+    ranges: dict[str, tuple[float, float]]
+
+
+def _choose(trajectory: pd.DataFrame, min_density: float) -> int:
+    """The box with the largest coverage among those with density >= min_density (else the densest)."""
+    restricted = trajectory[trajectory.res_dim > 0]
+    if restricted.empty:
+        return int(trajectory.index[-1])
+    dense = restricted[restricted.density >= min_density]
+    if dense.empty:
+        return int(restricted.density.idxmax())
+    return int(dense.sort_values(["coverage", "density"], ascending=False).index[0])
+
+
+def discover(
+    results: Results,
+    outcome="rupture",
+    threshold: float | None = None,
+    below: bool = True,
+    method: str = "prim",
+    min_density: float = 0.8,
+    max_boxes: int = 1,
+    peel_alpha: float = 0.05,
+    mass_min: float = 0.05,
+) -> Discovery:
+    """Scenario discovery: which combinations of inputs lead to the cases of interest?
+
+    Runs EMA Workbench's PRIM (Friedman and Fisher 1999, as used for scenario discovery
+    by Bryant and Lempert 2010) or CART over the replications of a sweep: inputs are
+    the swept values (and any per-replication coefficients, :func:`inputs`), the cases
+    of interest are :func:`outcome_flags` (``outcome``, ``threshold``, ``below``).
+
+    PRIM peels the input space and records a trajectory of ever smaller, denser boxes;
+    from it the box with the largest coverage whose density is at least
+    ``min_density`` is chosen (if none is that dense, the densest box). Up to
+    ``max_boxes`` boxes are found one after another, each over the replications the
+    previous boxes left, stopping early when a box's density does not exceed the base
+    rate. CART (``method="cart"``) grows a classification tree with leaves of at least
+    ``mass_min`` of the data; its leaves with density >= ``min_density`` (else the
+    densest leaf) are the chosen boxes.
+
+    Needs the ``explore`` extra (``pip install 'alliance-sim[explore]'``).
+
+    Raises
+    ------
+    ValueError : if the results have no varying inputs or the outcome has only one class.
+    MissingExtra : if EMA Workbench is not installed.
+    """
+    x = inputs(results)
+    y = outcome_flags(results, outcome, threshold, below)
+    what = describe_outcome(outcome, threshold, below)
+    k = int(y.sum())
+    if k == 0 or k == len(y):
+        raise ValueError(
+            f"{what}: {'no' if k == 0 else 'every'} replication is a case of interest; scenario discovery needs "
+            "both classes (choose another outcome or threshold)"
+        )
+    initial = pd.DataFrame({c: [x[c].min(), x[c].max()] for c in x.columns})
+    ranges = {c: (float(initial.loc[0, c]), float(initial.loc[1, c])) for c in x.columns}
+    box_rows, stat_rows, traj = [], [], []
+    if method == "prim":
+        prim = _ema("prim")
+        alg = prim.Prim(x, y.astype(int), peel_alpha=peel_alpha, mass_min=mass_min)
+        for b in range(max_boxes):
+            found = alg.find_box()
+            if found is None:
+                break
+            t = found.peeling_trajectory.astype(float).reset_index(drop=True)
+            traj.append(
+                t.assign(box=b, step=t.index)[["box", "step", "coverage", "density", "mass", "res_dim", "n", "k"]]
+            )
+            i = _choose(t, min_density)
+            if b > 0 and t.loc[i, "density"] <= y.mean():
+                break
+            row = t.loc[i]
+            stat_rows.append({"box": b, **{c: row[c] for c in ("coverage", "density", "mass", "res_dim", "n", "k")}})
+            stat_rows[-1]["step"] = i
+            # coverage is relative to the cases left for this box; restate it over all cases
+            stat_rows[-1]["coverage"] = row["k"] / k
+            qp = found.p_values[i]
+            for name, (lo, hi) in _limits(found.box_lims[i], found.box_lims[0]).items():
+                q = [np.nan if v == -1 else float(v) for v in qp.get(name, [np.nan, np.nan])]
+                box_rows.append({"box": b, "parameter": name, "low": lo, "high": hi, "qp_low": q[0], "qp_high": q[1]})
+            if i != len(t) - 1:
+                found.select(i)
+    elif method == "cart":
+        cart = _ema("cart")
+        alg = cart.CART(x, y.astype(int), mass_min=mass_min)
+        alg.build_tree()
+        leaves = [
+            {"box": j, "step": j, **{("res_dim" if key == "res dim" else key): v for key, v in st.items()}}
+            for j, st in enumerate(alg.stats)
+        ]
+        for leaf, lims in zip(leaves, alg.boxes, strict=True):
+            inside = np.ones(len(x), dtype=bool)
+            for c in x.columns:
+                inside &= (x[c] >= lims.loc[0, c]) & (x[c] <= lims.loc[1, c])
+            leaf["n"], leaf["k"] = int(inside.sum()), int(y[inside].sum())
+        trajectory = pd.DataFrame(leaves)[["box", "step", "coverage", "density", "mass", "res_dim", "n", "k"]]
+        traj.append(trajectory)
+        dense = trajectory[trajectory.density >= min_density]
+        chosen = dense if not dense.empty else trajectory.loc[[trajectory.density.idxmax()]]
+        for rank, (_, row) in enumerate(chosen.sort_values("coverage", ascending=False).head(max_boxes).iterrows()):
+            stat_rows.append({"box": rank, **{c: row[c] for c in ("coverage", "density", "mass", "res_dim", "n", "k")}})
+            stat_rows[-1]["step"] = int(row["step"])
+            for name, (lo, hi) in _limits(alg.boxes[int(row["step"])], initial).items():
+                box_rows.append(
+                    {"box": rank, "parameter": name, "low": lo, "high": hi, "qp_low": np.nan, "qp_high": np.nan}
+                )
+    else:
+        raise ValueError(f"method must be 'prim' or 'cart', not {method!r}")
+    stats = pd.DataFrame(stat_rows, columns=["box", "coverage", "density", "mass", "res_dim", "n", "k", "step"])
+    for c in ("res_dim", "n", "k", "step", "box"):
+        stats[c] = stats[c].astype(int)
+    return Discovery(
+        method=method,
+        outcome=what,
+        base_rate=k / len(y),
+        n=len(y),
+        boxes=pd.DataFrame(box_rows, columns=["box", "parameter", "low", "high", "qp_low", "qp_high"]),
+        stats=stats,
+        trajectory=pd.concat(traj, ignore_index=True),
+        ranges=ranges,
+    )
+
+
+def feature_scores(
+    results: Results,
+    outcome="rupture",
+    threshold: float | None = None,
+    below: bool = True,
+    level: str = "point",
+    seed: int = 0,
+    trees: int = 500,
+) -> pd.DataFrame:
+    """How much each input matters to an outcome: extra-trees feature scores, as EMA Workbench computes them.
+
+    EMA's ``get_ex_feature_scores`` (Jaxa-Rozen and Kwakkel 2018) fits an ensemble of
+    extremely randomised trees and reports each input's share of the impurity
+    decrease (the scores sum to one). Unlike a pooled response curve it sees
+    interactions: an input that matters only jointly with another still scores.
+
+    ``level="point"`` (default) fits one value per design point: the mean of a numeric
+    summary, the share of replications for a yes/no outcome or below/above a
+    ``threshold`` (regression trees; replication noise averaged out first).
+    ``level="replication"`` fits every replication (classification trees for yes/no).
+
+    Returns
+    -------
+    DataFrame with columns parameter, score, sorted by score (largest first).
+    """
+    fs = _ema("feature_scoring")
+    from ema_workbench.analysis.scenario_discovery_util import RuleInductionType
+
+    x = inputs(results)
+    runs = results.runs
+    if isinstance(outcome, str) and threshold is None and not _is_share(runs, outcome):
+        y = runs[outcome].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+        binary = False
+    else:
+        y = outcome_flags(results, outcome, threshold, below).astype(float)
+        binary = True
+    if level == "point":
+        frame = x.assign(_y=y, _point=runs["point"].to_numpy())
+        grouped = frame.groupby("_point", sort=True).mean()
+        x, y = grouped[x.columns], grouped["_y"].to_numpy()
+        mode = RuleInductionType.REGRESSION
+    elif level == "replication":
+        mode = RuleInductionType.CLASSIFICATION if binary else RuleInductionType.REGRESSION
+        if binary:
+            y = y.astype(int)
+    else:
+        raise ValueError(f"level must be 'point' or 'replication', not {level!r}")
+    keep = ~np.isnan(y.astype(float))
+    if keep.sum() < 2 or np.nanstd(y) == 0:
+        raise ValueError(f"{describe_outcome(outcome, threshold, below)} does not vary over the design")
+    scores, _ = fs.get_ex_feature_scores(
+        x[keep].reset_index(drop=True), y[keep], mode=mode, nr_trees=trees, random_state=seed
+    )
+    table = scores.reset_index()
+    table.columns = ["parameter", "score"]
+    return table.sort_values("score", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def morris(
+    results: Results,
+    outcome: str = "rupture",
+    confidence: float = 0.95,
+    num_resamples: int = 1000,
+    seed: int | None = 0,
+) -> pd.DataFrame:
+    """Morris elementary effects of an outcome over a Morris sweep (``SALib.analyze.morris``).
+
+    The outcome is reduced to one number per design point (as for :func:`sobol`), and
+    the design values are read back from ``runs`` in point order, which is the order
+    of SALib's trajectories. ``mu_star`` (mean absolute elementary effect) ranks the
+    inputs; ``sigma`` large against ``mu_star`` means non-linear effects or
+    interactions; ``mu_star_conf`` is the bootstrap half-width of ``mu_star``.
+
+    Returns
+    -------
+    DataFrame with columns parameter, mu, mu_star, sigma, mu_star_conf, sorted by mu_star.
+
+    Raises
+    ------
+    ValueError : if the results are not a Morris sweep or the outcome is missing.
+    """
+    from SALib.analyze import morris as salib_morris
+
+    manifest = results.manifest
+    design_ = manifest.get("design") or {}
+    if manifest.get("kind") != "sweep" or design_.get("sampler") != "morris":
+        raise ValueError("Morris analysis needs a sweep with a Morris design (manifest design sampler 'morris')")
+    problem = dict(design_["problem"])
+    y = aggregate(results, outcome)
+    if np.isnan(y).any():
+        raise ValueError(f"outcome {outcome!r} has no value at some design points")
+    X = design(results)[list(problem["names"])].to_numpy(dtype=float)
+    if len(X) % (problem["num_vars"] + 1):
+        raise ValueError(f"{len(X)} design points is not a whole number of Morris trajectories")
+    out = salib_morris.analyze(
+        problem,
+        X,
+        y,
+        num_resamples=num_resamples,
+        conf_level=confidence,
+        num_levels=int(design_.get("levels") or 4),
+        seed=seed,
+    )
+    table = pd.DataFrame(
+        {
+            "parameter": list(problem["names"]),
+            "mu": np.asarray(out["mu"], dtype=float),
+            "mu_star": np.asarray(out["mu_star"], dtype=float),
+            "sigma": np.asarray(out["sigma"], dtype=float),
+            "mu_star_conf": np.asarray(out["mu_star_conf"], dtype=float),
+        }
+    )
+    return table.sort_values("mu_star", ascending=False, kind="stable").reset_index(drop=True)

@@ -322,3 +322,67 @@ def survival(results: Results | Mapping[str, Results], point: int = 0) -> Figure
     ax.legend(loc="lower left")
     _date_axis(ax)
     return fig
+
+
+def discovery(found: analysis.Discovery, box: int = 0) -> Figure:
+    """Scenario discovery at a glance: PRIM's coverage–density trade-off and the chosen box's limits.
+
+    Left: every box on the peeling trajectory (coverage against density, coloured by the
+    number of restricted inputs), the chosen box ringed and the base rate dashed.
+    Right: for each restricted input, its full range (grey) and the box's range (colour),
+    on a scale from the input's lowest to its highest sampled value, with the limits
+    and their quasi-p-values written beside them.
+    """
+    fig = Figure(figsize=(12, 4.6), layout="constrained")
+    left, right = fig.subplots(1, 2, width_ratios=[1, 1.25])
+    t = found.trajectory[found.trajectory.box == box]
+    points = left.scatter(t["coverage"], t["density"], c=t["res_dim"], cmap="viridis", s=22, zorder=3)
+    fig.colorbar(points, ax=left, label="restricted inputs", ticks=sorted(set(t["res_dim"].astype(int))))
+    chosen = found.stats[found.stats.box == box]
+    if not chosen.empty:
+        c = chosen.iloc[0]
+        step = t[t.step == c["step"]]
+        left.scatter(step["coverage"], step["density"], s=160, facecolors="none", edgecolors="C3", linewidths=2)
+        left.annotate(
+            f"chosen: coverage {c['coverage']:.2f}, density {c['density']:.2f}",
+            (float(step["coverage"].iloc[0]), float(step["density"].iloc[0])),
+            xytext=(-10, -24),
+            textcoords="offset points",
+            ha="right",
+            color="C3",
+        )
+    left.axhline(found.base_rate, color="grey", linestyle="--", linewidth=1, label=f"base rate {found.base_rate:.2f}")
+    left.set_xlim(-0.02, 1.02)
+    left.set_ylim(0, 1.02)
+    left.set_xlabel("coverage")
+    left.set_ylabel("density")
+    left.set_title(f"{found.method.upper()} trade-off for {found.outcome}")
+    left.legend(loc="lower left")
+    left.grid(True, alpha=0.3)
+
+    limits = found.boxes[found.boxes.box == box]
+    names = list(limits["parameter"])
+    y = np.arange(len(names))
+    for j, (_, r) in enumerate(limits.iterrows()):
+        lo, hi = found.ranges[r["parameter"]]
+        span = (hi - lo) or 1.0
+        a, b = (r["low"] - lo) / span, (r["high"] - lo) / span
+        right.barh(j, 1.0, left=0.0, color="0.88", height=0.5)
+        right.barh(j, b - a, left=a, color="C3", alpha=0.75, height=0.5)
+        qp = [q for q in (r["qp_low"], r["qp_high"]) if np.isfinite(q)]
+        note = f"  qp {max(qp):.1g}" if qp else ""
+        right.text(1.02, j, f"{r['low']:.3g} – {r['high']:.3g}{note}", va="center", fontsize=9)
+        right.text(-0.02, j - 0.33, f"{lo:.3g}", ha="left", va="top", fontsize=7, color="grey")
+        right.text(1.0, j - 0.33, f"{hi:.3g}", ha="right", va="top", fontsize=7, color="grey")
+    right.set_yticks(y, names)
+    right.invert_yaxis()
+    right.set_xlim(-0.02, 1.45)
+    right.set_xticks([0, 0.5, 1], ["lowest", "middle", "highest"])
+    right.set_xlabel("position within the sampled range of each input")
+    right.set_title("Box limits (red) within each input's range (grey)")
+    if not names:
+        right.text(0.5, 0.5, "no input restricted", ha="center", va="center", transform=right.transAxes)
+    fig.suptitle(
+        f"Scenario discovery: {found.outcome} in {found.base_rate:.0%} of {found.n} futures", fontweight="bold"
+    )
+    return fig
