@@ -513,19 +513,26 @@ def _ema(module: str):
     return mod
 
 
-def inputs(results: Results) -> pd.DataFrame:
+def inputs(results: Results, derived: dict | None = None) -> pd.DataFrame:
     """The inputs of each replication, one row per replication of ``runs``.
 
     The swept dotted paths of a sweep, and every other ``runs`` column named by a
     dotted path (for example a replication's sampled coefficients, when the run
     records them), as floats. Columns that do not vary are dropped: they cannot
     explain anything.
+
+    ``derived`` adds inputs computed from these, ``{name: function(inputs) -> values}``,
+    for example the gap between two allies' trust in the US: PRIM's boxes are aligned
+    with the axes, so a driver that is a difference of two inputs shows up only if it is
+    given as an input of its own.
     """
     runs = results.runs
     names = list(dict.fromkeys([*parameter_columns(results), *(c for c in runs.columns if "." in c)]))
     if not names:
         raise ValueError("these results have no inputs that vary (not a sweep, and no sampled coefficients)")
     x = runs[names].astype(float).reset_index(drop=True)
+    for name, fn in (derived or {}).items():
+        x[name] = np.asarray(fn(x), dtype=float)
     return x.loc[:, x.nunique() > 1]
 
 
@@ -675,6 +682,8 @@ def discover(
     max_boxes: int = 1,
     peel_alpha: float = 0.05,
     mass_min: float = 0.05,
+    max_qp: float | None = 0.05,
+    derived: dict | None = None,
 ) -> Discovery:
     """Scenario discovery: which combinations of inputs lead to the cases of interest?
 
@@ -688,9 +697,13 @@ def discover(
     ``min_density`` is chosen (if none is that dense, the densest box). Up to
     ``max_boxes`` boxes are found one after another, each over the replications the
     previous boxes left, stopping early when a box's density does not exceed the base
-    rate. CART (``method="cart"``) grows a classification tree with leaves of at least
+    rate. Limits whose quasi-p-value exceeds ``max_qp`` (both sides, where restricted)
+    are then dropped, as Bryant and Lempert (2010) advise, so a box restricts only the
+    inputs the data support (``max_qp=None`` keeps them). CART (``method="cart"``) grows a classification tree with leaves of at least
     ``mass_min`` of the data; its leaves with density >= ``min_density`` (else the
     densest leaf) are the chosen boxes.
+
+    ``derived`` adds computed inputs (see :func:`inputs`).
 
     Needs the ``explore`` extra (``pip install 'alliance-sim[explore]'``).
 
@@ -699,7 +712,7 @@ def discover(
     ValueError : if the results have no varying inputs or the outcome has only one class.
     MissingExtra : if EMA Workbench is not installed.
     """
-    x = inputs(results)
+    x = inputs(results, derived)
     y = outcome_flags(results, outcome, threshold, below)
     what = describe_outcome(outcome, threshold, below)
     k = int(y.sum())
@@ -725,6 +738,20 @@ def discover(
             i = _choose(t, min_density)
             if b > 0 and t.loc[i, "density"] <= y.mean():
                 break
+            if i != len(t) - 1:
+                found.select(i)
+            if max_qp is not None:
+                # Bryant and Lempert (2010): a limit whose quasi-p-value exceeds max_qp is not
+                # supported by the data; EMA's drop_restriction adds the box without it to the trajectory.
+                for name in _limits(found.box_lims[i], found.box_lims[0]):
+                    q = [v for v in found.p_values[i].get(name, []) if v != -1]
+                    if q and min(q) > max_qp:
+                        found.drop_restriction(name, i)
+                        i = len(found.peeling_trajectory) - 1
+                t = found.peeling_trajectory.astype(float).reset_index(drop=True)
+                traj[-1] = t.assign(box=b, step=t.index)[
+                    ["box", "step", "coverage", "density", "mass", "res_dim", "n", "k"]
+                ]
             row = t.loc[i]
             stat_rows.append({"box": b, **{c: row[c] for c in ("coverage", "density", "mass", "res_dim", "n", "k")}})
             stat_rows[-1]["step"] = i
@@ -734,8 +761,6 @@ def discover(
             for name, (lo, hi) in _limits(found.box_lims[i], found.box_lims[0]).items():
                 q = [np.nan if v == -1 else float(v) for v in qp.get(name, [np.nan, np.nan])]
                 box_rows.append({"box": b, "parameter": name, "low": lo, "high": hi, "qp_low": q[0], "qp_high": q[1]})
-            if i != len(t) - 1:
-                found.select(i)
     elif method == "cart":
         cart = _ema("cart")
         alg = cart.CART(x, y.astype(int), mass_min=mass_min)
@@ -785,6 +810,7 @@ def feature_scores(
     level: str = "point",
     seed: int = 0,
     trees: int = 500,
+    derived: dict | None = None,
 ) -> pd.DataFrame:
     """How much each input matters to an outcome: extra-trees feature scores, as EMA Workbench computes them.
 
@@ -805,7 +831,7 @@ def feature_scores(
     fs = _ema("feature_scoring")
     from ema_workbench.analysis.scenario_discovery_util import RuleInductionType
 
-    x = inputs(results)
+    x = inputs(results, derived)
     runs = results.runs
     if isinstance(outcome, str) and threshold is None and not _is_share(runs, outcome):
         y = runs[outcome].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
