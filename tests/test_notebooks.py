@@ -62,7 +62,9 @@ def test_sweep_analysis_notebook_runs():
 
 def test_scenario_discovery_notebook_runs():
     pytest.importorskip(
-        "ema_workbench", reason="the explore extra is not installed: pip install -e '.[dev,explore]'", exc_type=ImportError
+        "ema_workbench",
+        reason="the explore extra is not installed: pip install -e '.[dev,explore]'",
+        exc_type=ImportError,
     )
     nb, seconds = execute("03_scenario_discovery.ipynb")
     assert seconds < BUDGET_SECONDS, f"took {seconds:.1f} s"
