@@ -410,3 +410,36 @@ def test_morris_recovers_elementary_effects_of_a_linear_toy(make_sweep):
     np.testing.assert_allclose(table["sigma"], 0.0, atol=1e-9)
     with pytest.raises(ValueError, match="Morris design"):
         analysis.morris(make_sweep(X, NAMES, problem["bounds"], {"cohesion_mean": y[:, None]}), "cohesion_mean")
+
+
+def test_sobol_check_passes_converged_indices_and_warns_with_the_size_needed(make_sweep):
+    bounds = [[-np.pi, np.pi]] * 3
+    problem = {"num_vars": 3, "names": NAMES, "bounds": bounds}
+    X = sobol_sample.sample(problem, 2048, calc_second_order=False, seed=11)
+    big = make_sweep(X, NAMES, bounds, {"cohesion_mean": ishigami(X)[:, None]}, samples=2048)
+    check = analysis.sobol(big, "cohesion_mean").attrs["check"]
+    assert check.passed and check.needed == 2048 and "pass the convergence check" in check.message()
+    X = sobol_sample.sample(problem, 16, calc_second_order=False, seed=11)
+    small = make_sweep(X, NAMES, bounds, {"cohesion_mean": ishigami(X)[:, None]}, samples=16)
+    with pytest.warns(analysis.SobolConvergenceWarning, match=r"not converged at N = 16: .*would be needed"):
+        table = analysis.sobol(small, "cohesion_mean")
+    check = table.attrs["check"]
+    assert not check.passed and check.needed > 16 and np.log2(check.needed) % 1 == 0
+    # the needed N follows the 1/sqrt(N) rate of the widest half-width
+    assert check.needed >= 16 * (check.max_conf / 0.1) ** 2
+
+
+def test_sobol_check_flags_impossible_indices():
+    table = pd.DataFrame(
+        {
+            "parameter": ["a", "a", "b", "b"],
+            "index": ["S1", "ST", "S1", "ST"],
+            "estimate": [0.9, 0.2, -0.4, 1.3],
+            "conf": [0.01, 0.01, 0.02, 0.02],
+        }
+    )
+    check = analysis.sobol_check(table, samples=64)
+    assert not check.passed
+    text = " ".join(check.problems)
+    assert "2 indices outside [-0.05, 1.05]" in text and "ST below S1 beyond noise for a" in text
+    assert check.needed == 128  # intervals are narrow: the problem is not the sample size alone

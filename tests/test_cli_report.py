@@ -52,10 +52,29 @@ def test_report_of_a_grid_sweep(grid_sweep, tmp_path):
     path = write_report(grid_sweep, tmp_path)
     text = path.read_text(encoding="utf-8")
     assert "Sweep over 2 parameters, sampler `grid`" in text
-    assert "](sweep_response.png)" in text
-    assert (tmp_path / "sweep_response.png").read_bytes()[:8] == PNG_SIGNATURE
-    # one table row per design point
-    assert len(re.findall(r"^\| \d+ \| ", text, flags=re.M)) == 12
+    for name in ("sweep_response.png", "sweep_lines.png"):
+        assert f"]({name})" in text
+        assert (tmp_path / name).read_bytes()[:8] == PNG_SIGNATURE
+    # a ranking of the parameters, then the extreme design points, not a dump of all of them
+    assert "## Which parameters matter for rupture" in text
+    assert len(re.findall(r"^\| \d+ \| ", text, flags=re.M)) == 10
+    assert "(12 design points in all" in text
+
+
+def test_report_of_an_asymmetric_grid_shows_the_interaction(make_sweep, tmp_path):
+    # rupture depends on |x - y| only: both trust values rank above the inert third parameter,
+    # and the heatmap is drawn over them, one panel per value of the third
+    levels = np.linspace(0.6, 1.0, 4)
+    X = np.array([(a, b, c) for a in levels for b in levels for c in (1.0, 3.4, 6.0)])
+    R = 40
+    share = np.clip(np.abs(X[:, 0] - X[:, 1]) - 0.1, 0, None) / 0.3 * 0.4
+    rupture = np.arange(R)[None, :] < np.round(share * R)[:, None]
+    names = ["actors.ROK.us_trust", "actors.JPN.us_trust", "events.prk_tests.rate_per_month"]
+    sweep = make_sweep(X, names, [[0.6, 1], [0.6, 1], [1, 6]], {"rupture": rupture}, sampler="grid")
+    text = write_report(sweep, tmp_path).read_text(encoding="utf-8")
+    ranking = re.findall(r"^\| (\S+) \| [0-9.]+ \|$", text, flags=re.M)
+    assert set(ranking[:2]) == set(names[:2]) and ranking[2] == names[2]
+    assert "one panel per value of `events.prk_tests.rate_per_month`" in text
 
 
 def test_report_of_a_sobol_sweep(make_sweep, tmp_path):
@@ -68,10 +87,14 @@ def test_report_of_a_sobol_sweep(make_sweep, tmp_path):
     rupture = X[:, [0]] > np.arange(R)[None, :] / R
     sweep = make_sweep(X, names, problem["bounds"], {"rupture": rupture, "cohesion_mean": rupture * 0.5 + 0.2})
     text = write_report(sweep, tmp_path).read_text(encoding="utf-8")
-    assert "(first 50 of 64 points)" in text
+    assert "first 50" not in text
     for outcome in ("rupture", "cohesion_mean"):
         assert (tmp_path / f"sobol_{outcome}.png").stat().st_size > 10_000
         assert f"](sobol_{outcome}.png)" in text
+        # the index table, with its convergence verdict (N = 16 is far too small)
+        assert f"### Sobol indices of {outcome}" in text
+    assert text.count("**Warning: not converged.**") == 2 and "would be needed" in text
+    assert re.search(r"^\| parameters\.cha\.grievance \| -?[0-9.]+ ± [0-9.]+ \| -?[0-9.]+ ± [0-9.]+ \|$", text, re.M)
 
 
 def test_write_report_needs_a_folder(base_results):

@@ -156,3 +156,38 @@ def test_survival(base_results, transition_results, tmp_path):
     assert_png(fig, tmp_path / "survival.png")
     single = visible_axes(plots.survival(base_results))[0]
     assert single.get_legend().get_texts()[0].get_text().startswith("base: ")
+
+
+@pytest.fixture
+def asymmetric_grid(make_sweep):
+    """A 4 x 4 x 3 grid like sweeps/us_commitment.yaml where rupture depends only on |x - y|:
+    pooled over y, the response to x is U-shaped; the heatmap shows the diagonal."""
+    levels = np.linspace(0.6, 1.0, 4)
+    X = np.array([(a, b, c) for a in levels for b in levels for c in (1.0, 3.4, 6.0)])
+    R = 40
+    share = np.clip(np.abs(X[:, 0] - X[:, 1]) - 0.1, 0, None) / 0.3 * 0.4
+    rupture = np.arange(R)[None, :] < np.round(share * R)[:, None]
+    names = ["actors.ROK.us_trust", "actors.JPN.us_trust", "events.prk_tests.rate_per_month"]
+    return make_sweep(X, names, [[0.6, 1.0], [0.6, 1.0], [1.0, 6.0]], {"rupture": rupture}, sampler="grid")
+
+
+def test_heatmap_ticks_are_the_grid_values_and_a_third_parameter_gets_panels(asymmetric_grid, tmp_path):
+    fig = plots.sweep_response(asymmetric_grid, "rupture")
+    axes = visible_axes(fig)
+    assert [ax.get_title() for ax in axes] == [f"prk_tests.rate_per_month = {v:g}" for v in (1.0, 3.4, 6.0)]
+    for ax in axes:
+        assert [t.get_text() for t in ax.get_xticklabels()] == ["0.6", "0.733", "0.867", "1"]
+        assert [t.get_text() for t in ax.get_yticklabels()] == ["0.6", "0.733", "0.867", "1"]
+        # each panel holds 16 cells, each one design point: the corners are the asymmetric ones
+        cells = ax.collections[0].get_array().reshape(4, 4)
+        assert cells[0, 3] == cells[3, 0] == pytest.approx(0.4) and cells[0, 0] == cells[3, 3] == 0
+    assert "pooled" not in fig._suptitle.get_text()
+    assert_png(fig, tmp_path / "facets.png")
+
+
+def test_response_line_is_conditioned_on_the_other_parameter(grid_sweep, asymmetric_grid):
+    fig = plots.sweep_response(grid_sweep, "rupture", x="parameters.cha.grievance", y=None)
+    ax = visible_axes(fig)[0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [f"ROK.antipathy = {v:g}" for v in (0, 0.25, 0.5, 1)]
+    fig = plots.sweep_response(asymmetric_grid, "rupture", x="actors.ROK.us_trust", y=None)
+    assert "POOLED over actors.JPN.us_trust" in visible_axes(fig)[0].get_title()

@@ -15,6 +15,7 @@ Conventions
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -390,6 +391,7 @@ def sobol(
     confidence: float = 0.95,
     num_resamples: int = 1000,
     seed: int | None = 0,
+    warn: bool = True,
 ) -> pd.DataFrame:
     """First-order and total Sobol indices of an outcome over a Sobol (Saltelli) sweep.
 
@@ -400,6 +402,10 @@ def sobol(
 
     Replication noise inflates the outcome's variance without any parameter explaining
     it; with few replications per point the total indices absorb part of that noise.
+
+    The table is checked with :func:`sobol_check`; the verdict is in ``.attrs["check"]``
+    and, unless ``warn=False``, a failed check issues a :class:`SobolConvergenceWarning`
+    that names the sample size that would be needed.
 
     Returns
     -------
@@ -442,10 +448,91 @@ def sobol(
                 {"parameter": name, "index": key, "estimate": est, "conf": conf, "low": est - conf, "high": est + conf}
             )
     table = pd.DataFrame(rows, columns=["parameter", "index", "estimate", "conf", "low", "high"])
+    samples = len(y) // per_base
+    verdict = sobol_check(table, samples)
+    table.attrs["check"] = verdict
+    if warn and not verdict.passed:
+        warnings.warn(verdict.message(outcome), SobolConvergenceWarning, stacklevel=2)
     if second:
         names = list(problem["names"])
         table.attrs["S2"] = pd.DataFrame(indices["S2"], index=names, columns=names)
     return table
+
+
+class SobolConvergenceWarning(UserWarning):
+    """Sobol indices whose intervals are too wide, or whose values are impossible, to be read."""
+
+
+@dataclass
+class SobolCheck:
+    """The verdict of :func:`sobol_check` on one table of Sobol indices.
+
+    Attributes
+    ----------
+    passed : True when every check passed.
+    problems : one sentence per failed check.
+    samples : N, the base sample size of the design.
+    needed : the N (a power of 2) at which the widest interval would shrink to the
+        target half-width, from the 1/sqrt(N) rate of the bootstrap intervals; equal to
+        ``samples`` when passed.
+    max_conf : the widest half-width of any S1 or ST interval.
+    """
+
+    passed: bool
+    problems: list[str]
+    samples: int
+    needed: int
+    max_conf: float
+
+    def message(self, outcome: str = "outcome") -> str:
+        if self.passed:
+            return (
+                f"Sobol indices of {outcome} pass the convergence check "
+                f"(N = {self.samples}, widest 95% half-width {self.max_conf:.3f})."
+            )
+        return (
+            f"Sobol indices of {outcome} are not converged at N = {self.samples}: "
+            + "; ".join(self.problems)
+            + f". About N = {self.needed} base samples would be needed."
+        )
+
+
+def sobol_check(table: pd.DataFrame, samples: int, target: float = 0.1, tolerance: float = 0.05) -> SobolCheck:
+    """Is a table of Sobol indices (from :func:`sobol`) precise enough to read?
+
+    Three checks, after the advice of Saltelli et al. (2010) and SALib's documentation:
+
+    - every 95% bootstrap half-width (``conf``) is at most ``target``;
+    - every index lies in [-``tolerance``, 1 + ``tolerance``] (indices are shares of variance);
+    - no total index is below its first-order index by more than the two half-widths
+      together (ST >= S1 holds exactly; a larger gap is estimation noise).
+
+    The bootstrap intervals shrink like 1/sqrt(N), so the sample size that would bring
+    the widest half-width to ``target`` is ``N * (max_conf / target) ** 2``, rounded up
+    to a power of 2 (Sobol' sequences are balanced at powers of 2).
+    """
+    problems = []
+    max_conf = float(table["conf"].max())
+    if not max_conf <= target:
+        problems.append(f"95% half-widths up to {max_conf:.2f} (target {target:g})")
+    outside = table[(table["estimate"] < -tolerance) | (table["estimate"] > 1 + tolerance)]
+    if not outside.empty:
+        worst = outside.loc[(outside["estimate"] - 0.5).abs().idxmax()]
+        problems.append(
+            f"{len(outside)} indices outside [{-tolerance:g}, {1 + tolerance:g}] "
+            f"(e.g. {worst['index']} of {worst['parameter']} = {worst['estimate']:.2f})"
+        )
+    wide = table.pivot(index="parameter", columns="index", values=["estimate", "conf"])
+    gap = wide[("estimate", "S1")] - wide[("estimate", "ST")]
+    noise = wide[("conf", "S1")] + wide[("conf", "ST")]
+    below = gap[gap > noise]
+    if not below.empty:
+        problems.append(f"ST below S1 beyond noise for {', '.join(below.index)}")
+    needed = samples
+    if problems:
+        ratio = max(max_conf / target, 1.0) ** 2
+        needed = int(2 ** np.ceil(np.log2(max(samples * ratio, samples * 2))))
+    return SobolCheck(passed=not problems, problems=problems, samples=int(samples), needed=needed, max_conf=max_conf)
 
 
 # --------------------------------------------------------------------------- attribution
@@ -499,7 +586,6 @@ def _ema(module: str):
     """Import ``ema_workbench.analysis.<module>`` or say how to install it."""
     import importlib
     import logging
-    import warnings
 
     try:
         with warnings.catch_warnings():
@@ -916,3 +1002,51 @@ def morris(
         }
     )
     return table.sort_values("mu_star", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def grid_effects(results: Results, outcome: str = "rupture") -> pd.DataFrame:
+    """Total-effect shares of a full-factorial grid, from the per-point outcome (no extra needed).
+
+    For each parameter, the mean over the cells of the other parameters of the
+    variance of the outcome along this parameter, over the total variance across
+    design points: the total-effect Sobol index of the grid taken as a discrete
+    uniform design (Saltelli et al. 2008, ch. 4). It sees interactions: a parameter
+    whose effect reverses with another's value scores high although its pooled curve is
+    flat. Replication noise is averaged out first (one value per point, :func:`aggregate`).
+
+    Returns
+    -------
+    DataFrame with columns parameter, score, sorted by score (largest first).
+
+    Raises
+    ------
+    ValueError : if the results are not a full grid, or the outcome does not vary.
+    """
+    table = design(results)
+    params = parameter_columns(results)
+    table["_y"] = aggregate(results, outcome)
+    expected = int(np.prod([table[p].nunique() for p in params]))
+    if len(table) != expected or table.duplicated(params).any():
+        raise ValueError("grid effects need a full-factorial grid (every combination once)")
+    total = table["_y"].var(ddof=0)
+    if not total > 0:
+        raise ValueError(f"{outcome} does not vary over the grid")
+    rows = []
+    for p in params:
+        others = [q for q in params if q != p]
+        within = table.groupby(others)["_y"].var(ddof=0).mean() if others else table["_y"].var(ddof=0)
+        rows.append({"parameter": p, "score": float(within / total)})
+    return pd.DataFrame(rows).sort_values("score", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def influence(results: Results, outcome: str = "rupture") -> tuple[pd.DataFrame, str]:
+    """A ranking of the swept parameters by how much the outcome depends on them, and how it was made.
+
+    Extra-trees feature scores (:func:`feature_scores`) when the ``explore`` extra is
+    installed; otherwise, for a full grid, :func:`grid_effects`. Returns the table
+    (parameter, score) and a phrase naming the method.
+    """
+    try:
+        return feature_scores(results, outcome), "extra-trees feature scores (EMA Workbench), per design point"
+    except MissingExtra:
+        return grid_effects(results, outcome), "total-effect shares over the grid (variance within cells of the others)"

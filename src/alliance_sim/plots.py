@@ -153,50 +153,100 @@ def compare_scenarios(
     return fig
 
 
+def _short(path: str) -> str:
+    """A dotted path without its section: ``actors.ROK.us_trust`` -> ``ROK.us_trust``."""
+    head, _, rest = path.partition(".")
+    return rest if head in ("actors", "parameters", "events") and rest else path
+
+
 def sweep_response(
-    results: Results, outcome: str = "rupture", x: str | None = None, y: str | None = None, confidence: float = 0.95
+    results: Results,
+    outcome: str = "rupture",
+    x: str | None = None,
+    y: str | None = None,
+    confidence: float = 0.95,
+    facet: str | None = None,
 ) -> Figure:
     """Response of an outcome to the swept parameters.
 
-    Line: the outcome against ``x`` with a band (Wilson interval for the rupture share,
-    5–95% of futures for a numeric outcome), pooling the futures of any other swept parameter.
-    Heatmap: the outcome per (``x``, ``y``) grid cell.
+    Line (only ``x``): the outcome against ``x`` with a band (Wilson interval for the
+    rupture share, 5–95% of futures for a numeric outcome), one line per value of the
+    other swept parameter when there is exactly one; with more, the futures of the
+    others are pooled and the title says so.
+
+    Heatmap (``x`` and ``y``): the outcome per (``x``, ``y``) cell, ticks at the grid
+    values. With a third swept parameter, one panel per value of ``facet`` (default: that
+    parameter), so no cell pools different designs; with more, the others are pooled
+    and the title says so.
 
     With neither ``x`` nor ``y`` given, a one-parameter sweep gives the line and a
-    two-parameter grid the heatmap; with only ``x`` given, the line.
+    grid of two or more parameters the heatmap of the first two.
     """
     params = analysis.parameter_columns(results)
     if x is None:
         x = params[0]
-        if len(params) == 2:
+        if len(params) >= 2:
             y = params[1]
-    fig = Figure(figsize=(7, 4.8), layout="constrained")
-    ax = fig.subplots()
     what = "rupture probability" if outcome == "rupture" else f"{outcome}, {unit(outcome)}"
     if y is None:
+        return _response_lines(results, outcome, x, params, what, confidence)
+    others = [p for p in params if p not in (x, y)]
+    if facet is None and len(others) == 1:
+        facet = others[0]
+    levels = sorted(results.runs[facet].unique()) if facet else [None]
+    pooled = [p for p in others if p != facet]
+    fig = Figure(figsize=(1.0 + 4.6 * len(levels), 4.8), layout="constrained")
+    axes = fig.subplots(1, len(levels), squeeze=False).ravel()
+    keys = [x, y] + ([facet] if facet else [])
+    table = analysis.response(results, outcome, confidence, by=keys)
+    if outcome == "rupture":
+        limits = {"vmin": 0.0, "vmax": 1.0}
+    else:
+        limits = {"vmin": float(table["estimate"].min()), "vmax": float(table["estimate"].max())}
+    for ax, level in zip(axes, levels, strict=True):
+        part = table if level is None else table[table[facet] == level]
+        grid = part.pivot_table(index=y, columns=x, values="estimate", aggfunc="mean").sort_index()
+        mesh = ax.pcolormesh(_edges(grid.columns), _edges(grid.index), grid.to_numpy(), cmap="viridis", **limits)
+        middle = 0.5 * (limits["vmin"] + limits["vmax"])
+        for (j, i), value in np.ndenumerate(grid.to_numpy()):
+            if np.isfinite(value):
+                colour = "white" if value < middle else "black"
+                ax.text(
+                    grid.columns[i], grid.index[j], f"{value:.2f}", ha="center", va="center", fontsize=8, color=colour
+                )
+        ax.set_xticks(grid.columns, [f"{v:.3g}" for v in grid.columns])
+        ax.set_yticks(grid.index, [f"{v:.3g}" for v in grid.index])
+        ax.set_xlabel(x)
+        ax.set_ylabel(y)
+        if level is not None:
+            ax.set_title(f"{_short(facet)} = {level:.3g}")
+    fig.colorbar(mesh, ax=list(axes), label=what)
+    note = f"\n(pooled over {', '.join(pooled)})" if pooled else ""
+    fig.suptitle(f"{what} over the grid: each cell one design point{note}")
+    return fig
+
+
+def _response_lines(results: Results, outcome: str, x: str, params: list[str], what: str, confidence: float) -> Figure:
+    fig = Figure(figsize=(7, 4.8), layout="constrained")
+    ax = fig.subplots()
+    others = [p for p in params if p != x]
+    band = "95% Wilson interval" if outcome == "rupture" else "5–95% of futures"
+    if len(others) == 1:
+        table = analysis.response(results, outcome, confidence, by=[x, others[0]])
+        for k, (level, line) in enumerate(table.groupby(others[0], sort=True)):
+            ax.fill_between(line[x], line["low"], line["high"], alpha=0.15, linewidth=0, color=f"C{k}")
+            ax.plot(line[x], line["estimate"], marker="o", color=f"C{k}", label=f"{_short(others[0])} = {level:.3g}")
+        title = f"{what} vs {x}, one line per {others[0]}\n(bands: {band})"
+    else:
         line = analysis.response(results, outcome, confidence, by=[x])
-        band = "95% Wilson interval" if outcome == "rupture" else "5–95% of futures"
         ax.fill_between(line[x], line["low"], line["high"], alpha=0.25, linewidth=0, label=band)
         ax.plot(line[x], line["estimate"], marker="o", label="share of futures" if outcome == "rupture" else "mean")
-        ax.set_xlabel(x)
-        ax.set_ylabel(what)
-        others = [p for p in params if p != x]
-        ax.set_title(f"{what} vs {x}" + ("\n(pooled over " + ", ".join(others) + ")" if others else ""))
-        ax.legend(loc="best")
-        ax.grid(True, alpha=0.3)
-        return fig
-    table = analysis.response(results, outcome, confidence, by=[x, y])
-    grid = table.pivot_table(index=y, columns=x, values="estimate", aggfunc="mean").sort_index()
-    limits = {"vmin": 0.0, "vmax": 1.0} if outcome == "rupture" else {}
-    mesh = ax.pcolormesh(_edges(grid.columns), _edges(grid.index), grid.to_numpy(), cmap="viridis", **limits)
-    for (j, i), value in np.ndenumerate(grid.to_numpy()):
-        if np.isfinite(value):
-            colour = "white" if (value < 0.5 if outcome == "rupture" else False) else "black"
-            ax.text(grid.columns[i], grid.index[j], f"{value:.2f}", ha="center", va="center", fontsize=8, color=colour)
-    fig.colorbar(mesh, ax=ax, label=what)
+        title = f"{what} vs {x}" + ("\n(POOLED over " + ", ".join(others) + ")" if others else "")
     ax.set_xlabel(x)
-    ax.set_ylabel(y)
-    ax.set_title(f"{what} over the grid")
+    ax.set_ylabel(what)
+    ax.set_title(title)
+    ax.legend(loc="best")
+    ax.grid(True, alpha=0.3)
     return fig
 
 
