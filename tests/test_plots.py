@@ -61,12 +61,12 @@ def test_envelopes_hides_unused_panels_and_rejects_unknown_metrics(base_results)
 
 def test_compare_scenarios(base_results, transition_results, tmp_path):
     fig = plots.compare_scenarios(base_results, transition_results)
-    left, right = visible_axes(fig)
+    left, top, bottom = visible_axes(fig)
     assert left.get_ylabel() == "cooperation index (0–1)"
     assert_date_axis(left)
     assert [t.get_text() for t in left.get_legend().get_texts()][:2] == ["base", "political_transition"]
-    assert right.get_xlabel() == "difference political_transition − base (95% interval)"
-    labels = [t.get_text().split("\n")[0] for t in right.get_yticklabels()]
+    assert top.get_title().startswith("political_transition − base, 95% intervals")
+    labels = [t.get_text() for t in top.get_yticklabels()] + [t.get_text() for t in bottom.get_yticklabels()]
     assert "cohesion_mean" in labels and "rupture" in labels
     assert_png(fig, tmp_path / "compare.png")
 
@@ -136,7 +136,11 @@ def test_attribution(base_results, tmp_path):
     assert top.get_shared_x_axes().joined(top, bottom)
     assert_date_axis(bottom)
     legend = [t.get_text() for t in top.get_legend().get_texts()]
-    assert legend[0] == "net change" and set(legend[1:]) == set(analysis.attribution(base_results)["driver"])
+    # at most six colours: the largest terms, the rest summed as "other (n terms)"
+    drivers = set(analysis.attribution(base_results)["driver"])
+    assert legend[0] == "net change" and len(legend[1:]) == 6
+    other = next(t for t in legend if t.startswith("other"))
+    assert set(legend[1:]) - {other} <= drivers and other == f"other ({len(drivers) - 5} terms)"
     # the net-change line is the month-to-month change in mean ROK-JPN cooperation
     net = top.get_lines()[0].get_ydata()
     level = base_results.metric("coop_rok_jpn")["mean"].to_numpy()
@@ -191,3 +195,26 @@ def test_response_line_is_conditioned_on_the_other_parameter(grid_sweep, asymmet
     assert [t.get_text() for t in ax.get_legend().get_texts()] == [f"ROK.antipathy = {v:g}" for v in (0, 0.25, 0.5, 1)]
     fig = plots.sweep_response(asymmetric_grid, "rupture", x="actors.ROK.us_trust", y=None)
     assert "POOLED over actors.JPN.us_trust" in visible_axes(fig)[0].get_title()
+
+
+def test_envelopes_share_one_y_range_and_mark_events_and_the_rupture_level(transition_results):
+    fig = plots.envelopes(transition_results)
+    axes = visible_axes(fig)
+    assert len({ax.get_ylim() for ax in axes}) == 1  # all four are 0–1 indices
+    threshold = analysis.rupture_threshold(transition_results)
+    rok_jpn = axes[0]
+    assert any(np.allclose(line.get_ydata(), threshold) for line in rok_jpn.get_lines())
+    events = plots.dated_events(transition_results)
+    assert ("snap_election" in [name for _, name in events]) and events == sorted(events)
+    names = {t.get_text().strip() for t in rok_jpn.texts}
+    assert {name for _, name in events} <= names
+
+
+def test_compare_puts_probabilities_and_index_differences_on_separate_axes(base_results, transition_results):
+    fig = plots.compare_scenarios(base_results, transition_results)
+    axes = [ax for sub in fig.subfigs for ax in sub.axes]
+    xlabels = [ax.get_xlabel() for ax in axes]
+    assert "difference in index (0–1 scale)" in xlabels
+    assert "difference in rupture probability (percentage points)" in xlabels
+    share_ax = axes[xlabels.index("difference in rupture probability (percentage points)")]
+    assert [t.get_text() for t in share_ax.get_yticklabels()] == ["rupture"]
