@@ -192,9 +192,16 @@ def test_heatmap_ticks_are_the_grid_values_and_a_third_parameter_gets_panels(asy
 def test_response_line_is_conditioned_on_the_other_parameter(grid_sweep, asymmetric_grid):
     fig = plots.sweep_response(grid_sweep, "rupture", x="parameters.cha.grievance", y=None)
     ax = visible_axes(fig)[0]
+    assert "POOLED" not in fig._suptitle.get_text()
     assert [t.get_text() for t in ax.get_legend().get_texts()] == [f"ROK.antipathy = {v:g}" for v in (0, 0.25, 0.5, 1)]
+    # with two other parameters: one line per value of the first, one panel per value of the second
     fig = plots.sweep_response(asymmetric_grid, "rupture", x="actors.ROK.us_trust", y=None)
-    assert "POOLED over actors.JPN.us_trust" in visible_axes(fig)[0].get_title()
+    axes = visible_axes(fig)
+    assert [ax.get_title() for ax in axes] == [f"prk_tests.rate_per_month = {v:g}" for v in (1.0, 3.4, 6.0)]
+    assert len(axes[0].get_lines()) == 4 and "POOLED" not in fig._suptitle.get_text()
+    # the U-shape of the pooled curve is gone: at equal trust no line ruptures
+    low_trust_line = axes[0].get_lines()[0]  # JPN trust 0.6
+    assert low_trust_line.get_ydata()[0] == 0 and low_trust_line.get_ydata()[-1] == pytest.approx(0.4)
 
 
 def test_envelopes_share_one_y_range_and_mark_events_and_the_rupture_level(transition_results):

@@ -1050,3 +1050,22 @@ def influence(results: Results, outcome: str = "rupture") -> tuple[pd.DataFrame,
         return feature_scores(results, outcome), "extra-trees feature scores (EMA Workbench), per design point"
     except MissingExtra:
         return grid_effects(results, outcome), "total-effect shares over the grid (variance within cells of the others)"
+
+
+def gap_inputs(results: Results) -> dict:
+    """Derived inputs for scenario discovery: the gap between two actors' values of the same swept field.
+
+    For every pair of swept paths ``actors.A.f`` and ``actors.B.f`` (the same field of two
+    actors, such as Seoul's and Tokyo's trust in the US), ``{"f gap A−B": |A - B|}``. Cha's
+    quasi-alliance model makes the *asymmetry* between the two allies a driver of its own,
+    and PRIM's axis-aligned boxes can only find it when it is an input.
+    """
+    params = [p for p in parameter_columns(results) if p.startswith("actors.") and p.count(".") == 2]
+    out = {}
+    for i, a in enumerate(params):
+        for b in params[i + 1 :]:
+            _, actor_a, field_a = a.split(".")
+            _, actor_b, field_b = b.split(".")
+            if field_a == field_b:
+                out[f"{field_a} gap {actor_a}−{actor_b}"] = lambda x, a=a, b=b: (x[a] - x[b]).abs()
+    return out

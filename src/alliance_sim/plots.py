@@ -247,8 +247,8 @@ def sweep_response(
 
     Line (only ``x``): the outcome against ``x`` with a band (Wilson interval for the
     rupture share, 5–95% of futures for a numeric outcome), one line per value of the
-    other swept parameter when there is exactly one; with more, the futures of the
-    others are pooled and the title says so.
+    next swept parameter and one panel per value of the one after; with more, the
+    futures of the rest are pooled and the title says so.
 
     Heatmap (``x`` and ``y``): the outcome per (``x``, ``y``) cell, ticks at the grid
     values. With a third swept parameter, one panel per value of ``facet`` (default: that
@@ -303,26 +303,31 @@ def sweep_response(
 
 
 def _response_lines(results: Results, outcome: str, x: str, params: list[str], what: str, confidence: float) -> Figure:
-    fig = Figure(figsize=(7, 4.8), layout="constrained")
-    ax = fig.subplots()
     others = [p for p in params if p != x]
     band = "95% Wilson interval" if outcome == "rupture" else "5–95% of futures"
-    if len(others) == 1:
-        table = analysis.response(results, outcome, confidence, by=[x, others[0]])
-        for k, (level, line) in enumerate(table.groupby(others[0], sort=True)):
+    by, facet, *_ = [*others, None, None]
+    pooled = others[2:]
+    levels = sorted(results.runs[facet].unique()) if facet else [None]
+    fig = Figure(figsize=(1.5 + 5.0 * len(levels), 4.8), layout="constrained")
+    axes = fig.subplots(1, len(levels), squeeze=False, sharey=True).ravel()
+    keys = [x] + [k for k in (by, facet) if k]
+    table = analysis.response(results, outcome, confidence, by=keys)
+    for ax, level in zip(axes, levels, strict=True):
+        part = table if level is None else table[table[facet] == level]
+        groups = part.groupby(by, sort=True) if by else [(None, part)]
+        for k, (value, line) in enumerate(groups):
+            name = f"{_short(by)} = {value:.3g}" if by else ("share of futures" if outcome == "rupture" else "mean")
             ax.fill_between(line[x], line["low"], line["high"], alpha=0.15, linewidth=0, color=f"C{k}")
-            ax.plot(line[x], line["estimate"], marker="o", color=f"C{k}", label=f"{_short(others[0])} = {level:.3g}")
-        title = f"{what} vs {x}, one line per {others[0]}\n(bands: {band})"
-    else:
-        line = analysis.response(results, outcome, confidence, by=[x])
-        ax.fill_between(line[x], line["low"], line["high"], alpha=0.25, linewidth=0, label=band)
-        ax.plot(line[x], line["estimate"], marker="o", label="share of futures" if outcome == "rupture" else "mean")
-        title = f"{what} vs {x}" + ("\n(POOLED over " + ", ".join(others) + ")" if others else "")
-    ax.set_xlabel(x)
-    ax.set_ylabel(what)
-    ax.set_title(title)
-    ax.legend(loc="best")
-    ax.grid(True, alpha=0.3)
+            ax.plot(line[x], line["estimate"], marker="o", color=f"C{k}", label=name)
+        ax.set_xlabel(x)
+        ax.set_xticks(sorted(part[x].unique()), [f"{v:.3g}" for v in sorted(part[x].unique())])
+        if level is not None:
+            ax.set_title(f"{_short(facet)} = {level:.3g}")
+        ax.grid(True, alpha=0.3)
+    axes[0].set_ylabel(what)
+    axes[-1].legend(loc="best", fontsize=8)
+    note = f"\n(POOLED over {', '.join(pooled)})" if pooled else ""
+    fig.suptitle(f"{what} vs {x}" + (f", one line per {by}" if by else "") + f"; bands: {band}{note}")
     return fig
 
 

@@ -239,7 +239,8 @@ def sweep_report(results: Results, folder: Path) -> tuple[str, list[Path]]:
         text += [
             f"### {outcome} against `{x}`",
             "",
-            "One line per value of the other parameter when there is one; pooling is named in the title.",
+            "One line per value of the second parameter, one panel per value of a third; any pooling is named "
+            "in the title.",
             "",
             "![lines](sweep_lines.png)",
             "",
@@ -266,17 +267,29 @@ def _discovery_section(results: Results, outcome: str, folder: Path, written: li
     else:
         y = results.runs[outcome].astype(float)
         spec = {"outcome": outcome, "threshold": float(y.quantile(0.25)), "below": True}
+    gaps = analysis.gap_inputs(results)
     try:
-        found = analysis.discover(results, **spec)
+        found = analysis.discover(results, derived=gaps, **spec)
     except analysis.MissingExtra:
         return ["(PRIM boxes need the explore extra: pip install 'alliance-sim[explore]'.)", ""]
     except ValueError as exc:
         return [f"(No PRIM boxes: {exc}.)", ""]
     _figure(plots.discovery(found), folder, "discovery.png", written)
     stats = found.stats.iloc[0]
+    derived = (
+        [
+            "Besides the swept parameters, PRIM is offered the gap between two actors' values of the same field "
+            f"({', '.join(f'`{g}`' for g in gaps)}): its boxes are aligned with the axes and would miss an asymmetry "
+            "otherwise.",
+            "",
+        ]
+        if gaps
+        else []
+    )
     return [
         f"## Scenario discovery (PRIM): where {found.outcome} concentrates",
         "",
+        *derived,
         f"Base rate {found.base_rate:.1%} of {found.n} futures; the chosen box holds {stats['coverage']:.0%} of "
         f"them (coverage) and {stats['density']:.0%} of the futures inside it are cases (density).",
         "",
