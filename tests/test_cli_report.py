@@ -197,3 +197,14 @@ def test_simulate_bad_input_exits_2(tmp_path, capsys):
     assert main([BASE, *SMALL, "--out", str(out), "-q"]) == 0
     assert main([BASE, *SMALL, "--out", str(out), "-q", "--report"]) == 2
     assert "already holds results" in capsys.readouterr().err
+
+
+def test_simulate_takes_overrides_and_reports_events_outside_the_horizon(tmp_path):
+    from alliance_sim import simulate
+
+    with pytest.warns(UserWarning, match=r"'rok_presidential_2027' at 2027-03 is outside the horizon 2025-01..2025-12"):
+        res = simulate(BASE, replications=20, months=12, overrides={"actors.USA.commitment": 0.6})
+    assert res.manifest["scenario"]["actors"]["USA"]["commitment"] == 0.6
+    assert any("rok_presidential_2027" in w for w in res.manifest["warnings"])
+    text = write_report(res, tmp_path).read_text(encoding="utf-8")
+    assert "**Warning:** event 'rok_presidential_2027' at 2027-03 is outside the horizon" in text

@@ -224,7 +224,7 @@ def compare_scenarios(
         ax.xaxis.set_major_locator(MaxNLocator(5))
         ax.grid(True, axis="x", alpha=0.3)
     methods = ", ".join(sorted(set(indices["method"])))
-    top.set_title(f"{name_b} − {name_a}, 95% intervals ({methods})")
+    top.set_title(f"{name_b} − {name_a}\n95% intervals ({methods})")
     fig.suptitle(f"{name_b} vs {name_a}")
     return fig
 

@@ -97,6 +97,8 @@ def scenario_report(results: Results, folder: Path) -> tuple[str, list[Path]]:
         *_header(results),
         "## Summary",
         "",
+        *[f"**Warning:** {w}." for w in results.manifest.get("warnings") or []],
+        *([""] if results.manifest.get("warnings") else []),
         _rupture_line(results, int(results.runs.point.min())),
         "",
         "Run summaries (`run`: across futures) and step metrics in the last month (`final_month`):",

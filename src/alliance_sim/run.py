@@ -5,6 +5,7 @@ from __future__ import annotations
 import platform
 import subprocess
 import time
+import warnings
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -153,6 +154,27 @@ def manifest(scenario: Scenario, wall: float, sources: list[str] | None = None, 
     }
 
 
+def events_outside_horizon(scenario: Scenario) -> list[str]:
+    """One sentence per dated event (``at``) that falls after the last simulated month, or before the start.
+
+    Such an event never fires; a storyline whose election lies beyond ``months`` would
+    otherwise lose it without a word.
+    """
+    last = month_label(scenario.start, scenario.months - 1)
+    out = []
+    for name, event in scenario.events.items():
+        at = getattr(event, "at", None)
+        if at is None:
+            continue
+        at = str(at)
+        if at > last or at < scenario.start:
+            out.append(
+                f"event {name!r} at {at} is outside the horizon {scenario.start}..{last} "
+                f"({scenario.months} months) and never fires"
+            )
+    return out
+
+
 def simulate(
     scenario: Scenario | str | Path,
     replications: int | None = None,
@@ -162,13 +184,18 @@ def simulate(
     chunk: int | None = None,
     progress: bool = False,
     sources: list[str] | None = None,
+    overrides: dict | None = None,
 ) -> Results:
     """Run a scenario's ensemble and return its Results (written to ``out`` if given).
+
+    Dated events outside the horizon are reported: a ``UserWarning`` and the
+    manifest's ``warnings`` list (see :func:`events_outside_horizon`).
 
     Parameters
     ----------
     scenario : a Scenario or a path to a scenario file.
     replications, seed, months : override the scenario's values.
+    overrides : ``{dotted.path: value}`` applied to the scenario, as ``--set`` and ``run_sweep`` do.
     out : folder to write the results into (must not already hold results).
     chunk : replications per ensemble; the output does not depend on it.
     progress : show a tqdm progress bar over chunks.
@@ -184,9 +211,14 @@ def simulate(
         scenario = load_scenario(scenario)
     if chunk is not None and chunk < 1:
         raise ValueError(f"chunk must be at least 1, got {chunk}")
+    if overrides:
+        scenario = apply_overrides(scenario, dict(overrides), origin=" (from overrides)")
     for field, value in {"replications": replications, "seed": seed, "months": months}.items():
         if value is not None:
             scenario = apply_overrides(scenario, {field: value}, origin=f" (from {field}={value!r})")
+    notes = events_outside_horizon(scenario)
+    for note in notes:
+        warnings.warn(f"{scenario.name}: {note}", UserWarning, stacklevel=2)
     started = time.perf_counter()
     size = chunk or min(scenario.replications, DEFAULT_CHUNK)
     parts, traces = [], []
@@ -203,7 +235,7 @@ def simulate(
     runs = pd.concat(parts, ignore_index=True)
     series = series_table(scenario, trace)
     wall = time.perf_counter() - started
-    results = Results(runs, series, manifest(scenario, wall, sources, chunk=size))
+    results = Results(runs, series, manifest(scenario, wall, sources, chunk=size, warnings=notes))
     if out is not None:
         save(results, out, scenario.to_dict())
     return results
