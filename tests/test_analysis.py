@@ -123,14 +123,14 @@ def shifted_pair():
 
 def test_compare_recovers_a_difference_built_in(shifted_pair):
     a, b = shifted_pair
-    row = analysis.compare(a, b).set_index("metric").loc["cohesion_mean"]
+    row = analysis.compare(a, b, paired=False).set_index("metric").loc["cohesion_mean"]
     assert row["diff"] == pytest.approx(0.1, abs=1e-12)  # b minus a
     x = a.runs["cohesion_mean"].to_numpy()
     half = Z95 * np.sqrt(2 * x.var(ddof=1) / len(x))  # Welch with equal variances and sizes
     assert row["ci_low"] == pytest.approx(0.1 - half)
     assert row["ci_high"] == pytest.approx(0.1 + half)
     assert row["method"] == "welch"
-    reverse = analysis.compare(b, a).set_index("metric").loc["cohesion_mean"]
+    reverse = analysis.compare(b, a, paired=False).set_index("metric").loc["cohesion_mean"]
     assert reverse["diff"] == pytest.approx(-0.1, abs=1e-12)
 
 
@@ -140,6 +140,25 @@ def test_paired_compare_of_a_constant_shift_has_zero_width(shifted_pair):
     assert row["method"] == "paired"
     assert row["ci_low"] == pytest.approx(0.1, abs=1e-12)
     assert row["ci_high"] == pytest.approx(0.1, abs=1e-12)
+
+
+def test_compare_pairs_by_default_when_seed_keys_are_shared(shifted_pair):
+    a, b = shifted_pair
+    assert analysis.shares_seed_keys(a, b)
+    assert analysis.compare(a, b).set_index("metric").loc["cohesion_mean", "method"] == "paired"
+    other = scenario_results({"cohesion_mean": b.runs["cohesion_mean"].to_numpy()}, spawn="x")
+    assert not analysis.shares_seed_keys(a, other)
+    assert analysis.compare(a, other).set_index("metric").loc["cohesion_mean", "method"] == "welch"
+
+
+def test_summaries_missing_in_some_futures_get_finite_conditional_intervals():
+    # recovery_months is undefined (NaN) where cohesion never recovered; pairing would give [nan, nan]
+    a = scenario_results({"recovery_months": [1.0, 2.0, np.nan, 4.0, 3.0]})
+    b = scenario_results({"recovery_months": [2.0, np.nan, 5.0, 6.0, 4.0]})
+    row = analysis.compare(a, b).set_index("metric").loc["recovery_months"]
+    assert row["method"] == "welch" and (row["n_a"], row["n_b"]) == (4, 4)
+    assert row["diff"] == pytest.approx(17 / 4 - 10 / 4)
+    assert np.isfinite(row["ci_low"]) and np.isfinite(row["ci_high"])
 
 
 def test_paired_compare_needs_shared_seed_keys():
@@ -365,3 +384,62 @@ def test_label_and_rupture_threshold_come_from_the_manifest(base_results):
         == base_results.manifest["scenario"]["parameters"]["thresholds"]["rupture"]
     )
     assert analysis.rupture_threshold(Results(base_results.runs, base_results.series, {})) is None
+
+
+def test_results_metric_rejects_unknown_names_and_points(base_results):
+    assert len(base_results.metric("cohesion")) == 36
+    with pytest.raises(ValueError, match=r"no metric 'typo' in these results; choose one of .*coop_rok_jpn"):
+        base_results.metric("typo")
+    with pytest.raises(ValueError, match="no design point 3"):
+        base_results.metric("cohesion", point=3)
+
+
+def test_morris_recovers_elementary_effects_of_a_linear_toy(make_sweep):
+    # y = 3 x1 + x2 (x3 inert), x ~ U(0, 1): every elementary effect of x_i is its coefficient
+    from SALib.sample import morris as morris_sample
+
+    problem = {"num_vars": 3, "names": NAMES, "bounds": [[0.0, 1.0]] * 3}
+    X = morris_sample.sample(problem, 20, num_levels=4, seed=3)
+    y = 3 * X[:, 0] + X[:, 1]
+    sweep = make_sweep(X, NAMES, problem["bounds"], {"cohesion_mean": np.c_[y + 0.1, y - 0.1]}, sampler="morris")
+    sweep.manifest["design"]["levels"] = 4
+    table = analysis.morris(sweep, "cohesion_mean").set_index("parameter")
+    assert list(table.index) == [NAMES[0], NAMES[1], NAMES[2]]  # ranked by mu_star
+    np.testing.assert_allclose(table["mu_star"], [3.0, 1.0, 0.0], atol=1e-9)
+    np.testing.assert_allclose(table["mu"], [3.0, 1.0, 0.0], atol=1e-9)
+    np.testing.assert_allclose(table["sigma"], 0.0, atol=1e-9)
+    with pytest.raises(ValueError, match="Morris design"):
+        analysis.morris(make_sweep(X, NAMES, problem["bounds"], {"cohesion_mean": y[:, None]}), "cohesion_mean")
+
+
+def test_sobol_check_passes_converged_indices_and_warns_with_the_size_needed(make_sweep):
+    bounds = [[-np.pi, np.pi]] * 3
+    problem = {"num_vars": 3, "names": NAMES, "bounds": bounds}
+    X = sobol_sample.sample(problem, 2048, calc_second_order=False, seed=11)
+    big = make_sweep(X, NAMES, bounds, {"cohesion_mean": ishigami(X)[:, None]}, samples=2048)
+    check = analysis.sobol(big, "cohesion_mean").attrs["check"]
+    assert check.passed and check.needed == 2048 and "pass the convergence check" in check.message()
+    X = sobol_sample.sample(problem, 16, calc_second_order=False, seed=11)
+    small = make_sweep(X, NAMES, bounds, {"cohesion_mean": ishigami(X)[:, None]}, samples=16)
+    with pytest.warns(analysis.SobolConvergenceWarning, match=r"not converged at N = 16: .*would be needed"):
+        table = analysis.sobol(small, "cohesion_mean")
+    check = table.attrs["check"]
+    assert not check.passed and check.needed > 16 and np.log2(check.needed) % 1 == 0
+    # the needed N follows the 1/sqrt(N) rate of the widest half-width
+    assert check.needed >= 16 * (check.max_conf / 0.1) ** 2
+
+
+def test_sobol_check_flags_impossible_indices():
+    table = pd.DataFrame(
+        {
+            "parameter": ["a", "a", "b", "b"],
+            "index": ["S1", "ST", "S1", "ST"],
+            "estimate": [0.9, 0.2, -0.4, 1.3],
+            "conf": [0.01, 0.01, 0.02, 0.02],
+        }
+    )
+    check = analysis.sobol_check(table, samples=64)
+    assert not check.passed
+    text = " ".join(check.problems)
+    assert "2 indices outside [-0.05, 1.05]" in text and "ST below S1 beyond noise for a" in text
+    assert check.needed == 128  # intervals are narrow: the problem is not the sample size alone

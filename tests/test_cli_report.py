@@ -52,10 +52,29 @@ def test_report_of_a_grid_sweep(grid_sweep, tmp_path):
     path = write_report(grid_sweep, tmp_path)
     text = path.read_text(encoding="utf-8")
     assert "Sweep over 2 parameters, sampler `grid`" in text
-    assert "](sweep_response.png)" in text
-    assert (tmp_path / "sweep_response.png").read_bytes()[:8] == PNG_SIGNATURE
-    # one table row per design point
-    assert len(re.findall(r"^\| \d+ \| ", text, flags=re.M)) == 12
+    for name in ("sweep_response.png", "sweep_lines.png"):
+        assert f"]({name})" in text
+        assert (tmp_path / name).read_bytes()[:8] == PNG_SIGNATURE
+    # a ranking of the parameters, then the extreme design points, not a dump of all of them
+    assert "## Which parameters matter for rupture" in text
+    assert len(re.findall(r"^\| \d+ \| ", text, flags=re.M)) == 10
+    assert "(12 design points in all" in text
+
+
+def test_report_of_an_asymmetric_grid_shows_the_interaction(make_sweep, tmp_path):
+    # rupture depends on |x - y| only: both trust values rank above the inert third parameter,
+    # and the heatmap is drawn over them, one panel per value of the third
+    levels = np.linspace(0.6, 1.0, 4)
+    X = np.array([(a, b, c) for a in levels for b in levels for c in (1.0, 3.4, 6.0)])
+    R = 40
+    share = np.clip(np.abs(X[:, 0] - X[:, 1]) - 0.1, 0, None) / 0.3 * 0.4
+    rupture = np.arange(R)[None, :] < np.round(share * R)[:, None]
+    names = ["actors.ROK.us_trust", "actors.JPN.us_trust", "events.prk_tests.rate_per_month"]
+    sweep = make_sweep(X, names, [[0.6, 1], [0.6, 1], [1, 6]], {"rupture": rupture}, sampler="grid")
+    text = write_report(sweep, tmp_path).read_text(encoding="utf-8")
+    ranking = re.findall(r"^\| (\S+) \| [0-9.]+ \|$", text, flags=re.M)
+    assert set(ranking[:2]) == set(names[:2]) and ranking[2] == names[2]
+    assert "one panel per value of `events.prk_tests.rate_per_month`" in text
 
 
 def test_report_of_a_sobol_sweep(make_sweep, tmp_path):
@@ -68,10 +87,15 @@ def test_report_of_a_sobol_sweep(make_sweep, tmp_path):
     rupture = X[:, [0]] > np.arange(R)[None, :] / R
     sweep = make_sweep(X, names, problem["bounds"], {"rupture": rupture, "cohesion_mean": rupture * 0.5 + 0.2})
     text = write_report(sweep, tmp_path).read_text(encoding="utf-8")
-    assert "(first 50 of 64 points)" in text
-    for outcome in ("rupture", "cohesion_mean"):
-        assert (tmp_path / f"sobol_{outcome}.png").stat().st_size > 10_000
-        assert f"](sobol_{outcome}.png)" in text
+    assert "first 50" not in text
+    assert (tmp_path / "sobol_cohesion_mean.png").stat().st_size > 10_000
+    assert "](sobol_cohesion_mean.png)" in text
+    # the index table, with its convergence verdict (N = 16 is far too small)
+    assert "### Sobol indices of cohesion_mean" in text
+    assert text.count("**Warning: not converged.**") == 1 and "would be needed" in text
+    # rupture, a threshold event, gets a sentence on its indices and a PRIM box (with the explore extra)
+    assert "### Rupture" in text and "Rupture happens at" in text
+    assert re.search(r"^\| parameters\.cha\.grievance \| -?[0-9.]+ ± [0-9.]+ \| -?[0-9.]+ ± [0-9.]+ \|$", text, re.M)
 
 
 def test_write_report_needs_a_folder(base_results):
@@ -106,6 +130,27 @@ def test_compare_two_scenario_files(tmp_path, capsys):
     assert main(["compare", BASE, TRANSITION, *SMALL, "--out", str(out)]) == 2
 
 
+def test_compare_rejects_an_unknown_metric_before_running(tmp_path, capsys, monkeypatch):
+    import alliance_sim.cli as cli
+
+    monkeypatch.setattr(cli, "load_or_run", lambda *a: pytest.fail("ran a scenario before checking --metric"))
+    assert main(["compare", BASE, TRANSITION, "--metric", "coop_rok_jp"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown step metric 'coop_rok_jp'" in err and "coop_rok_jpn" in err and "cohesion" in err
+
+
+def test_compare_pairs_library_scenarios_by_default_and_says_so(tmp_path, capsys):
+    assert main(["compare", BASE, TRANSITION, *SMALL]) == 0
+    printed = capsys.readouterr().out
+    assert "paired by seed key: both runs share seed 20250113" in printed
+    assert "recovery_months" in printed and "nan" not in printed
+    assert main(["compare", BASE, TRANSITION, *SMALL, "--unpaired"]) == 0
+    printed = capsys.readouterr().out
+    assert "unpaired (Welch)" in printed and "paired by seed key" not in printed
+    with pytest.raises(SystemExit):
+        main(["compare", BASE, TRANSITION, *SMALL, "--paired", "--unpaired"])
+
+
 def test_compare_results_folders_and_paired(tmp_path, capsys):
     a, b = tmp_path / "a", tmp_path / "b"
     assert main([BASE, *SMALL, "--out", str(a), "-q"]) == 0
@@ -124,7 +169,7 @@ def test_compare_results_folders_and_paired(tmp_path, capsys):
     [
         (["compare", BASE, "missing.yaml"], "missing.yaml: no such file"),
         (["compare", "/", BASE], "is not a results folder"),
-        (["compare", BASE, BASE, "--metric", "nope", "--out", "{tmp}/x", *SMALL], "no series for metric 'nope'"),
+        (["compare", BASE, BASE, "--metric", "nope", "--out", "{tmp}/x", *SMALL], "unknown step metric 'nope'"),
     ],
 )
 def test_compare_bad_input_exits_2_with_one_line(argv, message, tmp_path, capsys):
@@ -153,3 +198,14 @@ def test_simulate_bad_input_exits_2(tmp_path, capsys):
     assert main([BASE, *SMALL, "--out", str(out), "-q"]) == 0
     assert main([BASE, *SMALL, "--out", str(out), "-q", "--report"]) == 2
     assert "already holds results" in capsys.readouterr().err
+
+
+def test_simulate_takes_overrides_and_reports_events_outside_the_horizon(tmp_path):
+    from alliance_sim import simulate
+
+    with pytest.warns(UserWarning, match=r"'rok_presidential_2027' at 2027-03 is outside the horizon 2025-01..2025-12"):
+        res = simulate(BASE, replications=20, months=12, overrides={"actors.USA.commitment": 0.6})
+    assert res.manifest["scenario"]["actors"]["USA"]["commitment"] == 0.6
+    assert any("rok_presidential_2027" in w for w in res.manifest["warnings"])
+    text = write_report(res, tmp_path).read_text(encoding="utf-8")
+    assert "**Warning:** event 'rok_presidential_2027' at 2027-03 is outside the horizon" in text

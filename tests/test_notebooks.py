@@ -81,7 +81,20 @@ def test_sweep_analysis_notebook_runs(tmp_path, monkeypatch):
     assert figures(nb) == 4
 
 
-@pytest.mark.parametrize("name", ["01_scenario_review.ipynb", "02_sweep_analysis.ipynb"])
+def test_scenario_discovery_notebook_runs():
+    pytest.importorskip(
+        "ema_workbench",
+        reason="the explore extra is not installed: pip install -e '.[dev,explore]'",
+        exc_type=ImportError,
+    )
+    nb, seconds = execute("03_scenario_discovery.ipynb")
+    assert seconds < BUDGET_SECONDS, f"took {seconds:.1f} s"
+    assert opens_with_a_question(nb)
+    # the PRIM trade-off and box limits
+    assert figures(nb) == 1
+
+
+@pytest.mark.parametrize("name", ["01_scenario_review.ipynb", "02_sweep_analysis.ipynb", "03_scenario_discovery.ipynb"])
 def test_notebooks_are_committed_without_outputs(name):
     nb = nbformat.read(NOTEBOOKS / name, as_version=4)
     assert opens_with_a_question(nb)

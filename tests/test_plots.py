@@ -61,12 +61,12 @@ def test_envelopes_hides_unused_panels_and_rejects_unknown_metrics(base_results)
 
 def test_compare_scenarios(base_results, transition_results, tmp_path):
     fig = plots.compare_scenarios(base_results, transition_results)
-    left, right = visible_axes(fig)
+    left, top, bottom = visible_axes(fig)
     assert left.get_ylabel() == "cooperation index (0–1)"
     assert_date_axis(left)
     assert [t.get_text() for t in left.get_legend().get_texts()][:2] == ["base", "political_transition"]
-    assert right.get_xlabel() == "difference political_transition − base (95% interval)"
-    labels = [t.get_text().split("\n")[0] for t in right.get_yticklabels()]
+    assert top.get_title().startswith("political_transition − base, 95% intervals")
+    labels = [t.get_text() for t in top.get_yticklabels()] + [t.get_text() for t in bottom.get_yticklabels()]
     assert "cohesion_mean" in labels and "rupture" in labels
     assert_png(fig, tmp_path / "compare.png")
 
@@ -136,7 +136,11 @@ def test_attribution(base_results, tmp_path):
     assert top.get_shared_x_axes().joined(top, bottom)
     assert_date_axis(bottom)
     legend = [t.get_text() for t in top.get_legend().get_texts()]
-    assert legend[0] == "net change" and set(legend[1:]) == set(analysis.attribution(base_results)["driver"])
+    # at most six colours: the largest terms, the rest summed as "other (n terms)"
+    drivers = set(analysis.attribution(base_results)["driver"])
+    assert legend[0] == "net change" and len(legend[1:]) == 6
+    other = next(t for t in legend if t.startswith("other"))
+    assert set(legend[1:]) - {other} <= drivers and other == f"other ({len(drivers) - 5} terms)"
     # the net-change line is the month-to-month change in mean ROK-JPN cooperation
     net = top.get_lines()[0].get_ydata()
     level = base_results.metric("coop_rok_jpn")["mean"].to_numpy()
@@ -156,3 +160,68 @@ def test_survival(base_results, transition_results, tmp_path):
     assert_png(fig, tmp_path / "survival.png")
     single = visible_axes(plots.survival(base_results))[0]
     assert single.get_legend().get_texts()[0].get_text().startswith("base: ")
+
+
+@pytest.fixture
+def asymmetric_grid(make_sweep):
+    """A 4 x 4 x 3 grid like sweeps/us_commitment.yaml where rupture depends only on |x - y|:
+    pooled over y, the response to x is U-shaped; the heatmap shows the diagonal."""
+    levels = np.linspace(0.6, 1.0, 4)
+    X = np.array([(a, b, c) for a in levels for b in levels for c in (1.0, 3.4, 6.0)])
+    R = 40
+    share = np.clip(np.abs(X[:, 0] - X[:, 1]) - 0.1, 0, None) / 0.3 * 0.4
+    rupture = np.arange(R)[None, :] < np.round(share * R)[:, None]
+    names = ["actors.ROK.us_trust", "actors.JPN.us_trust", "events.prk_tests.rate_per_month"]
+    return make_sweep(X, names, [[0.6, 1.0], [0.6, 1.0], [1.0, 6.0]], {"rupture": rupture}, sampler="grid")
+
+
+def test_heatmap_ticks_are_the_grid_values_and_a_third_parameter_gets_panels(asymmetric_grid, tmp_path):
+    fig = plots.sweep_response(asymmetric_grid, "rupture")
+    axes = visible_axes(fig)
+    assert [ax.get_title() for ax in axes] == [f"prk_tests.rate_per_month = {v:g}" for v in (1.0, 3.4, 6.0)]
+    for ax in axes:
+        assert [t.get_text() for t in ax.get_xticklabels()] == ["0.6", "0.733", "0.867", "1"]
+        assert [t.get_text() for t in ax.get_yticklabels()] == ["0.6", "0.733", "0.867", "1"]
+        # each panel holds 16 cells, each one design point: the corners are the asymmetric ones
+        cells = ax.collections[0].get_array().reshape(4, 4)
+        assert cells[0, 3] == cells[3, 0] == pytest.approx(0.4) and cells[0, 0] == cells[3, 3] == 0
+    assert "pooled" not in fig._suptitle.get_text()
+    assert_png(fig, tmp_path / "facets.png")
+
+
+def test_response_line_is_conditioned_on_the_other_parameter(grid_sweep, asymmetric_grid):
+    fig = plots.sweep_response(grid_sweep, "rupture", x="parameters.cha.grievance", y=None)
+    ax = visible_axes(fig)[0]
+    assert "POOLED" not in fig._suptitle.get_text()
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [f"ROK.antipathy = {v:g}" for v in (0, 0.25, 0.5, 1)]
+    # with two other parameters: one line per value of the first, one panel per value of the second
+    fig = plots.sweep_response(asymmetric_grid, "rupture", x="actors.ROK.us_trust", y=None)
+    axes = visible_axes(fig)
+    assert [ax.get_title() for ax in axes] == [f"prk_tests.rate_per_month = {v:g}" for v in (1.0, 3.4, 6.0)]
+    assert len(axes[0].get_lines()) == 4 and "POOLED" not in fig._suptitle.get_text()
+    # the U-shape of the pooled curve is gone: at equal trust no line ruptures
+    low_trust_line = axes[0].get_lines()[0]  # JPN trust 0.6
+    assert low_trust_line.get_ydata()[0] == 0 and low_trust_line.get_ydata()[-1] == pytest.approx(0.4)
+
+
+def test_envelopes_share_one_y_range_and_mark_events_and_the_rupture_level(transition_results):
+    fig = plots.envelopes(transition_results)
+    axes = visible_axes(fig)
+    assert len({ax.get_ylim() for ax in axes}) == 1  # all four are 0–1 indices
+    threshold = analysis.rupture_threshold(transition_results)
+    rok_jpn = axes[0]
+    assert any(np.allclose(line.get_ydata(), threshold) for line in rok_jpn.get_lines())
+    events = plots.dated_events(transition_results)
+    assert ("snap_election" in [name for _, name in events]) and events == sorted(events)
+    names = {t.get_text().strip() for t in rok_jpn.texts}
+    assert {name for _, name in events} <= names
+
+
+def test_compare_puts_probabilities_and_index_differences_on_separate_axes(base_results, transition_results):
+    fig = plots.compare_scenarios(base_results, transition_results)
+    axes = [ax for sub in fig.subfigs for ax in sub.axes]
+    xlabels = [ax.get_xlabel() for ax in axes]
+    assert "difference in index (0–1 scale)" in xlabels
+    assert "difference in rupture probability (percentage points)" in xlabels
+    share_ax = axes[xlabels.index("difference in rupture probability (percentage points)")]
+    assert [t.get_text() for t in share_ax.get_yticklabels()] == ["rupture"]

@@ -307,14 +307,21 @@ def compare_parser() -> argparse.ArgumentParser:
     p = Parser(
         prog="simulate compare",
         description="Compare two scenarios (YAML files, run now) or results folders: differences B minus A "
-        "in the run summaries with 95%% intervals (Welch; rupture probability: Newcombe).",
+        "in the run summaries with 95%% intervals. Replications are paired by seed key when both runs share "
+        "them (common random numbers, as library scenarios do); otherwise Welch. Rupture probability: Newcombe.",
     )
     p.add_argument("a", type=Path, help="scenario file or results folder A (the reference)")
     p.add_argument("b", type=Path, help="scenario file or results folder B (the alternative)")
     p.add_argument("--replications", "-n", type=int, help="ensemble size for scenario files")
     p.add_argument("--seed", type=int, help="root seed for scenario files")
     p.add_argument("--months", type=int, help="horizon in months for scenario files")
-    p.add_argument("--paired", action="store_true", help="pair replications by seed key (common random numbers)")
+    pairing = p.add_mutually_exclusive_group()
+    pairing.add_argument(
+        "--paired", action="store_true", help="require pairing by seed key (error if the runs do not share them)"
+    )
+    pairing.add_argument(
+        "--unpaired", action="store_true", help="treat the runs as independent samples (Welch) even if they share seeds"
+    )
     p.add_argument("--metric", default="coop_rok_jpn", help="step metric drawn over time in the figure")
     p.add_argument("--out", type=Path, help="folder to write compare.png and comparison.csv into")
     return p
@@ -329,10 +336,11 @@ def load_or_run(path: Path, args: argparse.Namespace):
     return simulate(path, replications=args.replications, seed=args.seed, months=args.months)
 
 
-def compare_report(table, name_a: str, name_b: str) -> str:
+def compare_report(table, name_a: str, name_b: str, pairing: str = "") -> str:
     """The comparison as a terminal table: means under A and B, difference B - A, 95% interval."""
     lines = [
         f"{name_b} minus {name_a} (95% intervals: {', '.join(sorted(set(table['method'])))})",
+        *([pairing] if pairing else []),
         f"{'metric':<22}{'A':>9}{'B':>9}{'B - A':>10}   95% interval",
     ]
     for r in table.itertuples():
@@ -346,15 +354,36 @@ def compare_report(table, name_a: str, name_b: str) -> str:
     return "\n".join(lines)
 
 
+def pairing_note(a, b, paired: bool) -> str:
+    """One line saying how the replications were matched, and why."""
+    if paired:
+        seeds = sorted({int(s) for s in a.runs["seed"].unique()})
+        return (
+            f"paired by seed key: both runs share seed {', '.join(map(str, seeds))} and every spawn key "
+            "(common random numbers); --unpaired for independent-sample intervals"
+        )
+    return "unpaired (Welch): the runs do not share their seed keys"
+
+
 def compare_main(argv: list[str]) -> int:
-    from . import analysis
+    from . import analysis, metrics
 
     args = compare_parser().parse_args(argv)
+    valid = [*metrics.STEP_METRICS, *(f"driver_{d}" for d in metrics.DRIVERS)]
+    if args.metric not in valid:
+        # checked before any run: a typo must not cost two ensembles
+        print(
+            f"error: --metric: unknown step metric {args.metric!r}; choose one of {', '.join(valid)}", file=sys.stderr
+        )
+        return 2
     try:
         if args.out is not None and (args.out / "comparison.csv").exists():
             raise FileExistsError(f"{args.out} already holds a comparison; choose another --out")
         a, b = load_or_run(args.a, args), load_or_run(args.b, args)
-        table = analysis.compare(a, b, paired=args.paired)
+        paired = False if args.unpaired else analysis.shares_seed_keys(a, b)
+        if args.paired and not paired:
+            raise ValueError("--paired: the two runs do not share every seed and spawn_key; drop --paired")
+        table = analysis.compare(a, b, paired=paired)
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -364,13 +393,13 @@ def compare_main(argv: list[str]) -> int:
     name_a, name_b = analysis.label(a, str(args.a)), analysis.label(b, str(args.b))
     if name_a == name_b:
         name_a, name_b = f"{name_a} (A)", f"{name_b} (B)"
-    print(compare_report(table, name_a, name_b))
+    print(compare_report(table, name_a, name_b, pairing_note(a, b, paired)))
     if args.out is not None:
         from . import plots
         from .store import write_figure, write_text
 
         try:
-            fig = plots.compare_scenarios(a, b, metric=args.metric, labels=(name_a, name_b), paired=args.paired)
+            fig = plots.compare_scenarios(a, b, metric=args.metric, labels=(name_a, name_b), paired=paired)
         except ValueError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_USAGE

@@ -6,6 +6,7 @@ import os
 import platform
 import subprocess
 import time
+import warnings
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -211,6 +212,27 @@ def manifest(scenario: Scenario, wall: float, sources: list[str] | None = None, 
     }
 
 
+def events_outside_horizon(scenario: Scenario) -> list[str]:
+    """One sentence per dated event (``at``) that falls after the last simulated month, or before the start.
+
+    Such an event never fires; a storyline whose election lies beyond ``months`` would
+    otherwise lose it without a word.
+    """
+    last = month_label(scenario.start, scenario.months - 1)
+    out = []
+    for name, event in scenario.events.items():
+        at = getattr(event, "at", None)
+        if at is None:
+            continue
+        at = str(at)
+        if at > last or at < scenario.start:
+            out.append(
+                f"event {name!r} at {at} is outside the horizon {scenario.start}..{last} "
+                f"({scenario.months} months) and never fires"
+            )
+    return out
+
+
 def simulate(
     scenario: Scenario | str | Path,
     replications: int | None = None,
@@ -221,13 +243,18 @@ def simulate(
     progress: bool = False,
     sources: list[str] | None = None,
     max_memory: float | None = None,
+    overrides: dict | None = None,
 ) -> Results:
     """Run a scenario's ensemble and return its Results (written to ``out`` if given).
+
+    Dated events outside the horizon are reported: a ``UserWarning`` and the
+    manifest's ``warnings`` list (see :func:`events_outside_horizon`).
 
     Parameters
     ----------
     scenario : a Scenario or a path to a scenario file.
     replications, seed, months : override the scenario's values.
+    overrides : ``{dotted.path: value}`` applied to the scenario, as ``--set`` and ``run_sweep`` do.
     out : folder to write the results into: new or empty. It is locked while the run
         computes and writes (:func:`~alliance_sim.store.lock_folder`).
     chunk : replications per ensemble; the output does not depend on it.
@@ -249,20 +276,25 @@ def simulate(
         scenario = load_scenario(scenario)
     if chunk is not None and chunk < 1:
         raise ValueError(f"chunk must be at least 1, got {chunk}")
+    if overrides:
+        scenario = apply_overrides(scenario, dict(overrides), origin=" (from overrides)")
     for field, value in {"replications": replications, "seed": seed, "months": months}.items():
         if value is not None:
             scenario = apply_overrides(scenario, {field: value}, origin=f" (from {field}={value!r})")
     check_memory(scenario, default_max_memory() if max_memory is None else max_memory, sources[-1] if sources else None)
+    notes = events_outside_horizon(scenario)
+    for note in notes:
+        warnings.warn(f"{scenario.name}: {note}", UserWarning, stacklevel=2)
     if out is None:
-        return _run(scenario, chunk, progress, sources)
+        return _run(scenario, chunk, progress, sources, notes)
     with lock_folder(out) as folder:
         check_new_folder(folder)
-        results = _run(scenario, chunk, progress, sources)
+        results = _run(scenario, chunk, progress, sources, notes)
         save(results, folder, scenario.to_dict())
     return results
 
 
-def _run(scenario: Scenario, chunk: int | None, progress: bool, sources: list[str] | None) -> Results:
+def _run(scenario: Scenario, chunk: int | None, progress: bool, sources: list[str] | None, notes: list[str]) -> Results:
     started = time.perf_counter()
     size = chunk or min(scenario.replications, DEFAULT_CHUNK)
     parts, traces = [], []
@@ -279,4 +311,4 @@ def _run(scenario: Scenario, chunk: int | None, progress: bool, sources: list[st
     runs = pd.concat(parts, ignore_index=True)
     series = series_table(scenario, trace)
     wall = time.perf_counter() - started
-    return Results(runs, series, manifest(scenario, wall, sources, chunk=size))
+    return Results(runs, series, manifest(scenario, wall, sources, chunk=size, warnings=notes))

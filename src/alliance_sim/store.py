@@ -65,9 +65,29 @@ class Results:
     path: Path | None = None
 
     def metric(self, name: str, point: int = 0) -> pd.DataFrame:
-        """The series of one metric (for one design point), indexed by date."""
+        """The series of one metric (for one design point), indexed by date.
+
+        Raises
+        ------
+        ValueError : if no series has that metric name or that design point (the message lists the valid ones).
+        """
         s = self.series
-        return s[(s.metric == name) & (s.point == point)].set_index("date")
+        names = s["metric"].unique()
+        if name not in names:
+            raise ValueError(f"no metric {name!r} in these results; choose one of {', '.join(sorted(map(str, names)))}")
+        rows = s[(s.metric == name) & (s.point == point)]
+        if rows.empty:
+            raise ValueError(f"no design point {point} in these results (points {s.point.min()}..{s.point.max()})")
+        return rows.set_index("date")
+
+    def to_ema(self, level: str = "replication"):
+        """The ``(experiments, outcomes)`` pair EMA Workbench's analysis functions take.
+
+        See :func:`alliance_sim.analysis.to_ema`.
+        """
+        from .analysis import to_ema  # analysis imports this module
+
+        return to_ema(self, level=level)
 
 
 def _atomic(path: Path, write) -> None:
