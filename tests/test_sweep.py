@@ -487,7 +487,7 @@ def test_resume_after_a_crash_while_merging_runs_no_task_again(tmp_path, referen
         raise OSError("disk full")
 
     with monkeypatch.context() as m:
-        m.setattr("alliance_sim.sweep.runner.merge_parquet", crash)
+        m.setattr("alliance_sim.sweep.execution.merge_parquet", crash)
         with pytest.raises(OSError, match="disk full"):
             run_sweep(spec, workers=1, out=out)
     assert not (out / "manifest.json").exists()

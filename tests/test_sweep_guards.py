@@ -7,7 +7,6 @@ two sweeps or a misleading message.
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import json
 import os
@@ -25,8 +24,8 @@ from alliance_sim import load_results
 from alliance_sim.cli import main
 from alliance_sim.errors import ResultsMismatch
 from alliance_sim.store import lock_folder
-from alliance_sim.sweep import execute, load_sweep
-from alliance_sim.sweep.store import DESIGN, SWEEP_JSON, TASK_LOG, AppendLog
+from alliance_sim.sweep import SweepError, execute, load_sweep
+from alliance_sim.sweep.store import DESIGN, SWEEP_JSON, TASK_LOG
 from alliance_sim.sweep.tasks import FAIL_POINT_ENV
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -175,7 +174,7 @@ def test_tasks_log_records_each_part_hash(partial):
     assert first[0] == "p0.r0-6"
     names = dict(f.split("=") for f in first[1:])
     assert set(names) == {"parts/runs/p0000000-r000000000.parquet", "parts/series/p0000000.parquet"}
-    assert all(len(h) == 64 for h in names.values())
+    assert names == {name: hashlib.sha256((out / name).read_bytes()).hexdigest() for name in names}
 
 
 def test_manifest_names_the_hashes_of_the_tables_it_describes(reference):
@@ -213,21 +212,16 @@ def test_a_new_sweep_refuses_a_folder_of_foreign_files(tmp_path, reference, caps
 # ------------------------------------------------------------------ failures.jsonl
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full, a device that is always full")
 def test_a_full_disk_while_recording_a_failure_ends_the_sweep_incomplete_without_a_traceback(
-    tmp_path, reference, monkeypatch, capsys
+    partial, monkeypatch, capsys
 ):
-    spec, _ = reference
-    out = tmp_path / "out"
-    real_add = AppendLog.add
-
-    def full(self, line):
-        if self.path.name == "failures.jsonl":
-            raise OSError(errno.ENOSPC, "No space left on device")
-        real_add(self, line)
-
-    monkeypatch.setattr(AppendLog, "add", full)
-    monkeypatch.setenv(FAIL_POINT_ENV, "1")
-    assert main([str(spec), "--out", str(out), "--workers", "1", "-q"]) == 3
+    spec, out = partial
+    (out / "failures.jsonl").unlink()
+    (out / "failures.jsonl").symlink_to("/dev/full")  # every write fails with ENOSPC, as on a full disk
+    monkeypatch.setenv(FAIL_POINT_ENV, "3")
+    capsys.readouterr()
+    assert main([str(spec), "--resume", str(out), "--workers", "1", "-q"]) == 3
     err = capsys.readouterr().err
     assert "Traceback" not in err and "No space left on device" in err
 
@@ -282,7 +276,7 @@ def test_a_design_too_large_to_hold_is_refused_before_it_is_built(tmp_path, caps
 
 def test_max_points_lifts_the_limit(tmp_path):
     spec = write_sweep(tmp_path, "parameters:\n  actors.ROK.us_trust: {low: 0.1, high: 1, steps: 5}\n")
-    with pytest.raises(Exception, match="more than the limit of 4"):
+    with pytest.raises(SweepError, match="more than the limit of 4"):
         load_sweep(spec, max_points=4)
     assert load_sweep(spec, max_points=5).points == 5
 
@@ -343,7 +337,8 @@ def test_pool_workers_exit_when_the_parent_is_killed(tmp_path):
     while time.monotonic() < deadline and not ((out / TASK_LOG).exists() and (out / TASK_LOG).read_text()):
         time.sleep(0.05)
     children = _children(proc.pid)
-    assert len(children) >= 2, "the pool did not start"
+    workers = [c for c in children if b"spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes()]
+    assert len(workers) == 2, "the pool's two workers did not start"
     os.kill(proc.pid, signal.SIGKILL)  # the parent only: no cleanup runs
     proc.wait()
     deadline = time.monotonic() + 10
@@ -380,3 +375,75 @@ def test_the_dask_banner_counts_worker_processes_and_threads(reference, tmp_path
     outcome = execute(load_sweep(spec), tmp_path / "out", executor="dask", workers=2)
     assert outcome.executor == "dask (LocalCluster, 2 workers, 2 threads)"
     same_tables(ref, tmp_path / "out")
+
+
+# ------------------------------------------------------------------ resume edge cases (from review)
+
+
+def _chunked(folder: Path, fail: str | None, monkeypatch, out: Path, spec: Path) -> int:
+    if fail:
+        monkeypatch.setenv(FAIL_POINT_ENV, fail)
+    else:
+        monkeypatch.delenv(FAIL_POINT_ENV, raising=False)
+    how = "--resume" if out.exists() else "--out"
+    return main([str(spec), how, str(out), "--workers", "1", "--chunk", "3", "-q"])
+
+
+def test_a_quarantined_chunk_of_a_point_whose_series_is_made_runs_again_alone(reference, tmp_path, monkeypatch):
+    """Points split over two chunks: re-running one chunk must not remake the series from traces already used."""
+    spec, ref = reference
+    out = tmp_path / "out"
+    assert _chunked(tmp_path, "3", monkeypatch, out, spec) == 3
+    part = out / "parts" / "runs" / "p0000001-r000000003.parquet"
+    runs = pd.read_parquet(part)
+    runs.loc[0, "cohesion_mean"] = 0.5
+    runs.to_parquet(part, index=False)
+    assert _chunked(tmp_path, None, monkeypatch, out, spec) == 0
+    same_tables(ref, out)
+    manifest = load_results(out).manifest
+    assert manifest["failures"] == [] and manifest["quarantined"] == ["parts/runs/p0000001-r000000003.parquet"]
+
+
+def test_a_quarantined_task_that_fails_again_leaves_its_point_incomplete(partial, reference, monkeypatch, capsys):
+    spec, out = partial
+    _, ref = reference
+    part = sorted((out / "parts" / "runs").glob("p0000001-*.parquet"))[0]
+    part.write_bytes(b"damaged")
+    monkeypatch.setenv(FAIL_POINT_ENV, "1,3")
+    capsys.readouterr()
+    assert main([str(spec), "--resume", str(out), "--workers", "1", "-q"]) == 3
+    assert "Traceback" not in capsys.readouterr().err
+    assert sorted(pd.read_parquet(out / "runs.parquet").point.unique()) == [0, 2]
+    monkeypatch.delenv(FAIL_POINT_ENV)
+    assert main([str(spec), "--resume", str(out), "--workers", "1", "-q"]) == 0
+    same_tables(ref, out)
+
+
+def test_a_sweep_killed_between_its_design_and_sweep_json_can_be_resumed(reference, tmp_path):
+    spec, ref = reference
+    out = tmp_path / "out"
+    out.mkdir()
+    load_sweep(spec).design.to_parquet(out / DESIGN, index=False)  # then SIGKILL, before sweep.json
+    assert main([str(spec), "--resume", str(out), "--workers", "1", "-q"]) == 0
+    same_tables(ref, out)
+
+
+def test_resume_of_a_foreign_folder_touches_nothing(reference, tmp_path, capsys):
+    spec, _ = reference
+    out = tmp_path / "theirs"
+    out.mkdir()
+    (out / "data.csv").write_text("a,b\n")
+    (out / ".data.csv.1.tmp").write_text("their editor's temporary file")
+    assert main([str(spec), "--resume", str(out), "--workers", "1", "-q"]) == 2
+    assert "has no sweep.json" in one_line_error(capsys)
+    assert sorted(p.name for p in out.iterdir()) == [".data.csv.1.tmp", "data.csv"]
+
+
+def test_a_sweep_started_before_design_hashes_is_refused_by_name(partial, capsys):
+    spec, out = partial
+    info = json.loads((out / SWEEP_JSON).read_text())
+    del info["design_sha256"]
+    (out / SWEEP_JSON).write_text(json.dumps(info))
+    capsys.readouterr()
+    assert main([str(spec), "--resume", str(out), "--workers", "1", "-q"]) == 2
+    assert "started by an older alliance-sim that did not record its design's hash" in one_line_error(capsys)

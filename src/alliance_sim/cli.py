@@ -262,7 +262,7 @@ def sweep_main(args: argparse.Namespace) -> int:
             progress=not args.quiet,
             dask_timeout=args.dask_timeout,
         )
-    except (ScenarioError, FileExistsError, NotADirectoryError) as exc:
+    except (ScenarioError, OSError) as exc:  # OSError: the folder cannot be made or written
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:  # a SweepInterrupted, or Ctrl-C while the pool was starting
@@ -280,9 +280,11 @@ def _sweep_outcome(args: argparse.Namespace, sweep, outcome) -> int:
     if outcome.quarantined:
         print(
             f"{len(outcome.quarantined)} part(s) did not match the hash logged when they were written and were "
-            f"moved to parts/quarantine/ (their tasks ran again): {', '.join(outcome.quarantined[:5])}",
+            f"moved to quarantine/ (their tasks ran again): {', '.join(outcome.quarantined[:5])}",
             file=sys.stderr,
         )
+    if outcome.stopped:
+        print(f"the sweep stopped early: {outcome.stopped}", file=sys.stderr)
     if not outcome.complete:
         unrun = sum(f["error"].startswith("not run") for f in outcome.failures)
         what = f"{len(outcome.failures) - unrun} task(s) failed" + (f", {unrun} not run" if unrun else "")

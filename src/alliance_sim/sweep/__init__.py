@@ -23,7 +23,8 @@ folder while it runs) and ``runner`` (the execution loop).
 
 from ..errors import SweepError
 from .design import Sweep
+from .execution import Outcome, SweepInterrupted
 from .load import is_sweep_file, load_sweep
-from .runner import Outcome, SweepInterrupted, execute, run_sweep
+from .runner import execute, run_sweep
 
 __all__ = ["Outcome", "Sweep", "SweepError", "SweepInterrupted", "execute", "is_sweep_file", "load_sweep", "run_sweep"]

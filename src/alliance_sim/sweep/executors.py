@@ -102,14 +102,19 @@ def open_executor(
         yield pool, n, f"process pool ({n} workers)", _healthy
 
 
+def _distributed():
+    """The ``dask.distributed`` module, or a usage error saying how to install it."""
+    try:
+        import dask.distributed
+    except ImportError:
+        raise SweepError("--executor dask needs Dask: pip install 'alliance-sim[dask]'") from None
+    return dask.distributed
+
+
 def connect(scheduler: str, timeout: float = DASK_TIMEOUT):
     """A Dask client of ``scheduler``; an unreachable scheduler is a :class:`SweepError` after ``timeout`` s."""
     try:
-        from dask.distributed import Client
-    except ImportError:
-        raise SweepError("--executor dask needs Dask: pip install 'alliance-sim[dask]'") from None
-    try:
-        return Client(scheduler, timeout=timeout)
+        return _distributed().Client(scheduler, timeout=timeout)
     except (OSError, TimeoutError, ValueError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise SweepError(f"--scheduler {scheduler}: cannot reach a Dask scheduler there ({reason})") from None
@@ -117,18 +122,15 @@ def connect(scheduler: str, timeout: float = DASK_TIMEOUT):
 
 @contextmanager
 def _dask(workers: int | None, scheduler: str | None, timeout: float):
-    try:
-        from dask.distributed import Client, LocalCluster
-    except ImportError:
-        raise SweepError("--executor dask needs Dask: pip install 'alliance-sim[dask]'") from None
+    distributed = _distributed()
     cluster = None
     if scheduler:
         client = connect(scheduler, timeout)
     else:
-        cluster = LocalCluster(
+        cluster = distributed.LocalCluster(
             n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True, dashboard_address=None
         )
-        client = Client(cluster)
+        client = distributed.Client(cluster)
     try:
         nthreads = client.nthreads()
         n = sum(nthreads.values()) or 1

@@ -23,14 +23,15 @@ from .store import DESIGN, SWEEP_JSON, remove_temporaries
 if TYPE_CHECKING:
     from .design import Sweep
 
-#: Keys every sweep.json written by alliance-sim has.
-REQUIRED = ("name", "fingerprint", "design", "design_sha256", "chunk")
+#: Keys every sweep.json written by alliance-sim has (``design_sha256`` since 0.1.0's hardening:
+#: an older state file is refused by its code version or, failing that, for lacking it).
+REQUIRED = ("name", "fingerprint", "design", "chunk")
 
 
 def check_new(folder: Path) -> None:
     """Refuse to start a sweep in a folder that holds one already, or holds anything else."""
     if (folder / SWEEP_JSON).exists():
-        if _complete(folder):
+        if completed(folder):
             raise SweepError(f"{folder} holds a completed sweep; its results are kept: choose another --out")
         raise SweepError(f"{folder} holds an unfinished sweep; continue it with --resume {folder}")
     check_new_folder(folder)
@@ -45,8 +46,10 @@ def _manifest(folder: Path) -> dict:
     return data if isinstance(data, dict) else {}
 
 
-def _complete(folder: Path) -> bool:
-    return bool(_manifest(folder).get("complete"))
+def completed(folder: Path) -> dict | None:
+    """The manifest of a sweep that is already complete, else None."""
+    manifest = _manifest(folder)
+    return manifest if manifest.get("complete") else None
 
 
 def _kind(folder: Path) -> str | None:
@@ -101,9 +104,11 @@ def read(folder: Path) -> dict:
 
 def check_resumable(sweep: Sweep, folder: Path) -> pd.DataFrame:
     """Check that ``folder`` holds this sweep, started by this code, with its design intact; return the design."""
-    remove_temporaries(folder)
-    if not (folder / SWEEP_JSON).exists() and all(p.name == LOCK_NAME for p in folder.iterdir()):
-        return start(sweep, folder)  # killed before the sweep was written down: nothing to mix with
+    if not (folder / SWEEP_JSON).exists() and _never_started(folder):
+        # Killed before sweep.json was written: nothing to mix with, so start afresh.
+        remove_temporaries(folder)
+        (folder / DESIGN).unlink(missing_ok=True)
+        return start(sweep, folder)
     stored = read(folder)
     check_code(folder, stored)
     if stored["fingerprint"] != sweep.fingerprint():
@@ -115,12 +120,25 @@ def check_resumable(sweep: Sweep, folder: Path) -> pd.DataFrame:
     design = folder / DESIGN
     if not design.is_file():
         raise SweepError(f"cannot resume {folder}: {DESIGN} is missing; run the sweep again into a new folder (--out)")
+    if "design_sha256" not in stored:
+        raise SweepError(
+            f"cannot resume {folder}: it was started by an older alliance-sim that did not record its design's "
+            "hash; run the sweep again into a new folder (--out)"
+        )
     if sha256_file(design) != stored["design_sha256"]:
         raise SweepError(
             f"cannot resume {folder}: {DESIGN} was changed after the sweep started (its SHA-256 differs from the "
             f"one in {SWEEP_JSON}); run the sweep again into a new folder (--out)"
         )
+    remove_temporaries(folder)  # only once the folder is known to be this sweep's
     return pd.read_parquet(design)
+
+
+def _never_started(folder: Path) -> bool:
+    """The folder holds only what a sweep writes before sweep.json: the lock, temporaries, design.parquet."""
+    return all(
+        p.name in (LOCK_NAME, DESIGN) or (p.name.startswith(".") and p.suffix == ".tmp") for p in folder.iterdir()
+    )
 
 
 def check_code(folder: Path, stored: dict) -> None:

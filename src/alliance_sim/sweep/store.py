@@ -14,21 +14,22 @@ Layout::
     parts/runs/       one Parquet file per task (design point x replication chunk), written by workers
     parts/series/     one Parquet file per design point
     parts/trace/      step-metric traces of chunks of points split over several tasks (until finalised)
-    parts/quarantine/ parts that failed their hash check on --resume (their tasks ran again)
     runs.parquet      } written on completion, in (point, replication) order; the manifest goes last
     series.parquet    }
     manifest.json     }
+    quarantine/       parts that failed their hash check on --resume (their tasks ran again); kept
 
 Every file is written atomically, and a task id reaches ``tasks.log`` only after
 its files are in place, so a SIGKILL at any moment leaves a folder that
 ``--resume`` can complete: unlogged tasks are run again and overwrite their
 parts with identical content. ``--resume`` trusts a logged task only if its
 files still have the hashes it logged; a part that does not is moved to
-``parts/quarantine/`` and its task runs again.
+``quarantine/`` (kept after the sweep completes) and its task runs again.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
@@ -87,24 +88,26 @@ class AppendLog:
     """An append-only text file of one record a line, held open while the sweep runs.
 
     A line counts only once its newline is written; a torn last line (the
-    process was killed, or the disk filled, while writing it) is dropped when
-    the log is reopened. Each record goes out in one write.
+    process was killed, or the disk filled, while writing it) is cut off, in
+    place, when the log is reopened. Writes are unbuffered, so a failed write
+    (``OSError``, say a full disk) leaves nothing pending to fail again on close.
     """
 
     def __init__(self, path: Path):
         self.path = Path(path)
         self.lines: list[str] = []
-        if self.path.exists():
-            text = self.path.read_text(encoding="utf-8")
-            complete = text if text.endswith("\n") else text[: text.rfind("\n") + 1]
-            self.lines = [line for line in complete.splitlines() if line]
-            if complete != text:
-                self.path.write_text(complete, encoding="utf-8")
-        self._fh = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - held open while the sweep runs
+        if self.path.is_file():
+            raw = self.path.read_bytes()
+            complete = raw[: raw.rfind(b"\n") + 1]
+            self.lines = [line for line in complete.decode("utf-8").splitlines() if line]
+            if len(complete) != len(raw):
+                os.truncate(self.path, len(complete))
+        self._fh = open(self.path, "ab", buffering=0)  # noqa: SIM115 - held open while the sweep runs
 
     def add(self, line: str) -> None:
-        self._fh.write(line + "\n")
-        self._fh.flush()
+        data = memoryview((line + "\n").encode("utf-8"))
+        while data:
+            data = data[self._fh.write(data) or 0 :]
         self.lines.append(line)
 
     def close(self) -> None:
