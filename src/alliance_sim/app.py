@@ -296,11 +296,18 @@ def Plot(shown: Shown):
     element = go.FigureWidget.element()
 
     def update():
-        widget = solara.get_widget(element)
+        widget, fresh = solara.get_widget(element), shown.figure
+        if [t.type for t in widget.data] == [t.type for t in fresh.data]:
+            # Same traces, new numbers: one batched restyle and relayout, so the browser redraws once.
+            with widget.batch_update():
+                for trace, new in zip(widget.data, fresh.data, strict=True):
+                    trace.update(new.to_plotly_json(), overwrite=True)
+                widget.layout.update(fresh.layout.to_plotly_json(), overwrite=True)
+            return
         with widget.batch_update():
-            widget.layout = shown.figure.layout
+            widget.layout = fresh.layout
             old = len(widget.data)
-            widget.add_traces(shown.figure.data)
+            widget.add_traces(fresh.data)
             widget.data = widget.data[old:]
 
     solara.use_effect(update, [shown])
@@ -326,6 +333,12 @@ replications = solara.reactive(1000)
 months = solara.reactive(60)
 seed = solara.reactive(20250113)
 values = solara.reactive({})  # slider path -> value, for the current scenario
+generation = solara.reactive(0)  # bumped to rebuild the sliders (reset, another scenario)
+
+
+def reset() -> None:
+    values.set({})
+    generation.set(generation.value + 1)
 
 
 def _load(name: str):
@@ -337,7 +350,7 @@ def _select_scenario(name: str) -> None:
     scenario_name.set(name)
     months.set(s.months)
     seed.set(s.seed)
-    values.set({})
+    reset()
 
 
 def slider_class(path: str) -> str:
@@ -346,29 +359,30 @@ def slider_class(path: str) -> str:
 
 
 @solara.component
-def Sliders(specs: list[explore.SliderSpec]):
-    current = values.value
+def Slider(spec: explore.SliderSpec):
+    """One slider with its own state: a move re-renders this slider, not the 80 others."""
+    value = solara.use_reactive(values.peek().get(spec.path, spec.value))  # peek: no subscription to every move
+
+    def set_value(v):
+        value.set(float(v))
+        values.set({**values.value, spec.path: float(v)})
+
+    with solara.Div(classes=[slider_class(spec.path)]):
+        solara.SliderFloat(
+            spec.label, value=value.value, min=spec.low, max=spec.high, step=spec.step, on_value=set_value
+        )
+
+
+@solara.component
+def Sliders(specs: list[explore.SliderSpec], generation: int):
+    """The sliders by group; ``generation`` changes on a reset, which rebuilds them at the scenario's values."""
     groups: dict[str, list[explore.SliderSpec]] = {}
     for spec in specs:
         groups.setdefault(spec.group, []).append(spec)
     for group, members in groups.items():
-        moved = sum(spec.path in current for spec in members)
-        with solara.Details(f"{group}" + (f"  ({moved} changed)" if moved else ""), expand=group == "parameters.cha"):
+        with solara.Details(group, expand=group == "parameters.cha"):
             for spec in members:
-
-                def set_value(v, path=spec.path):
-                    values.set({**values.value, path: float(v)})
-
-                with solara.Div(classes=[slider_class(spec.path)]):
-                    solara.SliderFloat(
-                        spec.label,
-                        value=current.get(spec.path, spec.value),
-                        min=spec.low,
-                        max=spec.high,
-                        step=spec.step,
-                        on_value=set_value,
-                        thumb_label=True,
-                    )
+                Slider(spec).key(f"{generation}:{spec.path}")
 
 
 @solara.component
@@ -419,9 +433,9 @@ def Explorer():
             solara.SliderInt("replications", value=replications, min=100, max=explore.MAX_REPLICATIONS, step=100)
             solara.SliderInt("horizon (months)", value=months, min=6, max=explore.MAX_MONTHS)
             solara.InputInt("seed", value=seed)
-            solara.Button("reset sliders", on_click=lambda: values.set({}), text=True, disabled=not values.value)
+            solara.Button("reset sliders", on_click=reset, text=True, disabled=not values.value)
             solara.HTML(tag="div", unsafe_innerHTML="<b>Scenario inputs and coefficients</b> (ranges from the schema)")
-            Sliders(specs)
+            Sliders(specs, generation.value)
         with solara.Column(classes=["explore-views"]):
             Views(a, b, error, overrides)
 

@@ -191,7 +191,9 @@ def _wilson(k: np.ndarray, n: int, z: float = 1.959963984540054) -> tuple[np.nda
     p = k / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
+    low = np.where(k == 0, 0.0, np.clip(centre - half, 0, 1))  # exact ends, as scipy gives them
+    high = np.where(k == n, 1.0, np.clip(centre + half, 0, 1))
+    return low, high
 
 
 def event_probabilities(scenario: Scenario, trace: dict[str, np.ndarray]) -> pd.DataFrame:
