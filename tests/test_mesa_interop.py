@@ -139,3 +139,17 @@ def test_batch_run_over_a_small_grid_matches_the_engine():
     low = frame[frame["actors.USA.commitment"] == 0.6]
     high = frame[frame["actors.USA.commitment"] == 0.9]
     assert low.coop_rok_jpn.mean() != high.coop_rok_jpn.mean()
+
+
+def test_readme_mesa_example_runs(monkeypatch):
+    from conftest import ROOT
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("## Explore in the browser") :]
+    block = section[
+        section.index("```python") + len("```python") : section.index("```", section.index("```python") + 9)
+    ]
+    monkeypatch.chdir(ROOT)
+    namespace = {}
+    exec(compile(block, "README.md (Explore in the browser)", "exec"), namespace)
+    assert namespace["model"].steps == 60

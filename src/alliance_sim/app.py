@@ -35,6 +35,7 @@ DRIVER_COLOURS = dict(zip(DRIVERS, [f"hsl({int(h)},60%,50%)" for h in np.linspac
 #: figure and every widget update (about 0.1 s each); the empty template "none" is not.
 STYLE = {
     "template": "none",
+    "width": 1000,
     "plot_bgcolor": "white",
     "font": {"family": "Roboto, Arial, sans-serif", "size": 12},
 }
@@ -268,7 +269,8 @@ def comparison_figure(a: explore.Ensemble, b: explore.Ensemble) -> go.Figure:
     }
     layout = {
         "title": {"text": f"{b.scenario.name} − {a.scenario.name}: run summaries, paired by seed key (95% intervals)"},
-        "xaxis": {"title": {"text": "difference B − A"}, "zeroline": True, "zerolinecolor": "grey"},
+        "xaxis": {"title": {"text": "difference B − A"}, "type": "linear", "zeroline": True, "zerolinecolor": "grey"},
+        "yaxis": {"type": "category"},
         "height": 300,
         "margin": {"t": 50, "b": 40, "l": 140, "r": 10},
     }
@@ -369,7 +371,12 @@ def Slider(spec: explore.SliderSpec):
 
     with solara.Div(classes=[slider_class(spec.path)]):
         solara.SliderFloat(
-            spec.label, value=value.value, min=spec.low, max=spec.high, step=spec.step, on_value=set_value
+            f"{spec.label} {value.value:g}",
+            value=value.value,
+            min=spec.low,
+            max=spec.high,
+            step=spec.step,
+            on_value=set_value,
         )
 
 
@@ -430,8 +437,14 @@ def Explorer():
             solara.HTML(tag="h3", unsafe_innerHTML="alliance-sim explorer")
             solara.Select("scenario", values=list(LIBRARY), value=scenario_name.value, on_value=_select_scenario)
             solara.Select("compare with (paired)", values=[NO_COMPARISON, *LIBRARY], value=compare_name)
-            solara.SliderInt("replications", value=replications, min=100, max=explore.MAX_REPLICATIONS, step=100)
-            solara.SliderInt("horizon (months)", value=months, min=6, max=explore.MAX_MONTHS)
+            solara.SliderInt(
+                f"replications {replications.value:,}",
+                value=replications,
+                min=100,
+                max=explore.MAX_REPLICATIONS,
+                step=100,
+            )
+            solara.SliderInt(f"horizon {months.value} months", value=months, min=6, max=explore.MAX_MONTHS)
             solara.InputInt("seed", value=seed)
             solara.Button("reset sliders", on_click=reset, text=True, disabled=not values.value)
             solara.HTML(tag="div", unsafe_innerHTML="<b>Scenario inputs and coefficients</b> (ranges from the schema)")
@@ -456,13 +469,11 @@ def Views(a, b, error, overrides):
         f"{a.scenario.months} months, seed {a.scenario.seed}; computed in {seconds:.2f} s. Changed: {changed}",
     )
     solara.Text(a.scenario.description, style={"font-size": "0.85em", "color": "grey"})
-    with solara.Div(classes=["explore-envelopes"]):
-        Plot(Shown(envelope_figure(a, b)))
-    with solara.Columns([1, 1]):
-        with solara.Div(classes=["explore-probabilities"]):
-            Plot(Shown(probability_figure(a, b)))
-        with solara.Div(classes=["explore-attribution"]):
-            Plot(Shown(attribution_figure(a)))
+    views = {"envelopes": envelope_figure(a, b)}
     if b is not None:
-        with solara.Div(classes=["explore-comparison"]):
-            Plot(Shown(comparison_figure(a, b)))
+        views["comparison"] = comparison_figure(a, b)
+    views |= {"probabilities": probability_figure(a, b), "attribution": attribution_figure(a)}
+    # Keyed, so that a figure widget is never reused for another view when the comparison comes or goes.
+    for name, fig in views.items():
+        with solara.Div(classes=[f"explore-{name}"]).key(name):
+            Plot(Shown(fig)).key(name)

@@ -319,7 +319,7 @@ def main(argv: list[str]) -> int:
     port = free_port(args.host) if args.port == 0 else args.port
     env = dict(os.environ, **{SCENARIO_ENV: str(args.scenario.resolve())})
     command = [sys.executable, "-m", "solara", "run", "alliance_sim.app", "--host", args.host, "--port", str(port)]
-    command += ["--production", "--no-open", "--log-level", "warning"]
+    command += ["--production", "--no-open", "--no-check-version", "--log-level", "warning"]
     print(f"alliance-sim explorer: http://{args.host}:{port}  (Ctrl-C to stop)", flush=True)
     try:
         return subprocess.call(command, env=env)
