@@ -46,7 +46,7 @@ def draw_layout(scenario: Scenario) -> tuple[int, int]:
 #: Largest ensemble for which a model built the Mesa way keeps a DataCollector by default.
 COLLECT_LIMIT = 100
 
-#: Agent variables in the DataCollector record: name -> (attribute, doc).
+#: Agent variables in the DataCollector record: name -> meaning (None for actors it does not apply to).
 AGENT_VARIABLES = {
     "approval": "Approval of the government (ROK, JPN).",
     "position": "Government alignment stance: +1 conservative, -1 progressive (ROK, JPN).",
