@@ -95,7 +95,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--report", action="store_true", help="also write figures (PNG) and report.md into the results folder"
     )
-    p.epilog = "Compare two scenarios or results folders with: simulate compare A B [--out DIR]"
+    p.epilog = (
+        "Compare two scenarios or results folders with: simulate compare A B [--out DIR]. "
+        "Explore scenarios in the browser with: simulate explore [SCENARIO]"
+    )
     p.add_argument("--workers", type=positive, help="sweeps: parallel worker processes (default: the core count)")
     p.add_argument("--executor", choices=["process", "dask"], default="process", help="sweeps: where tasks run")
     p.add_argument("--scheduler", metavar="ADDRESS", help="sweeps: Dask scheduler address (default: a LocalCluster)")
@@ -142,6 +145,10 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["compare"]:
         return compare_main(argv[1:])
+    if argv[:1] == ["explore"]:
+        from .explore import main as explore_main
+
+        return explore_main(argv[1:])
     args = parser().parse_args(argv)
     try:
         read_yaml(Path(args.file))  # within the reader's limits (size, depth, aliases) before anything else

@@ -83,15 +83,19 @@ def check_memory(
         )
 
 
-def run_ensemble(scenario: Scenario, point: int = 0, replications=None) -> tuple[pd.DataFrame, dict]:
+def run_ensemble(scenario: Scenario, point: int = 0, replications=None, draws=None) -> tuple[pd.DataFrame, dict]:
     """Run replications (indices; default all) of design point ``point`` as one ensemble.
 
     Returns the per-replication summaries and the traces (months x R arrays) of
-    every step metric and driver term (``driver_<term>``).
+    every step metric and driver term (``driver_<term>``). ``draws`` may pass the
+    ensemble's pre-drawn numbers when the caller already has them (the explorer
+    keeps them across slider moves); they must be those of ``scenario``'s seed and layout.
     """
-    reps = np.arange(scenario.replications) if replications is None else np.asarray(replications)
-    n_uniform, n_normal = draw_layout(scenario)
-    draws = generate(scenario.seed, point, reps, scenario.months, n_uniform, n_normal)
+    if draws is None:
+        reps = np.arange(scenario.replications) if replications is None else np.asarray(replications)
+        n_uniform, n_normal = draw_layout(scenario)
+        draws = generate(scenario.seed, point, reps, scenario.months, n_uniform, n_normal)
+    reps = draws.replications
     model = AllianceModel(scenario, draws)
     model.run()
     trace = dict(model.trace) | {f"driver_{k}": v for k, v in model.drivers.items()}
