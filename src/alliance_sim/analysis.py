@@ -695,7 +695,7 @@ def to_ema(results: Results, level: str = "replication") -> tuple[pd.DataFrame, 
     experiments = experiments.rename(columns={"point": "scenario"})
     experiments["policy"] = name
     experiments["model"] = "alliance_sim"
-    outcomes: dict[str, np.ndarray] = {}
+    outcomes = {}
     for c in summary_columns(runs):
         values = runs[c].astype(float) if _is_share(runs, c) else runs[c].astype("Float64")
         outcomes[c] = values.groupby(runs["point"]).mean().sort_index().to_numpy(dtype=float, na_value=np.nan)

@@ -11,6 +11,7 @@ import copy
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -325,7 +326,7 @@ LIBRARY = explore.library(START.parent) if START.parent.is_dir() else {}
 try:
     _first = load_scenario(START)
     LIBRARY.setdefault(_first.name, START)
-    FIRST = _first.name
+    FIRST: str | None = _first.name
 except ScenarioError:
     FIRST = next(iter(LIBRARY), None)
 
@@ -334,7 +335,7 @@ compare_name = solara.reactive(NO_COMPARISON)
 replications = solara.reactive(1000)
 months = solara.reactive(60)
 seed = solara.reactive(20250113)
-values = solara.reactive({})  # slider path -> value, for the current scenario
+values: solara.Reactive[dict[str, Any]] = solara.reactive({})  # slider path -> value, for the current scenario
 generation = solara.reactive(0)  # bumped to rebuild the sliders (reset, another scenario)
 
 

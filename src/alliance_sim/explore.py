@@ -258,7 +258,7 @@ def applicable(scenario: Scenario, overrides: dict[str, Any]) -> dict[str, Any]:
     data = scenario.to_dict()
     out = {}
     for path, value in overrides.items():
-        node = data
+        node: Any = data
         for part in path.split("."):
             node = node.get(part) if isinstance(node, dict) else None
         if node is not None:

@@ -18,7 +18,7 @@ import pandas as pd
 from . import metrics
 from .actors import Ally, China, Japan, NorthKorea, SouthKorea, UnitedStates
 from .draws import Draws, generate
-from .events import ALLIES, Event, month_label
+from .events import ALLIES, Election, Event, month_label
 from .inputs import Inputs
 from .scenario import Scenario, apply_overrides, load_scenario
 
@@ -123,7 +123,7 @@ class AllianceModel(mesa.Model):
         mesa_way = draws is None
         if not isinstance(scenario, Scenario):
             scenario = load_scenario(scenario)
-        if mesa_way:
+        if draws is None:
             scenario, draws = self._mesa_way(scenario, replications, replication, seed, rng, months, overrides)
         elif overrides or any(v is not None for v in (replications, replication, seed, rng, months)):
             raise ValueError("with pre-drawn draws, pass the scenario as it should run (no overrides, seed or sizes)")
@@ -149,7 +149,7 @@ class AllianceModel(mesa.Model):
         self.inputs = Inputs.quiet(self.R)
         self.trace = {name: np.empty((self.months, self.R)) for name in metrics.STEP_METRICS}
         self.drivers = {term: np.empty((self.months, self.R)) for term in metrics.DRIVERS}
-        self.elections = {(event.actor, first) for event, first, _, _ in self.timeline if event.type == "election"}
+        self.elections = {(event.actor, first) for event, first, _, _ in self.timeline if isinstance(event, Election)}
         if collect if collect is not None else (mesa_way and self.R <= COLLECT_LIMIT):
             self.datacollector = self._data_collector()
 

@@ -192,7 +192,7 @@ def compare_scenarios(
     :func:`analysis.compare`)."""
     name_a, name_b = labels or (analysis.label(a, "a"), analysis.label(b, "b"))
     fig = Figure(figsize=(12, 4.6), layout="constrained")
-    left, right = fig.subfigures(1, 2, width_ratios=[1.3, 1])
+    left, right = np.asarray(fig.subfigures(1, 2, width_ratios=[1.3, 1])).ravel()
     left = left.subplots()
     for res, name, colour in ((a, name_a, "C0"), (b, name_b, "C3")):
         _band(left, _series(res, metric, int(res.runs.point.min())), colour, name)
@@ -294,7 +294,7 @@ def sweep_response(
         ax.set_yticks(grid.index, [f"{v:.3g}" for v in grid.index])
         ax.set_xlabel(x)
         ax.set_ylabel(y)
-        if level is not None:
+        if facet is not None and level is not None:
             ax.set_title(f"{_short(facet)} = {level:.3g}")
     fig.colorbar(mesh, ax=list(axes), label=what)
     note = f"\n(pooled over {', '.join(pooled)})" if pooled else ""
@@ -321,7 +321,7 @@ def _response_lines(results: Results, outcome: str, x: str, params: list[str], w
             ax.plot(line[x], line["estimate"], marker="o", color=f"C{k}", label=name)
         ax.set_xlabel(x)
         ax.set_xticks(sorted(part[x].unique()), [f"{v:.3g}" for v in sorted(part[x].unique())])
-        if level is not None:
+        if facet is not None and level is not None:
             ax.set_title(f"{_short(facet)} = {level:.3g}")
         ax.grid(True, alpha=0.3)
     axes[0].set_ylabel(what)

@@ -7,6 +7,7 @@ a sweep) that has been written to a folder, or on a folder given explicitly.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -282,6 +283,7 @@ def sweep_report(results: Results, folder: Path) -> tuple[str, list[Path]]:
 
 def _discovery_section(results: Results, outcome: str, folder: Path, written: list[Path]) -> list[str]:
     """PRIM boxes of the outcome, when it has both classes and EMA Workbench is installed."""
+    spec: dict[str, Any]
     if outcome == "rupture":
         spec = {"outcome": "rupture"}
     else:
