@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -77,7 +78,12 @@ def explorer(tmp_path_factory):
     command = [str(simulate)] if simulate.exists() else [sys.executable, "-m", "alliance_sim.cli"]
     with log.open("w") as out:
         server = subprocess.Popen(
-            [*command, "explore", str(BASE), "--port", "0"], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, text=True
+            [*command, "explore", str(BASE), "--port", "0"],
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,  # its own process group: the Solara server it starts is stopped with it
         )
     try:
         url, started = None, time.monotonic()
@@ -99,11 +105,11 @@ def explorer(tmp_path_factory):
             pytest.fail(f"the explorer did not answer within 240 s:\n{log.read_text()}")
         yield url
     finally:
-        server.terminate()
+        os.killpg(server.pid, signal.SIGTERM)
         try:
             server.wait(timeout=20)
         except subprocess.TimeoutExpired:
-            server.kill()
+            os.killpg(server.pid, signal.SIGKILL)
 
 
 @pytest.fixture(scope="module")

@@ -212,7 +212,7 @@ def sweep_report(results: Results, folder: Path) -> tuple[str, list[Path]]:
                 + (
                     "pass the convergence check, but a box says more about where it happens."
                     if check.passed
-                    else f"do not converge at this size ({check.message('rupture')}), so none are given; "
+                    else f"do not converge at this size ({check.message('rupture').rstrip('.')}), so none are given; "
                     "scenario discovery says where it happens instead."
                 ),
                 "",
