@@ -131,7 +131,7 @@ def test_compare_two_scenario_files(tmp_path, capsys):
 
 
 def test_compare_rejects_an_unknown_metric_before_running(tmp_path, capsys, monkeypatch):
-    import alliance_sim.cli as cli
+    import alliance_sim.cli.compare as cli
 
     monkeypatch.setattr(cli, "load_or_run", lambda *a: pytest.fail("ran a scenario before checking --metric"))
     assert main(["compare", BASE, TRANSITION, "--metric", "coop_rok_jp"]) == 2

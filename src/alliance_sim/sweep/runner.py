@@ -107,24 +107,17 @@ def run_sweep(
 ) -> Results:
     """Run a sweep and return its Results (``runs``, ``series`` and ``manifest``).
 
-    Parameters
-    ----------
-    sweep_file_or_spec : a sweep YAML file, a spec mapping or a loaded :class:`Sweep`.
-    workers : parallel workers (default: the core count; 1 runs in this process).
-    executor : ``"process"`` (default), ``"dask"`` or any ``concurrent.futures.Executor``.
-    out : new results folder (default ``results/<name>/<timestamp>-<id>``).
-    resume : an interrupted sweep's folder; completed tasks are skipped.
-    progress : show a tqdm bar (tasks, runs/s, ETA).
-    scheduler : Dask scheduler address (``executor="dask"``; default: a LocalCluster).
-    dask_timeout : seconds to wait for the scheduler, or for workers once none are left.
-    chunk, replications, seed, months, overrides, max_points, max_memory : as in :func:`load_sweep`.
-
-    If some tasks failed, the returned results hold the completed design points and
-    ``manifest["complete"]`` is False, with the failures in ``manifest["failures"]``.
+    ``sweep_file_or_spec`` is a sweep YAML file, a spec mapping or a loaded :class:`Sweep`;
+    ``workers`` defaults to the core count (1 runs in this process); ``executor`` is
+    ``"process"``, ``"dask"`` (``scheduler``: its address, default a LocalCluster) or any
+    ``concurrent.futures.Executor``; ``out`` a new folder (default ``results/<name>/<stamp>``)
+    or ``resume`` an interrupted one; the rest as in :func:`load_sweep` and :func:`execute`.
+    If tasks failed, the results hold the complete design points and ``manifest["complete"]``
+    is False, with the failures in ``manifest["failures"]``.
 
     Raises
     ------
-    ScenarioError : invalid sweep file or folder.
+    ScenarioError : invalid sweep file, option or folder.
     SweepInterrupted : on Ctrl-C (a KeyboardInterrupt); resume with ``resume=folder``.
     """
     sweep = sweep_file_or_spec

@@ -1,0 +1,5 @@
+"""``python -m alliance_sim.cli``: the ``simulate`` command."""
+
+from . import entry
+
+entry()
