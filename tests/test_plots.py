@@ -65,7 +65,7 @@ def test_compare_scenarios(base_results, transition_results, tmp_path):
     assert left.get_ylabel() == "cooperation index (0–1)"
     assert_date_axis(left)
     assert [t.get_text() for t in left.get_legend().get_texts()][:2] == ["base", "political_transition"]
-    assert top.get_title().startswith("political_transition − base, 95% intervals")
+    assert top.get_title().startswith("political_transition − base\n95% intervals")
     labels = [t.get_text() for t in top.get_yticklabels()] + [t.get_text() for t in bottom.get_yticklabels()]
     assert "cohesion_mean" in labels and "rupture" in labels
     assert_png(fig, tmp_path / "compare.png")
