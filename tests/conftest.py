@@ -9,7 +9,7 @@ be tested against outcomes whose answers are known without running the model.
 from __future__ import annotations
 
 from pathlib import Path
-from textwrap import dedent
+from textwrap import dedent, indent
 
 import matplotlib
 import numpy as np
@@ -24,6 +24,25 @@ from alliance_sim.store import Results
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
 BASE = SCENARIOS / "base.yaml"
+
+#: A 2 x 2 grid over base.yaml, six replications of 12 months a point: the sweep tests' small case.
+SMALL_SWEEP = """\
+sampler: grid
+parameters:
+  actors.ROK.us_trust: [0.7, 0.9]
+  events.prk_tests.rate_per_month: [1.0, 5.0]
+replications: 6
+seed: 11
+overrides: {months: 12}
+"""
+
+
+def write_sweep(folder: Path, body: str = SMALL_SWEEP, name: str = "small.yaml", scenario: Path | str = BASE) -> Path:
+    """Write a sweep file over ``scenario`` whose ``sweep:`` body is ``body``; return its path."""
+    path = folder / name
+    path.write_text(f"sweep:\n  scenario: {scenario}\n" + indent(dedent(body), "  "))
+    return path
+
 
 MINIMAL = """\
 name: tiny

@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import textwrap
 import time
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -19,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from conftest import BASE, ROOT, write_sweep
 from SALib.analyze import sobol as sobol_analyze
 
 import alliance_sim
@@ -30,25 +30,6 @@ from alliance_sim.sweep import SweepError, is_sweep_file, load_sweep, run_sweep
 from alliance_sim.sweep.executors import InlineExecutor, open_executor
 from alliance_sim.sweep.store import TASK_LOG, TaskLog
 from alliance_sim.sweep.tasks import FAIL_POINT_ENV
-
-ROOT = Path(__file__).resolve().parents[1]
-BASE = ROOT / "scenarios" / "base.yaml"
-
-SMALL = """\
-sampler: grid
-parameters:
-  actors.ROK.us_trust: [0.7, 0.9]
-  events.prk_tests.rate_per_month: [1.0, 5.0]
-replications: 6
-seed: 11
-overrides: {months: 12}
-"""
-
-
-def write_sweep(folder: Path, body: str = SMALL, name: str = "small.yaml", scenario: Path | str = BASE) -> Path:
-    path = folder / name
-    path.write_text(f"sweep:\n  scenario: {scenario}\n" + textwrap.indent(textwrap.dedent(body), "  "))
-    return path
 
 
 def sorted_runs(folder: Path) -> pd.DataFrame:

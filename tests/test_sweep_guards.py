@@ -13,12 +13,13 @@ import os
 import signal
 import subprocess
 import sys
-import textwrap
 import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import BASE, write_sweep
+from conftest import SMALL_SWEEP as SMALL
 
 from alliance_sim import load_results
 from alliance_sim.cli import main
@@ -27,25 +28,6 @@ from alliance_sim.store import lock_folder
 from alliance_sim.sweep import SweepError, execute, load_sweep
 from alliance_sim.sweep.store import DESIGN, SWEEP_JSON, TASK_LOG
 from alliance_sim.sweep.tasks import FAIL_POINT_ENV
-
-ROOT = Path(__file__).resolve().parents[1]
-BASE = ROOT / "scenarios" / "base.yaml"
-
-SMALL = """\
-sampler: grid
-parameters:
-  actors.ROK.us_trust: [0.7, 0.9]
-  events.prk_tests.rate_per_month: [1.0, 5.0]
-replications: 6
-seed: 11
-overrides: {months: 12}
-"""
-
-
-def write_sweep(folder: Path, body: str = SMALL, name: str = "small.yaml") -> Path:
-    path = folder / name
-    path.write_text(f"sweep:\n  scenario: {BASE}\n" + textwrap.indent(textwrap.dedent(body), "  "))
-    return path
 
 
 def one_line_error(capsys) -> str:
