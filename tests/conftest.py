@@ -157,3 +157,16 @@ def grid_sweep():
         {"rupture": rupture, "cohesion_mean": cohesion},
         sampler="grid",
     )
+
+
+@pytest.fixture
+def asymmetric_grid(make_sweep):
+    """A 4 x 4 x 3 grid like sweeps/us_commitment.yaml where rupture depends only on |x - y|:
+    pooled over y, the response to x is U-shaped; the heatmap shows the diagonal."""
+    levels = np.linspace(0.6, 1.0, 4)
+    X = np.array([(a, b, c) for a in levels for b in levels for c in (1.0, 3.4, 6.0)])
+    R = 40
+    share = np.clip(np.abs(X[:, 0] - X[:, 1]) - 0.1, 0, None) / 0.3 * 0.4
+    rupture = np.arange(R)[None, :] < np.round(share * R)[:, None]
+    names = ["actors.ROK.us_trust", "actors.JPN.us_trust", "events.prk_tests.rate_per_month"]
+    return make_sweep(X, names, [[0.6, 1.0], [0.6, 1.0], [1.0, 6.0]], {"rupture": rupture}, sampler="grid")

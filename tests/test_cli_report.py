@@ -61,17 +61,11 @@ def test_report_of_a_grid_sweep(grid_sweep, tmp_path):
     assert "(12 design points in all" in text
 
 
-def test_report_of_an_asymmetric_grid_shows_the_interaction(make_sweep, tmp_path):
+def test_report_of_an_asymmetric_grid_shows_the_interaction(asymmetric_grid, tmp_path):
     # rupture depends on |x - y| only: both trust values rank above the inert third parameter,
     # and the heatmap is drawn over them, one panel per value of the third
-    levels = np.linspace(0.6, 1.0, 4)
-    X = np.array([(a, b, c) for a in levels for b in levels for c in (1.0, 3.4, 6.0)])
-    R = 40
-    share = np.clip(np.abs(X[:, 0] - X[:, 1]) - 0.1, 0, None) / 0.3 * 0.4
-    rupture = np.arange(R)[None, :] < np.round(share * R)[:, None]
     names = ["actors.ROK.us_trust", "actors.JPN.us_trust", "events.prk_tests.rate_per_month"]
-    sweep = make_sweep(X, names, [[0.6, 1], [0.6, 1], [1, 6]], {"rupture": rupture}, sampler="grid")
-    text = write_report(sweep, tmp_path).read_text(encoding="utf-8")
+    text = write_report(asymmetric_grid, tmp_path).read_text(encoding="utf-8")
     ranking = re.findall(r"^\| (\S+) \| [0-9.]+ \|$", text, flags=re.M)
     assert set(ranking[:2]) == set(names[:2]) and ranking[2] == names[2]
     assert "one panel per value of `events.prk_tests.rate_per_month`" in text

@@ -162,19 +162,6 @@ def test_survival(base_results, transition_results, tmp_path):
     assert single.get_legend().get_texts()[0].get_text().startswith("base: ")
 
 
-@pytest.fixture
-def asymmetric_grid(make_sweep):
-    """A 4 x 4 x 3 grid like sweeps/us_commitment.yaml where rupture depends only on |x - y|:
-    pooled over y, the response to x is U-shaped; the heatmap shows the diagonal."""
-    levels = np.linspace(0.6, 1.0, 4)
-    X = np.array([(a, b, c) for a in levels for b in levels for c in (1.0, 3.4, 6.0)])
-    R = 40
-    share = np.clip(np.abs(X[:, 0] - X[:, 1]) - 0.1, 0, None) / 0.3 * 0.4
-    rupture = np.arange(R)[None, :] < np.round(share * R)[:, None]
-    names = ["actors.ROK.us_trust", "actors.JPN.us_trust", "events.prk_tests.rate_per_month"]
-    return make_sweep(X, names, [[0.6, 1.0], [0.6, 1.0], [1.0, 6.0]], {"rupture": rupture}, sampler="grid")
-
-
 def test_heatmap_ticks_are_the_grid_values_and_a_third_parameter_gets_panels(asymmetric_grid, tmp_path):
     fig = plots.sweep_response(asymmetric_grid, "rupture")
     axes = visible_axes(fig)

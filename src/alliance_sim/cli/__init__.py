@@ -19,7 +19,6 @@ from ..errors import EXIT_BROKEN_PIPE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from ..run import GIB, simulate
 from ..scenario import ScenarioError, apply_overrides, load_scenario, parse_override, scenario_sources
 from ..store import new_folder
-from ..sweep import is_sweep_file
 from ..yamlfile import read_yaml
 from .args import FLAG_FIELDS, SHOWN_FINAL, SHOWN_SUMMARIES, parser
 from .compare import compare_main
@@ -59,11 +58,11 @@ def main(argv: list[str] | None = None) -> int:
         return explore_main(argv[1:])
     args = parser().parse_args(argv)
     try:
-        read_yaml(Path(args.file))  # within the reader's limits (size, depth, aliases) before anything else
+        data, _ = read_yaml(Path(args.file))  # within the reader's limits (size, depth, aliases), read once here
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    if is_sweep_file(args.file):
+    if "sweep" in data:  # a sweep file has a top-level ``sweep:`` key (sweep.is_sweep_file)
         if args.report:
             print(
                 f"error: {args.file}: --report applies to scenario files; for a sweep use "
