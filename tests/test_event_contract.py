@@ -29,7 +29,8 @@ import numpy as np
 import pytest
 
 from alliance_sim.draws import Draws, generate
-from alliance_sim.events import ACTORS, EVENT_TYPES, Event, month_index
+from alliance_sim.events import EVENT_TYPES, Event
+from alliance_sim.names import ACTORS, month_index
 from alliance_sim.model import N_FIXED_UNIFORM, N_NORMAL, AllianceModel, draw_layout
 from alliance_sim.scenario import Scenario
 

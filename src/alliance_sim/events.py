@@ -5,63 +5,37 @@ from ``from`` to ``to`` (inclusive; ``to`` defaults to the end of the horizon).
 Each class's docstring gives a real-world example; the tables in ``docs/`` are
 generated from :data:`EVENT_TYPES`.
 
-Events act on the model through a small surface (``model.actor(code)``,
-``model.inputs`` and the agents' documented state vectors), typed as
-:class:`alliance_sim.inputs.EventHost`, so this module does not import the model.
+Each kind has a compiled *handler* (``Kind.handler``), which acts on one
+replication's state ``s`` with its coefficients ``c``, the event's numbers
+``a`` (from :meth:`Event.args`), the month ``t``, the event's window
+``first..last`` and, for kinds that draw (``draws = 1``), a uniform ``u`` from
+the event's own random stream, keyed by its name. Handlers act through the
+agents' documented hooks (:mod:`alliance_sim.actors`) and the month's event
+inputs (the ``IN_*`` slots of :mod:`alliance_sim.slots`); :func:`fire` picks
+the handler of a kind inside the compiled month step.
 """
 
 from __future__ import annotations
 
-import re
-from typing import Annotated, ClassVar, Literal, get_args, get_origin
+from typing import ClassVar, Literal, get_args, get_origin
 
 import numpy as np
-import numpy.typing as npt
-from pydantic import BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
-from .inputs import EventHost
+from . import slots as S
+from .actors import base as ally
+from .actors import chn, prk, usa
+from .columns import STANCE, col
+from .jit import njit
+from .names import ALLIES, Actor, Democracy, Government, Month, Target, month_index
 from .schema import Strict
 
-#: This month's uniforms of an event, shape (draws, R).
-Uniforms = npt.NDArray[np.float64]
-
-MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-ACTORS = ("ROK", "JPN", "USA", "PRK", "CHN")
-ALLIES = ("ROK", "JPN", "USA")
-ALIASES = {"KOR": "ROK"}
-
-
-def check_month(value: object) -> str:
-    """Validate a ``YYYY-MM`` month string."""
-    if not isinstance(value, str) or not MONTH_RE.match(value):
-        raise ValueError(f"expected a month as YYYY-MM (for example 2025-01), got {value!r}")
-    return value
-
-
-def month_index(start: str, month: str) -> int:
-    """Number of months from ``start`` to ``month`` (both ``YYYY-MM``)."""
-    y0, m0 = (int(x) for x in start.split("-"))
-    y1, m1 = (int(x) for x in month.split("-"))
-    return (y1 - y0) * 12 + (m1 - m0)
-
-
-def month_label(start: str, index: int) -> str:
-    """The ``YYYY-MM`` label of month ``index`` counted from ``start``."""
-    y0, m0 = (int(x) for x in start.split("-"))
-    y, m = divmod(y0 * 12 + m0 - 1 + index, 12)
-    return f"{y:04d}-{m + 1:02d}"
-
-
-def _alias(value: object) -> object:
-    return ALIASES.get(value, value) if isinstance(value, str) else value
-
-
-Month = Annotated[str, BeforeValidator(check_month)]
-Actor = Annotated[Literal["ROK", "JPN", "USA", "PRK", "CHN"], BeforeValidator(_alias)]
-Democracy = Annotated[Literal["ROK", "JPN"], BeforeValidator(_alias)]
-Target = Literal["ROK", "JPN", "both"]
-Government = Literal["conservative", "progressive"]
-
+#: Junior allies and event targets as the handlers read them.
+ALLY = {"ROK": float(S.ROK), "JPN": float(S.JPN)}
+TARGET = {"ROK": float(S.ROK), "JPN": float(S.JPN), "both": 2.0}
+#: Most numbers an event passes its handler.
+N_ARGS = 3
+SUMMIT_RELIEF = col("diplomacy.summit_relief")
 
 #: Every event kind by its YAML ``type``, in definition order; filled as the classes are defined.
 EVENT_TYPES: dict[str, type[Event]] = {}
@@ -73,9 +47,10 @@ class Event(Strict):
     model_config = ConfigDict(populate_by_name=True)  # with Strict's: no unknown keys, frozen
 
     type: str
-    #: Number of pre-drawn uniform columns the event reads each active month. Events read
-    #: uniforms only (through an inverse CDF); the model passes them no normal columns.
+    #: 1 if the handler reads a uniform from the event's stream each active month, else 0.
     draws: ClassVar[int] = 0
+    #: The compiled handler (see the module docstring).
+    handler: ClassVar
     #: One-line real-world example, shown in the generated docs.
     example: ClassVar[str] = ""
     #: What the event moves, and in which direction: ``{path: +1 or -1}``. A path names a
@@ -99,9 +74,14 @@ class Event(Strict):
         """First and last active step (inclusive), relative to ``start``."""
         raise NotImplementedError
 
-    def apply(self, model: EventHost, t: int, u: Uniforms) -> None:  # pragma: no cover - abstract
-        """Act on ``model`` in step ``t``; ``u`` holds this month's uniforms, shape (draws, R)."""
+    def args(self) -> tuple[float, ...]:
+        """The numbers the handler reads as ``a`` (at most :data:`N_ARGS`)."""
         raise NotImplementedError
+
+    @classmethod
+    def kind(cls) -> int:
+        """The kind's number in :func:`fire` (its place in :data:`EVENT_TYPES`)."""
+        return list(EVENT_TYPES.values()).index(cls)
 
 
 class DatedEvent(Event):
@@ -136,6 +116,13 @@ class Process(Event):
         return month_index(start, self.from_), last
 
 
+@njit
+def missile_tests(s, c, a, t, first, last, u):
+    """Compiled handler of ``missile_tests``: a = (non-ICBM rate, ICBM rate)."""
+    s[S.IN_PRK_RATE] += a[0]
+    s[S.IN_ICBM_RATE] += a[1]
+
+
 class MissileTests(Process):
     """North Korean missile testing as a Poisson process.
 
@@ -152,9 +139,17 @@ class MissileTests(Process):
     rate_per_month: float = Field(ge=0, le=30, description="Baseline missiles launched per month.")
     icbm_share: float = Field(0.05, ge=0, le=1, description="Share of launches that are ICBMs.")
 
-    def apply(self, model: EventHost, t: int, u: Uniforms) -> None:
-        model.inputs.prk_rate += self.rate_per_month * (1 - self.icbm_share)
-        model.inputs.icbm_rate += self.rate_per_month * self.icbm_share
+    handler: ClassVar = staticmethod(missile_tests)
+
+    def args(self) -> tuple[float, ...]:
+        return (self.rate_per_month * (1 - self.icbm_share), self.rate_per_month * self.icbm_share)
+
+
+@njit
+def nuclear_test(s, c, a, t, first, last, u):
+    """Compiled handler of ``nuclear_test``: a = (probability,)."""
+    if u < a[0]:
+        s[S.IN_NUCLEAR] = 1.0
 
 
 class NuclearTest(Event):
@@ -189,8 +184,20 @@ class NuclearTest(Event):
         last = months - 1 if self.to is None else month_index(start, self.to)
         return month_index(start, self.from_), last
 
-    def apply(self, model: EventHost, t: int, u: Uniforms) -> None:
-        model.inputs.nuclear |= u[0] < self.probability
+    handler: ClassVar = staticmethod(nuclear_test)
+
+    def args(self) -> tuple[float, ...]:
+        return (self.probability,)
+
+
+@njit
+def impeachment(s, c, a, t, first, last, u):
+    """Compiled handler of ``impeachment``: a = (ally, removed)."""
+    k = int(a[0])
+    if t == first:
+        s[k * S.ALLY_SLOTS + S.INTERIM] = 1.0
+    if t == last and a[1] == 0.0:
+        s[k * S.ALLY_SLOTS + S.INTERIM] = 0.0
 
 
 class Impeachment(Event):
@@ -220,13 +227,16 @@ class Impeachment(Event):
     def window(self, start: str, months: int) -> tuple[int, int]:
         return month_index(start, self.from_), month_index(start, self.to)
 
-    def apply(self, model: EventHost, t: int, u: Uniforms) -> None:
-        first, last = self.window(model.spec.start, model.months)
-        state = model.actor(self.actor)
-        if t == first:
-            state.interim[:] = True
-        if t == last and not self.removed:
-            state.interim[:] = False
+    handler: ClassVar = staticmethod(impeachment)
+
+    def args(self) -> tuple[float, ...]:
+        return (ALLY[self.actor], float(self.removed))
+
+
+@njit
+def election(s, c, a, t, first, last, u):
+    """Compiled handler of ``election``: a = (ally, incumbent advantage)."""
+    ally.hold_election(s, c, int(a[0]), u, a[1])
 
 
 class Election(DatedEvent):
@@ -250,8 +260,16 @@ class Election(DatedEvent):
         0.0, ge=-1, le=1, description="Added to approval in the logistic chance of keeping office."
     )
 
-    def apply(self, model: EventHost, t: int, u: Uniforms) -> None:
-        model.actor(self.actor).hold_election(u[0], self.incumbent_advantage)
+    handler: ClassVar = staticmethod(election)
+
+    def args(self) -> tuple[float, ...]:
+        return (ALLY[self.actor], self.incumbent_advantage)
+
+
+@njit
+def political_transition(s, c, a, t, first, last, u):
+    """Compiled handler of ``political_transition``: a = (ally, stance, approval or NaN)."""
+    ally.install(s, c, int(a[0]), a[1], a[2])
 
 
 class PoliticalTransition(DatedEvent):
@@ -271,8 +289,17 @@ class PoliticalTransition(DatedEvent):
         None, ge=0, le=1, description="Approval of the new government; default: domestic.honeymoon."
     )
 
-    def apply(self, model: EventHost, t: int, u: Uniforms) -> None:
-        model.actor(self.actor).install(self.government, self.approval)
+    handler: ClassVar = staticmethod(political_transition)
+
+    def args(self) -> tuple[float, ...]:
+        return (ALLY[self.actor], STANCE[self.government], np.nan if self.approval is None else self.approval)
+
+
+@njit
+def history_dispute(s, c, a, t, first, last, u):
+    """Compiled handler of ``history_dispute``: a = (rise for ROK, rise for JPN)."""
+    ally.aggrieve(s, S.ROK, a[0])
+    ally.aggrieve(s, S.JPN, a[1])
 
 
 class HistoryDispute(DatedEvent):
@@ -290,9 +317,16 @@ class HistoryDispute(DatedEvent):
     rok: float = Field(1.0, ge=0, le=1, description="Share of the rise felt by the ROK public.")
     jpn: float = Field(1.0, ge=0, le=1, description="Share of the rise felt by the Japanese public.")
 
-    def apply(self, model: EventHost, t: int, u: Uniforms) -> None:
-        model.actor("ROK").aggrieve(self.magnitude * self.rok)
-        model.actor("JPN").aggrieve(self.magnitude * self.jpn)
+    handler: ClassVar = staticmethod(history_dispute)
+
+    def args(self) -> tuple[float, ...]:
+        return (self.magnitude * self.rok, self.magnitude * self.jpn)
+
+
+@njit
+def us_burden_sharing(s, c, a, t, first, last, u):
+    """Compiled handler of ``us_burden_sharing``: a = (target, magnitude)."""
+    usa.signal(s, c, int(a[0]), -a[1], True)
 
 
 class UsBurdenSharing(DatedEvent):
@@ -311,8 +345,16 @@ class UsBurdenSharing(DatedEvent):
     target: Target = Field("ROK", description="The ally pressed.")
     magnitude: float = Field(0.1, ge=0, le=1, description="Drop in the US commitment signal to the target.")
 
-    def apply(self, model: EventHost, t: int, u: Uniforms) -> None:
-        model.actor("USA").signal(self.target, -self.magnitude, transactional=True)
+    handler: ClassVar = staticmethod(us_burden_sharing)
+
+    def args(self) -> tuple[float, ...]:
+        return (TARGET[self.target], self.magnitude)
+
+
+@njit
+def us_reassurance(s, c, a, t, first, last, u):
+    """Compiled handler of ``us_reassurance``: a = (target, magnitude)."""
+    usa.signal(s, c, int(a[0]), a[1], False)
 
 
 class UsReassurance(DatedEvent):
@@ -329,8 +371,16 @@ class UsReassurance(DatedEvent):
     target: Target = Field("both", description="The ally reassured.")
     magnitude: float = Field(0.1, ge=0, le=1, description="Rise in the US commitment signal to the target.")
 
-    def apply(self, model: EventHost, t: int, u: Uniforms) -> None:
-        model.actor("USA").signal(self.target, self.magnitude, transactional=False)
+    handler: ClassVar = staticmethod(us_reassurance)
+
+    def args(self) -> tuple[float, ...]:
+        return (TARGET[self.target], self.magnitude)
+
+
+@njit
+def us_brokerage(s, c, a, t, first, last, u):
+    """Compiled handler of ``us_brokerage``: a = (magnitude,)."""
+    usa.press(s, a[0])
 
 
 class UsBrokerage(DatedEvent):
@@ -347,8 +397,16 @@ class UsBrokerage(DatedEvent):
     sample: ClassVar[dict[str, object]] = {"at": "2025-04"}
     magnitude: float = Field(0.3, ge=0, le=1, description="Added brokerage effort (0..1 scale).")
 
-    def apply(self, model: EventHost, t: int, u: Uniforms) -> None:
-        model.actor("USA").press(self.magnitude)
+    handler: ClassVar = staticmethod(us_brokerage)
+
+    def args(self) -> tuple[float, ...]:
+        return (self.magnitude,)
+
+
+@njit
+def china_coercion(s, c, a, t, first, last, u):
+    """Compiled handler of ``china_coercion``: a = (economic?, target, magnitude)."""
+    chn.coerce(s, a[0] != 0.0, int(a[1]), a[2])
 
 
 class ChinaCoercion(DatedEvent):
@@ -371,8 +429,16 @@ class ChinaCoercion(DatedEvent):
     target: Target = Field("ROK", description="Who is pressed (maritime channel; economic always ROK).")
     magnitude: float = Field(0.2, ge=0, le=1, description="Size of the pressure shock.")
 
-    def apply(self, model: EventHost, t: int, u: Uniforms) -> None:
-        model.actor("CHN").coerce(self.channel, self.target, self.magnitude)
+    handler: ClassVar = staticmethod(china_coercion)
+
+    def args(self) -> tuple[float, ...]:
+        return (float(self.channel == "economic"), TARGET[self.target], self.magnitude)
+
+
+@njit
+def prk_russia_alignment(s, c, a, t, first, last, u):
+    """Compiled handler of ``prk_russia_alignment``: a = (magnitude,)."""
+    prk.back(s, a[0])
 
 
 class PrkRussiaAlignment(DatedEvent):
@@ -388,8 +454,25 @@ class PrkRussiaAlignment(DatedEvent):
     sample: ClassVar[dict[str, object]] = {"at": "2025-04"}
     magnitude: float = Field(0.2, ge=0, le=1, description="Rise in Russian backing (0..1 scale).")
 
-    def apply(self, model: EventHost, t: int, u: Uniforms) -> None:
-        model.actor("PRK").back(self.magnitude)
+    handler: ClassVar = staticmethod(prk_russia_alignment)
+
+    def args(self) -> tuple[float, ...]:
+        return (self.magnitude,)
+
+
+@njit
+def summit(s, c, a, t, first, last, u):
+    """Compiled handler of ``summit``: a = (allied parties as bits, PRK attends?, magnitude)."""
+    allied = int(a[0])  # bit i: allied state i attends (0 ROK, 1 JPN, 2 USA)
+    for i in range(3):
+        for j in range(3):
+            if i != j and allied >> i & 1 and allied >> j & 1:
+                s[S.SUMMIT + 3 * i + j] += a[2]
+    if allied & 3 == 3:
+        ally.relieve(s, S.ROK, c[SUMMIT_RELIEF] * a[2])
+        ally.relieve(s, S.JPN, c[SUMMIT_RELIEF] * a[2])
+    if a[1] != 0.0 and allied:
+        prk.relax(s, a[2])
 
 
 class Summit(DatedEvent):
@@ -420,5 +503,37 @@ class Summit(DatedEvent):
             raise ValueError("parties must be distinct")
         return v
 
-    def apply(self, model: EventHost, t: int, u: Uniforms) -> None:
-        model.summit(self.parties, self.magnitude)
+    handler: ClassVar = staticmethod(summit)
+
+    def args(self) -> tuple[float, ...]:
+        allied = sum(1 << i for i, code in enumerate(ALLIES) if code in self.parties)
+        return (float(allied), float("PRK" in self.parties), self.magnitude)
+
+
+@njit
+def fire(kind, s, c, a, t, first, last, u):
+    """Run the handler of event kind ``kind`` (numbered as in :data:`EVENT_TYPES`)."""
+    if kind == 0:
+        missile_tests(s, c, a, t, first, last, u)
+    elif kind == 1:
+        nuclear_test(s, c, a, t, first, last, u)
+    elif kind == 2:
+        impeachment(s, c, a, t, first, last, u)
+    elif kind == 3:
+        election(s, c, a, t, first, last, u)
+    elif kind == 4:
+        political_transition(s, c, a, t, first, last, u)
+    elif kind == 5:
+        history_dispute(s, c, a, t, first, last, u)
+    elif kind == 6:
+        us_burden_sharing(s, c, a, t, first, last, u)
+    elif kind == 7:
+        us_reassurance(s, c, a, t, first, last, u)
+    elif kind == 8:
+        us_brokerage(s, c, a, t, first, last, u)
+    elif kind == 9:
+        china_coercion(s, c, a, t, first, last, u)
+    elif kind == 10:
+        prk_russia_alignment(s, c, a, t, first, last, u)
+    elif kind == 11:
+        summit(s, c, a, t, first, last, u)

@@ -21,7 +21,6 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, get_args, get_origin
 
@@ -30,9 +29,7 @@ import pandas as pd
 from pydantic import BaseModel
 
 from . import analysis, metrics
-from .draws import Draws, generate
-from .events import month_index, month_label
-from .model import draw_layout
+from .names import month_index, month_label
 from .run import manifest, run_ensemble, series_table
 from .scenario import Scenario, ScenarioError, apply_overrides, load_scenario
 from .store import Results
@@ -154,21 +151,13 @@ def prepare(
     return apply_overrides(scenario, changes, origin=" (explorer control)")
 
 
-@lru_cache(maxsize=4)
-def _draws(seed: int, replications: int, months: int, n_uniform: int, n_normal: int) -> Draws:
-    # A slider move changes inputs, not random numbers: the same draws serve every rerun
-    # (a third of the time of a run at R = 1,000), and scenario A and B share them.
-    return generate(seed, 0, np.arange(replications), months, n_uniform, n_normal)
-
-
 def run(scenario: Scenario) -> Ensemble:
     """Run ``scenario``'s ensemble in one chunk and compute every view's data.
 
     Numbers are those of ``simulate(scenario)`` (same seed keys; tested).
     """
     started = time.perf_counter()
-    draws = _draws(scenario.seed, scenario.replications, scenario.months, *draw_layout(scenario))
-    runs, trace = run_ensemble(scenario, draws=draws)
+    runs, trace = run_ensemble(scenario)
     series = series_table(scenario, trace)
     probabilities = event_probabilities(scenario, trace)
     seconds = time.perf_counter() - started

@@ -1,15 +1,18 @@
 """Metrics: step metrics (one value per replication per month), run summaries
 (one value per replication) and driver terms. Each is a named, documented
 function; the registries below are built from them and feed the manifest and
-the docs.
+the docs. A step metric is a compiled function of one replication's state
+row; :func:`record` writes them all each month inside the month step.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 
 import numpy as np
+
+from . import slots as S
+from .jit import njit
 
 STEP_METRICS: dict[str, Callable] = {}
 SUMMARIES: dict[str, Callable] = {}
@@ -54,90 +57,95 @@ def summary(fn: Callable) -> Callable:
     return fn
 
 
-def of_cooperation(fn: Callable) -> Callable:
-    """Compute a function of ``model.coop`` once per cooperation state.
-
-    The value is kept in ``model.coop_cache``, which the model empties whenever it
-    sets ``coop``: last month's cohesion and dyads, recorded at the end of a step,
-    are the ones the next step's actors read. Callers must not modify the array.
-    """
-
-    @wraps(fn)
-    def cached(model, *args):
-        key = (fn.__name__, *args)
-        value = model.coop_cache.get(key)
-        if value is None:
-            value = model.coop_cache[key] = fn(model, *args)
-        return value
-
-    return cached
-
-
-@of_cooperation
-def dyad(model, a: str, b: str) -> np.ndarray:
-    """Dyad cooperation: the mean of the two directed values."""
-    return 0.5 * (model.coop[(a, b)] + model.coop[(b, a)])
+@njit
+def dyad(s, i, j):
+    """Dyad cooperation: the mean of the two directed values (0 ROK, 1 JPN, 2 USA)."""
+    return 0.5 * (s[S.COOP + 3 * i + j] + s[S.COOP + 3 * j + i])
 
 
 @step_metric
-def coop_rok_jpn(model) -> np.ndarray:
+@njit
+def coop_rok_jpn(s):
     """ROK-JPN security cooperation (intelligence sharing, exercises, summitry), 0..1."""
-    return dyad(model, "ROK", "JPN")
+    return dyad(s, S.ROK, S.JPN)
 
 
 @step_metric
-def coop_rok_usa(model) -> np.ndarray:
+@njit
+def coop_rok_usa(s):
     """ROK-USA alliance cooperation, 0..1."""
-    return dyad(model, "ROK", "USA")
+    return dyad(s, S.ROK, S.USA)
 
 
 @step_metric
-def coop_jpn_usa(model) -> np.ndarray:
+@njit
+def coop_jpn_usa(s):
     """JPN-USA alliance cooperation, 0..1."""
-    return dyad(model, "JPN", "USA")
+    return dyad(s, S.JPN, S.USA)
 
 
 @step_metric
-@of_cooperation
-def cohesion(model) -> np.ndarray:
+@njit
+def cohesion(s):
     """Trilateral cohesion: geometric mean of the three dyads, 0..1."""
-    return np.cbrt(coop_rok_jpn(model) * coop_rok_usa(model) * coop_jpn_usa(model))
+    return np.cbrt(coop_rok_jpn(s) * coop_rok_usa(s) * coop_jpn_usa(s))
 
 
 @step_metric
-def threat_rok(model) -> np.ndarray:
+@njit
+def threat_rok(s):
     """Threat perceived by ROK from PRK and CHN (Walt), 0..1."""
-    return model.actor("ROK").threat.copy()
+    return s[S.ROK * S.ALLY_SLOTS + S.THREAT]
 
 
 @step_metric
-def threat_jpn(model) -> np.ndarray:
+@njit
+def threat_jpn(s):
     """Threat perceived by JPN from PRK and CHN (Walt), 0..1."""
-    return model.actor("JPN").threat.copy()
+    return s[S.JPN * S.ALLY_SLOTS + S.THREAT]
 
 
 @step_metric
-def abandonment_rok(model) -> np.ndarray:
+@njit
+def abandonment_rok(s):
     """ROK's fear of US abandonment: 1 - perceived US commitment (Snyder), 0..1."""
-    return model.actor("ROK").abandonment
+    return 1.0 - s[S.ROK * S.ALLY_SLOTS + S.PERCEIVED]
 
 
 @step_metric
-def abandonment_jpn(model) -> np.ndarray:
+@njit
+def abandonment_jpn(s):
     """JPN's fear of US abandonment: 1 - perceived US commitment (Snyder), 0..1."""
-    return model.actor("JPN").abandonment
+    return 1.0 - s[S.JPN * S.ALLY_SLOTS + S.PERCEIVED]
 
 
 @step_metric
-def prk_tests(model) -> np.ndarray:
+@njit
+def prk_tests(s):
     """Missiles launched by PRK this month (count)."""
-    return model.actor("PRK").tests.copy()
+    return s[S.PRK_TESTS]
 
 
 @step_metric
-def chn_pressure(model) -> np.ndarray:
+@njit
+def chn_pressure(s):
     """Chinese economic and political pressure on ROK (the wedge), 0..1."""
-    return model.actor("CHN").pressure.copy()
+    return s[S.CHN_PRESSURE]
+
+
+@njit
+def record(s, trace, t, r):
+    """Write every step metric of state ``s`` into ``trace[:, t, r]``, in :data:`STEP_METRICS` order."""
+    trace[0, t, r] = coop_rok_jpn(s)
+    trace[1, t, r] = coop_rok_usa(s)
+    trace[2, t, r] = coop_jpn_usa(s)
+    trace[3, t, r] = cohesion(s)
+    trace[4, t, r] = threat_rok(s)
+    trace[5, t, r] = threat_jpn(s)
+    trace[6, t, r] = abandonment_rok(s)
+    trace[7, t, r] = abandonment_jpn(s)
+    trace[8, t, r] = prk_tests(s)
+    trace[9, t, r] = chn_pressure(s)
 
 
 def below_threshold(trace: dict, params) -> np.ndarray:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .events import month_index
+from .names import month_index
 
 
 @dataclass(frozen=True)

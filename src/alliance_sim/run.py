@@ -15,9 +15,8 @@ import pandas as pd
 from tqdm import tqdm
 
 from . import metrics
-from .draws import generate
-from .events import month_label
-from .model import AllianceModel, draw_layout
+from .model import AllianceModel
+from .names import month_label
 from .scenario import Scenario, ScenarioError, apply_overrides, load_scenario, scenario_sources
 from .store import Results, check_new_folder, lock_folder, save
 
@@ -51,8 +50,7 @@ def estimate_memory(scenario: Scenario, replications: int | None = None) -> int:
     """
     r = scenario.replications if replications is None else replications
     n_traces = len(metrics.STEP_METRICS) + len(metrics.DRIVERS)
-    n_uniform, n_normal = draw_layout(scenario)
-    per_month = 8 * (2 * n_traces + n_uniform + n_normal) + STATE_BYTES
+    per_month = 8 * 2 * n_traces + STATE_BYTES
     return int(r) * scenario.months * per_month
 
 
@@ -83,28 +81,31 @@ def check_memory(
         )
 
 
-def run_ensemble(scenario: Scenario, point: int = 0, replications=None, draws=None) -> tuple[pd.DataFrame, dict]:
+def run_ensemble(
+    scenario: Scenario, point: int = 0, replications=None, coefficients=None, ensemble=None
+) -> tuple[pd.DataFrame, dict]:
     """Run replications (indices; default all) of design point ``point`` as one ensemble.
 
     Returns the per-replication summaries and the traces (months x R arrays) of
-    every step metric and driver term (``driver_<term>``). ``draws`` may pass the
-    ensemble's pre-drawn numbers when the caller already has them (the explorer
-    keeps them across slider moves); they must be those of ``scenario``'s seed and layout.
+    every step metric and driver term (``driver_<term>``). ``coefficients`` sets
+    coefficient columns per replication (see :class:`~alliance_sim.model.AllianceModel`);
+    ``ensemble`` runs prebuilt arrays instead (:func:`alliance_sim.ensemble.build`,
+    e.g. several design points at once), with ``scenario`` the first part's.
     """
-    if draws is None:
+    if ensemble is None:
         reps = np.arange(scenario.replications) if replications is None else np.asarray(replications)
-        n_uniform, n_normal = draw_layout(scenario)
-        draws = generate(scenario.seed, point, reps, scenario.months, n_uniform, n_normal)
-    reps = draws.replications
-    model = AllianceModel(scenario, draws)
+        model = AllianceModel(scenario, replications=reps, point=point, coefficients=coefficients, collect=False)
+    else:
+        model = AllianceModel(scenario, ensemble=ensemble, collect=False)
     model.run()
+    e = model.ensemble
     trace = dict(model.trace) | {f"driver_{k}": v for k, v in model.drivers.items()}
     runs = pd.DataFrame(
         {
-            "point": np.full(len(reps), point, dtype=np.int64),
-            "replication": reps.astype(np.int64),
-            "seed": np.full(len(reps), scenario.seed, dtype=np.uint64),
-            "spawn_key": [f"{point},{r}" for r in reps],
+            "point": e.points,
+            "replication": e.replications,
+            "seed": (e.keys[:, 0] + (e.keys[:, 1] << 32)).astype(np.uint64),
+            "spawn_key": [f"{p},{r}" for p, r in zip(e.points.tolist(), e.replications.tolist(), strict=True)],
         }
     )
     for name, fn in metrics.SUMMARIES.items():

@@ -1,4 +1,11 @@
-"""Base classes: a state is a Mesa agent whose every variable is a vector over R replications."""
+"""Base classes, and the junior allies' compiled update.
+
+A state is a Mesa agent whose every state variable is a vector over the R
+replications of the ensemble: a view of a column of the model's state matrix
+(see :mod:`alliance_sim.slots`). The update itself is a set of small compiled
+functions over *one* replication: ``s`` is that replication's state row, ``c``
+its coefficient row (:mod:`alliance_sim.columns`), ``k`` the ally (0 ROK, 1 JPN).
+"""
 
 from __future__ import annotations
 
@@ -7,22 +14,290 @@ from typing import ClassVar
 import mesa
 import numpy as np
 
-STANCE = {"conservative": 1.0, "progressive": -1.0}
+from .. import slots as S
+from ..columns import ALLY_COLUMNS, ALLY_INIT, STANCE, ally_column, col
+from ..jit import njit
+
+__all__ = ["STANCE", "Ally", "State"]
+
+# Initial-state columns of an ally, relative to its block.
+I_STANCE = ally_column("government")
+I_INTERIM = ally_column("interim")
+I_APPROVAL = ally_column("approval")
+I_APPROVAL_ANCHOR = ally_column("approval_anchor")
+I_ANTIPATHY = ally_column("antipathy")
+I_ANTIPATHY_ANCHOR = ally_column("antipathy_anchor")
+I_US_TRUST = ally_column("us_trust")
+I_CHINA_EXPOSURE = ally_column("china_exposure")
+I_PRK_PROXIMITY = ally_column("prk_proximity")
+I_CHN_PROXIMITY = ally_column("chn_proximity")
+I_COOP_PARTNER = ally_column("coop.partner")
+I_COOP_USA = ally_column("coop.USA")
+US_COMMITMENT_INIT = col("actors.USA.commitment")
+
+CHA_BASELINE = col("cha.baseline")
+CHA_SHARED_THREAT = col("cha.shared_threat")
+CHA_SYMMETRIC = col("cha.symmetric_abandonment")
+CHA_ASYMMETRIC = col("cha.asymmetric_abandonment")
+CHA_GRIEVANCE = col("cha.grievance")
+CHA_BROKERAGE = col("cha.brokerage")
+CHA_STANCE = col("cha.stance")
+SNYDER_BASELINE = col("snyder.baseline")
+SNYDER_DILEMMA = col("snyder.dilemma")
+SNYDER_THREAT = col("snyder.threat")
+PERCEPTION_RATE = col("snyder.perception_rate")
+ENTRAPMENT_WEIGHT = col("chn.entrapment_weight")
+WINSET_BASE = col("gate.winset_base")
+WINSET_APPROVAL = col("gate.winset_approval")
+ANTIPATHY_DRAG = col("gate.antipathy_drag")
+INTERIM_WINSET = col("gate.interim_winset")
+AUDIENCE_COST = col("gate.audience_cost")
+RECIPROCITY = col("axelrod.reciprocity")
+FORGIVENESS = col("axelrod.forgiveness")
+MISPERCEPTION = col("axelrod.misperception")
+ADJUSTMENT_RATE = col("axelrod.adjustment_rate")
+APPROVAL_REVERSION = col("domestic.approval_reversion")
+APPROVAL_NOISE = col("domestic.approval_noise")
+GRIEVANCE_REVERSION = col("domestic.grievance_reversion")
+ELECTION_SENSITIVITY = col("domestic.election_sensitivity")
+ELECTION_MIDPOINT = col("domestic.election_midpoint")
+HONEYMOON = col("domestic.honeymoon")
+
+# Driver terms of a cooperation move, in the order of metrics.DRIVERS.
+T_BASELINE, T_THREAT, T_ABANDONMENT, T_ASYMMETRY, T_GRIEVANCE, T_BROKERAGE, T_STANCE, T_EVENTS = range(8)
+T_RECIPROCITY, T_NOISE, T_GATE, N_TERMS = 8, 9, 10, 11
+
+
+@njit
+def clip01(x):
+    return min(max(x, 0.0), 1.0)
+
+
+@njit
+def init_ally(s, c, k):
+    """Ally ``k``'s initial state, from its initial-state columns."""
+    a, i = k * S.ALLY_SLOTS, ALLY_INIT + k * ALLY_COLUMNS
+    s[a + S.STANCE] = c[i + I_STANCE]
+    s[a + S.INTERIM] = c[i + I_INTERIM]
+    s[a + S.APPROVAL] = c[i + I_APPROVAL]
+    s[a + S.APPROVAL_ANCHOR] = c[i + I_APPROVAL_ANCHOR]
+    s[a + S.ANTIPATHY] = c[i + I_ANTIPATHY]
+    s[a + S.ANTIPATHY_ANCHOR] = c[i + I_ANTIPATHY_ANCHOR]
+    s[a + S.PERCEIVED] = c[US_COMMITMENT_INIT] * c[i + I_US_TRUST]
+    s[a + S.THREAT] = 0.0
+    s[a + S.ENTRAPMENT] = 0.0
+    s[a + S.AUDIENCE_GAP] = 0.0
+    s[S.COOP + 3 * k + (1 - k)] = c[i + I_COOP_PARTNER]
+    s[S.COOP + 3 * k + S.USA] = c[i + I_COOP_USA]
+
+
+@njit
+def abandonment(s, k):
+    """Snyder's abandonment fear: 1 - perceived US commitment."""
+    return 1.0 - s[k * S.ALLY_SLOTS + S.PERCEIVED]
+
+
+# ---- phase 4: perception (Walt, Snyder)
+
+
+@njit
+def perceive(s, c, k):
+    """Update perceived commitment toward the US signal; read threat (Walt) and entrapment fear (Snyder)."""
+    a, i = k * S.ALLY_SLOTS, ALLY_INIT + k * ALLY_COLUMNS
+    signal = s[S.US_COMMITMENT + k] * c[i + I_US_TRUST]
+    s[a + S.PERCEIVED] += c[PERCEPTION_RATE] * (signal - s[a + S.PERCEIVED])
+    threat = c[i + I_PRK_PROXIMITY] * s[S.PRK_THREAT] + c[i + I_CHN_PROXIMITY] * s[S.CHN_THREAT + k]
+    s[a + S.THREAT] = clip01(threat)
+    pressure = s[S.CHN_PRESSURE] if k == S.ROK else 0.0  # only ROK is the wedge's target
+    s[a + S.ENTRAPMENT] = clip01(c[i + I_CHINA_EXPOSURE] * (s[S.US_TENSION] + c[ENTRAPMENT_WEIGHT] * pressure))
+
+
+# ---- phase 4: cooperation targets
+
+
+@njit
+def cha_terms(s, c, k, terms):
+    """Cha's quasi-alliance target toward the other junior ally, term by term, into ``terms``."""
+    a, b = k * S.ALLY_SLOTS, (1 - k) * S.ALLY_SLOTS
+    a_self, a_other = abandonment(s, k), abandonment(s, 1 - k)
+    terms[:] = 0.0
+    terms[T_BASELINE] = c[CHA_BASELINE]
+    terms[T_THREAT] = c[CHA_SHARED_THREAT] * min(s[a + S.THREAT], s[b + S.THREAT])
+    terms[T_ABANDONMENT] = c[CHA_SYMMETRIC] * min(a_self, a_other)
+    terms[T_ASYMMETRY] = -c[CHA_ASYMMETRIC] * abs(a_self - a_other)
+    terms[T_GRIEVANCE] = -c[CHA_GRIEVANCE] * s[a + S.ANTIPATHY]
+    terms[T_BROKERAGE] = c[CHA_BROKERAGE] * s[S.US_EFFORT]
+    terms[T_STANCE] = c[CHA_STANCE] * s[a + S.STANCE]
+    terms[T_EVENTS] = s[S.SUMMIT + 3 * k + (1 - k)]
+
+
+@njit
+def snyder_terms(s, c, k, terms):
+    """Snyder's security dilemma: move toward the patron when abandonment fear exceeds entrapment fear."""
+    a = k * S.ALLY_SLOTS
+    terms[:] = 0.0
+    terms[T_BASELINE] = c[SNYDER_BASELINE]
+    terms[T_ABANDONMENT] = c[SNYDER_DILEMMA] * (abandonment(s, k) - s[a + S.ENTRAPMENT])
+    terms[T_THREAT] = c[SNYDER_THREAT] * s[a + S.THREAT]
+    terms[T_EVENTS] = s[S.SUMMIT + 3 * k + S.USA]
+
+
+# ---- phase 4: the move, with reciprocity and the domestic gate
+
+
+@njit
+def winset(s, c, k):
+    """Putnam's win-set: the largest (cooling, warming) move this month.
+
+    An interim government freezes both ways (no new initiatives, no collapse).
+    Public antipathy shrinks the room for warming moves only.
+    """
+    a = k * S.ALLY_SLOTS
+    if s[a + S.INTERIM] != 0.0:
+        return c[INTERIM_WINSET], c[INTERIM_WINSET]
+    room = c[WINSET_BASE] + c[WINSET_APPROVAL] * s[a + S.APPROVAL]
+    return room, room * (1.0 - c[ANTIPATHY_DRAG] * s[a + S.ANTIPATHY])
+
+
+@njit
+def move(s, c, i, j, terms, z, cool, warm):
+    """Set next month's cooperation of ``i`` toward ``j``; ``terms`` turns into the move's contributions.
+
+    Axelrod's reciprocity with noise: the ally answers the partner's last move
+    (its change in cooperation toward the ally), read with misperception noise.
+    A misread can start a feud of mutual cooling; forgiveness damps it. The
+    win-set bounds the move to ``[-cool, warm]``.
+    """
+    rate = c[ADJUSTMENT_RATE]
+    own = s[S.COOP + 3 * i + j]
+    theirs = s[S.LAST_MOVE + 3 * j + i]
+    for q in range(T_RECIPROCITY):
+        terms[q] *= rate
+    terms[T_BASELINE] -= rate * own
+    # Tit for tat on moves: answer the partner's last move as perceived; an
+    # apparent defection is answered only in part (forgiveness ends feuds).
+    seen = theirs + c[MISPERCEPTION] * z
+    weight = c[RECIPROCITY] * (1.0 - c[FORGIVENESS]) if seen < 0 else c[RECIPROCITY]
+    terms[T_RECIPROCITY] = weight * theirs
+    terms[T_NOISE] = weight * c[MISPERCEPTION] * z
+    raw = 0.0
+    for q in range(T_GATE):
+        raw += terms[q]
+    new = clip01(own + min(max(raw, -cool), warm))
+    terms[T_GATE] = (new - own) - raw
+    s[S.NEXT_COOP + 3 * i + j] = new
+
+
+@njit
+def set_cooperation(s, c, k, z_partner, z_usa, terms):
+    """Set ally ``k``'s cooperation toward the patron and the partner; ``terms`` ends as the partner move's parts."""
+    cool, warm = winset(s, c, k)  # one domestic gate for both moves
+    snyder_terms(s, c, k, terms)
+    move(s, c, k, S.USA, terms, z_usa, cool, warm)
+    cha_terms(s, c, k, terms)
+    move(s, c, k, 1 - k, terms, z_partner, cool, warm)
+
+
+# ---- phase 5: domestic politics
+
+
+@njit
+def update_politics(s, c, k, z):
+    """Approval drifts, pays the audience cost of warming toward an unpopular partner; grievances fade slowly."""
+    a, j = k * S.ALLY_SLOTS, 1 - k
+    next_coop = s[S.NEXT_COOP + 3 * k + j]
+    warming = max(next_coop - s[S.COOP + 3 * k + j], 0.0)
+    approval, antipathy = s[a + S.APPROVAL], s[a + S.ANTIPATHY]
+    s[a + S.APPROVAL] = clip01(
+        approval
+        + c[APPROVAL_REVERSION] * (s[a + S.APPROVAL_ANCHOR] - approval)
+        + c[APPROVAL_NOISE] * z
+        - c[AUDIENCE_COST] * antipathy * warming
+    )
+    s[a + S.ANTIPATHY] = clip01(antipathy + c[GRIEVANCE_REVERSION] * (s[a + S.ANTIPATHY_ANCHOR] - antipathy))
+    s[a + S.AUDIENCE_GAP] = max(next_coop - (1.0 - s[a + S.ANTIPATHY]), 0.0)
+
+
+# ---- event hooks
+
+
+@njit
+def aggrieve(s, k, magnitude):
+    """A historical-grievance shock raises public antipathy toward the partner."""
+    a = k * S.ALLY_SLOTS
+    s[a + S.ANTIPATHY] = clip01(s[a + S.ANTIPATHY] + magnitude)
+
+
+@njit
+def relieve(s, k, magnitude):
+    """A summit eases public antipathy."""
+    a = k * S.ALLY_SLOTS
+    s[a + S.ANTIPATHY] = clip01(s[a + S.ANTIPATHY] - magnitude)
+
+
+@njit
+def hold_election(s, c, k, u, advantage):
+    """The incumbent camp keeps office with a logistic chance in approval; else the other camp takes over."""
+    a = k * S.ALLY_SLOTS
+    chance = 1.0 / (1.0 + np.exp(-c[ELECTION_SENSITIVITY] * (s[a + S.APPROVAL] + advantage - c[ELECTION_MIDPOINT])))
+    if u >= chance:
+        s[a + S.STANCE] = -s[a + S.STANCE]
+        s[a + S.APPROVAL] = c[HONEYMOON]
+        s[a + S.APPROVAL_ANCHOR] = c[ELECTION_MIDPOINT]
+    s[a + S.INTERIM] = 0.0
+
+
+@njit
+def install(s, c, k, stance, approval):
+    """A forced change of government to ``stance``, with ``approval`` (NaN: the honeymoon level)."""
+    a = k * S.ALLY_SLOTS
+    s[a + S.STANCE] = stance
+    s[a + S.APPROVAL] = c[HONEYMOON] if np.isnan(approval) else approval
+    s[a + S.APPROVAL_ANCHOR] = c[ELECTION_MIDPOINT]
+    s[a + S.INTERIM] = 0.0
+
+
+# ---- the agents
+
+
+class Slot:
+    """An agent attribute that is a view of one column of the model's state matrix."""
+
+    def __init__(self, slot: int, doc: str = ""):
+        self.slot, self.__doc__ = slot, doc
+
+    def __set_name__(self, owner, name):
+        self.name = name
+
+    def __get__(self, agent, owner=None):
+        if agent is None:
+            return self
+        return agent.model.S[:, agent.base + self.slot]
+
+
+class PerAlly:
+    """An attribute with one vector per junior ally: ``{"ROK": view, "JPN": view}``."""
+
+    def __init__(self, slot: int, doc: str = ""):
+        self.slot, self.__doc__ = slot, doc
+
+    def __get__(self, agent, owner=None):
+        if agent is None:
+            return self
+        return {code: agent.model.S[:, self.slot + k] for k, code in enumerate(("ROK", "JPN"))}
 
 
 class State(mesa.Agent):
-    """A state actor. Every state variable is a numpy vector of length R (one per replication)."""
+    """A state actor. Every state variable is a vector of length R (one per replication)."""
 
     code: ClassVar[str]
+    #: First slot of the agent's state in the model's state matrix (a junior ally's block).
+    base: ClassVar[int] = 0
 
     def __init__(self, model):
         super().__init__(model)
         self.R = model.R
         self.p = model.p
-
-    def full(self, value) -> np.ndarray:
-        """A fresh state vector filled with ``value``."""
-        return np.full(self.R, value, dtype=float)
 
 
 class Ally(State):
@@ -32,7 +307,7 @@ class Ally(State):
     State vectors
     -------------
     stance : +1 conservative (pro-alignment) or -1 progressive government.
-    interim : an acting government is in office (the gate freezes).
+    interim : an acting government is in office (the gate freezes): True/False.
     approval, approval_anchor : government approval and its long-run level.
     antipathy, antipathy_anchor : public unfavourability toward the partner (grievance).
     perceived : perceived US commitment; abandonment = 1 - perceived.
@@ -42,154 +317,24 @@ class Ally(State):
     """
 
     partner: ClassVar[str]
+    index: ClassVar[int]
 
-    def __init__(self, model, init):
-        super().__init__(model)
-        self.init = init
-        self.stance = self.full(STANCE[init.government])
-        self.interim = np.full(self.R, init.interim, dtype=bool)
-        self.approval = self.full(init.approval)
-        self.approval_anchor = self.full(init.approval if init.approval_anchor is None else init.approval_anchor)
-        self.antipathy = self.full(init.antipathy)
-        self.antipathy_anchor = self.full(init.antipathy if init.antipathy_anchor is None else init.antipathy_anchor)
-        self.perceived = self.full(model.spec.actors.USA.commitment * init.us_trust)
-        self.threat = self.full(0.0)
-        self.entrapment = self.full(0.0)
-        self.audience_gap = self.full(0.0)
+    stance = Slot(S.STANCE)
+    approval = Slot(S.APPROVAL)
+    approval_anchor = Slot(S.APPROVAL_ANCHOR)
+    antipathy = Slot(S.ANTIPATHY)
+    antipathy_anchor = Slot(S.ANTIPATHY_ANCHOR)
+    perceived = Slot(S.PERCEIVED)
+    threat = Slot(S.THREAT)
+    entrapment = Slot(S.ENTRAPMENT)
+    audience_gap = Slot(S.AUDIENCE_GAP)
+
+    @property
+    def interim(self) -> np.ndarray:
+        """Whether an acting government is in office, per replication (a boolean copy)."""
+        return self.model.S[:, self.base + S.INTERIM] != 0
 
     @property
     def abandonment(self) -> np.ndarray:
         """Snyder's abandonment fear: 1 - perceived US commitment."""
         return 1.0 - self.perceived
-
-    # ---- phase 4: perception (Walt, Snyder)
-
-    def perceive(self) -> None:
-        m, p = self.model, self.p
-        usa, prk, chn = m.actor("USA"), m.actor("PRK"), m.actor("CHN")
-        self.perceived += p.snyder.perception_rate * (
-            usa.commitment_to[self.code] * self.init.us_trust - self.perceived
-        )
-        threat = self.init.prk_proximity * prk.threat + self.init.chn_proximity * chn.threat_to[self.code]
-        self.threat = threat.clip(0, 1)
-        tension = usa.tension + p.chn.entrapment_weight * chn.pressure_on(self.code)
-        self.entrapment = (self.init.china_exposure * tension).clip(0, 1)
-
-    # ---- phase 4: cooperation targets
-
-    def cha_terms(self) -> dict[str, np.ndarray]:
-        """Cha's quasi-alliance target toward the other junior ally, term by term."""
-        cha = self.p.cha
-        other = self.model.actor(self.partner)
-        a_self, a_other = self.abandonment, other.abandonment
-        return {
-            "baseline": cha.baseline,
-            "threat": cha.shared_threat * np.minimum(self.threat, other.threat),
-            "abandonment": cha.symmetric_abandonment * np.minimum(a_self, a_other),
-            "asymmetry": -cha.asymmetric_abandonment * np.abs(a_self - a_other),
-            "grievance": -cha.grievance * self.antipathy,
-            "brokerage": cha.brokerage * self.model.actor("USA").effort,
-            "stance": cha.stance * self.stance,
-            "events": self.model.summit_boost[(self.code, self.partner)],
-        }
-
-    def snyder_terms(self) -> dict[str, np.ndarray]:
-        """Snyder's security dilemma: move toward the patron when abandonment fear exceeds entrapment fear."""
-        s = self.p.snyder
-        return {
-            "baseline": s.baseline,
-            "abandonment": s.dilemma * (self.abandonment - self.entrapment),
-            "threat": s.threat * self.threat,
-            "events": self.model.summit_boost[(self.code, "USA")],
-        }
-
-    # ---- phase 4: the move, with reciprocity and the domestic gate
-
-    def winset(self) -> tuple[np.ndarray, np.ndarray]:
-        """Putnam's win-set: the largest cooling and warming move this month.
-
-        An interim government freezes both ways (no new initiatives, no collapse).
-        Public antipathy shrinks the room for warming moves only.
-        """
-        g = self.p.gate
-        room = g.winset_base + g.winset_approval * self.approval
-        warm = room * (1 - g.antipathy_drag * self.antipathy)
-        cool = np.where(self.interim, g.interim_winset, room)
-        warm = np.where(self.interim, g.interim_winset, warm)
-        return cool, warm
-
-    def move(
-        self, partner: str, target_terms: dict, z: np.ndarray, bounds: tuple[np.ndarray, np.ndarray]
-    ) -> dict[str, np.ndarray]:
-        """This month's change in cooperation toward ``partner``, split into contributions.
-
-        Axelrod's reciprocity with noise: the ally answers the partner's last move
-        (its change in cooperation toward the ally), read with misperception noise.
-        A misread can start a feud of mutual cooling; forgiveness damps it.
-        ``bounds`` is the win-set as the lowest and highest move, ``(-cool, warm)``.
-        """
-        m, ax = self.model, self.p.axelrod
-        own = m.coop[(self.code, partner)]
-        their_move = m.last_move[(partner, self.code)]
-        parts = {k: ax.adjustment_rate * v for k, v in target_terms.items()}
-        parts["baseline"] = parts["baseline"] - ax.adjustment_rate * own
-        # Tit for tat on moves: answer the partner's last move as perceived; an
-        # apparent defection is answered only in part (forgiveness ends feuds).
-        seen = their_move + ax.misperception * z
-        weight = np.where(seen < 0, ax.reciprocity * (1 - ax.forgiveness), ax.reciprocity)
-        parts["reciprocity"] = weight * their_move
-        parts["noise"] = weight * ax.misperception * z
-        raw = sum(parts.values())
-        new = (own + raw.clip(*bounds)).clip(0, 1)
-        parts["gate"] = (new - own) - raw
-        m.next_coop[(self.code, partner)] = new
-        return parts
-
-    def set_cooperation(self, z_partner: np.ndarray, z_usa: np.ndarray) -> dict[str, np.ndarray]:
-        """Set cooperation toward the partner ally and the patron; return the partner move's parts."""
-        cool, warm = self.winset()  # one domestic gate for both moves
-        bounds = (-cool, warm)
-        self.move("USA", self.snyder_terms(), z_usa, bounds)
-        return self.move(self.partner, self.cha_terms(), z_partner, bounds)
-
-    # ---- phase 5: domestic politics
-
-    def update_politics(self, z: np.ndarray) -> None:
-        """Approval drifts, pays the audience cost of warming toward an unpopular partner; grievances fade slowly."""
-        d, g, m = self.p.domestic, self.p.gate, self.model
-        warming = np.maximum(m.next_coop[(self.code, self.partner)] - m.coop[(self.code, self.partner)], 0)
-        self.approval = (
-            self.approval
-            + d.approval_reversion * (self.approval_anchor - self.approval)
-            + d.approval_noise * z
-            - g.audience_cost * self.antipathy * warming
-        ).clip(0, 1)
-        self.antipathy = (self.antipathy + d.grievance_reversion * (self.antipathy_anchor - self.antipathy)).clip(0, 1)
-        self.audience_gap = np.maximum(m.next_coop[(self.code, self.partner)] - (1 - self.antipathy), 0)
-
-    # ---- event hooks
-
-    def aggrieve(self, magnitude: float) -> None:
-        """A historical-grievance shock raises public antipathy toward the partner."""
-        self.antipathy = (self.antipathy + magnitude).clip(0, 1)
-
-    def relieve(self, magnitude: float) -> None:
-        """A summit eases public antipathy."""
-        self.antipathy = (self.antipathy - magnitude).clip(0, 1)
-
-    def hold_election(self, u: np.ndarray, advantage: float) -> None:
-        """The incumbent camp keeps office with a logistic chance in approval; else the other camp takes over."""
-        d = self.p.domestic
-        keep = u < 1.0 / (1.0 + np.exp(-d.election_sensitivity * (self.approval + advantage - d.election_midpoint)))
-        self.stance = np.where(keep, self.stance, -self.stance)
-        self.approval = np.where(keep, self.approval, d.honeymoon)
-        self.approval_anchor = np.where(keep, self.approval_anchor, d.election_midpoint)
-        self.interim[:] = False
-
-    def install(self, government: str, approval: float | None) -> None:
-        """A forced change of government."""
-        d = self.p.domestic
-        self.stance[:] = STANCE[government]
-        self.approval[:] = d.honeymoon if approval is None else approval
-        self.approval_anchor[:] = d.election_midpoint
-        self.interim[:] = False

@@ -1,8 +1,53 @@
 """China (CHN)."""
 
-import numpy as np
+from .. import slots as S
+from ..columns import col
+from ..jit import njit
+from .base import PerAlly, Slot, State, clip01
 
-from .base import State
+PRESSURE = col("actors.CHN.pressure")
+MARITIME = col("actors.CHN.maritime")
+COHESION_REACTION = col("chn.cohesion_reaction")
+COHESION_REFERENCE = col("chn.cohesion_reference")
+PRESSURE_DECAY = col("chn.pressure_decay")
+THREAT_WEIGHT = col("chn.threat_weight")
+
+
+@njit
+def init_chn(s, c):
+    s[S.CHN_ECON_SHOCK] = 0.0
+    s[S.CHN_PRESSURE] = c[PRESSURE]
+    for k in range(2):
+        s[S.CHN_MARITIME_SHOCK + k] = 0.0
+        s[S.CHN_THREAT + k] = c[THREAT_WEIGHT] * c[MARITIME]
+
+
+@njit
+def act(s, c, cohesion):
+    """Phase 2: set the wedge pressure on ROK and the maritime threat to each ally."""
+    wedge = c[COHESION_REACTION] * max(cohesion - c[COHESION_REFERENCE], 0.0)
+    s[S.CHN_PRESSURE] = clip01(c[PRESSURE] + wedge + s[S.CHN_ECON_SHOCK])
+    s[S.CHN_ECON_SHOCK] *= 1.0 - c[PRESSURE_DECAY]
+    for k in range(2):
+        s[S.CHN_THREAT + k] = clip01(c[THREAT_WEIGHT] * (c[MARITIME] + s[S.CHN_MARITIME_SHOCK + k]))
+        s[S.CHN_MARITIME_SHOCK + k] *= 1.0 - c[PRESSURE_DECAY]
+
+
+@njit
+def maritime(s):
+    """Mean maritime pressure shock on the two allies (feeds US-China tension)."""
+    return 0.5 * (s[S.CHN_MARITIME_SHOCK] + s[S.CHN_MARITIME_SHOCK + 1])
+
+
+@njit
+def coerce(s, economic, target, magnitude):
+    """A coercion shock: economic (on ROK) or maritime (on ``target``: 0 ROK, 1 JPN, 2 both)."""
+    if economic:
+        s[S.CHN_ECON_SHOCK] += magnitude
+        return
+    for k in range(2):
+        if target == 2 or target == k:
+            s[S.CHN_MARITIME_SHOCK + k] += magnitude
 
 
 class China(State):
@@ -20,37 +65,7 @@ class China(State):
     """
 
     code = "CHN"
-
-    def __init__(self, model, init):
-        super().__init__(model)
-        self.init = init
-        self.econ_shock = self.full(0.0)
-        self.maritime_shock = {a: self.full(0.0) for a in ("ROK", "JPN")}
-        self.pressure = self.full(init.pressure)
-        self.threat_to = {a: self.full(self.p.chn.threat_weight * init.maritime) for a in ("ROK", "JPN")}
-
-    def act(self, cohesion: np.ndarray) -> None:
-        """Phase 2: set the wedge pressure on ROK and the maritime threat."""
-        c = self.p.chn
-        wedge = c.cohesion_reaction * np.maximum(cohesion - c.cohesion_reference, 0)
-        self.pressure = (self.init.pressure + wedge + self.econ_shock).clip(0, 1)
-        self.econ_shock = self.econ_shock * (1 - c.pressure_decay)
-        for ally, shock in self.maritime_shock.items():
-            self.threat_to[ally] = (c.threat_weight * (self.init.maritime + shock)).clip(0, 1)
-            self.maritime_shock[ally] = shock * (1 - c.pressure_decay)
-
-    def maritime(self) -> np.ndarray:
-        """Mean maritime pressure shock on the two allies (feeds US-China tension)."""
-        return 0.5 * (self.maritime_shock["ROK"] + self.maritime_shock["JPN"])
-
-    def pressure_on(self, code: str) -> np.ndarray | float:
-        """Economic pressure on ``code`` (only ROK is the wedge's target)."""
-        return self.pressure if code == "ROK" else 0.0
-
-    def coerce(self, channel: str, target: str, magnitude: float) -> None:
-        """A coercion shock: economic (on ROK) or maritime (on the target)."""
-        if channel == "economic":
-            self.econ_shock = self.econ_shock + magnitude
-            return
-        for ally in ("ROK", "JPN") if target == "both" else (target,):
-            self.maritime_shock[ally] = self.maritime_shock[ally] + magnitude
+    pressure = Slot(S.CHN_PRESSURE)
+    econ_shock = Slot(S.CHN_ECON_SHOCK)
+    maritime_shock = PerAlly(S.CHN_MARITIME_SHOCK)
+    threat_to = PerAlly(S.CHN_THREAT)

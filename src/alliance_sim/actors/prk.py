@@ -1,9 +1,112 @@
 """North Korea (PRK)."""
 
-import numpy as np
+import math
 
-from ..draws import poisson_inverse
-from .base import State
+from .. import slots as S
+from ..columns import col
+from ..jit import njit
+from .base import Slot, State, clip01
+
+CAPABILITY = col("actors.PRK.capability")
+RUSSIA_BACKING = col("actors.PRK.russia_backing")
+RUSSIA_CAPABILITY = col("walt.russia_capability")
+ACTIVITY_MEMORY = col("walt.activity_memory")
+ACTIVITY_SATURATION = col("walt.activity_saturation")
+ACTIVITY_WEIGHT = col("walt.activity_weight")
+ICBM_SHOCK = col("walt.icbm_shock")
+NUCLEAR_SHOCK = col("walt.nuclear_shock")
+SHOCK_DECAY = col("walt.shock_decay")
+COHESION_REACTION = col("prk.cohesion_reaction")
+COHESION_REFERENCE = col("prk.cohesion_reference")
+RUSSIA_BOLDNESS = col("prk.russia_boldness")
+DETENTE_DECAY = col("diplomacy.detente_decay")
+
+#: Rates above this are summed in log space: exp(-lam) would underflow (at about 745).
+HUGE_RATE = 700.0
+
+
+@njit
+def poisson_inverse(u, lam):
+    """Poisson quantile: the smallest k with P(X <= k) >= u (u in (0, 1), lam >= 0).
+
+    The CDF is summed term by term until it reaches ``u``. For a rate whose
+    ``exp(-lam)`` would underflow, each term comes from its logarithm instead.
+    """
+    if not lam > 0.0:  # zero, negative or NaN: no launches
+        return 0.0
+    if lam <= HUGE_RATE:
+        pmf = math.exp(-lam)
+        cdf = pmf
+        n = 0
+        while u > cdf and pmf > 0.0:
+            n += 1
+            pmf = pmf * lam
+            pmf = pmf / n
+            cdf += pmf
+        return float(n)
+    log_lam = math.log(lam)
+    cdf = 0.0
+    n = -1
+    limit = lam + 40.0 * math.sqrt(lam) + 100.0
+    while n < limit:
+        n += 1
+        cdf += math.exp(n * log_lam - lam - math.lgamma(n + 1.0))
+        if cdf >= u:
+            break
+    return float(n)
+
+
+@njit
+def init_prk(s, c):
+    s[S.PRK_RUSSIA] = c[RUSSIA_BACKING]
+    s[S.PRK_DETENTE] = 0.0
+    s[S.PRK_ACTIVITY] = 0.0
+    s[S.PRK_SHOCK] = 0.0
+    s[S.PRK_TESTS] = 0.0
+    s[S.PRK_ICBMS] = 0.0
+    s[S.PRK_THREAT] = capability(s, c)
+
+
+@njit
+def capability(s, c):
+    """Capability, raised by Russian technology transfer."""
+    return c[CAPABILITY] * (1.0 + c[RUSSIA_CAPABILITY] * s[S.PRK_RUSSIA])
+
+
+@njit
+def boldness(s, c, cohesion):
+    """Multiplier on the baseline test rate: action-reaction, Russian backing, detente."""
+    log_rate = c[COHESION_REACTION] * (cohesion - c[COHESION_REFERENCE]) + c[RUSSIA_BOLDNESS] * s[S.PRK_RUSSIA]
+    return math.exp(log_rate) * (1.0 - s[S.PRK_DETENTE])
+
+
+@njit
+def act(s, c, cohesion, u_tests, u_icbms):
+    """Phase 2: launch missiles (inverse-CDF Poisson of two uniforms), update the threat PRK poses (Walt)."""
+    bold = boldness(s, c, cohesion)
+    icbms = poisson_inverse(u_icbms, s[S.IN_ICBM_RATE] * bold)
+    tests = poisson_inverse(u_tests, s[S.IN_PRK_RATE] * bold) + icbms
+    s[S.PRK_ICBMS], s[S.PRK_TESTS] = icbms, tests
+    s[S.PRK_ACTIVITY] += c[ACTIVITY_MEMORY] * (tests - s[S.PRK_ACTIVITY])
+    s[S.PRK_SHOCK] = (
+        s[S.PRK_SHOCK] * (1.0 - c[SHOCK_DECAY]) + c[ICBM_SHOCK] * icbms + c[NUCLEAR_SHOCK] * s[S.IN_NUCLEAR]
+    )
+    activity = s[S.PRK_ACTIVITY]
+    shown = c[ACTIVITY_WEIGHT] * activity / (activity + c[ACTIVITY_SATURATION])
+    s[S.PRK_THREAT] = clip01(capability(s, c) + shown + s[S.PRK_SHOCK])
+    s[S.PRK_DETENTE] *= 1.0 - c[DETENTE_DECAY]
+
+
+@njit
+def back(s, magnitude):
+    """Deeper Russian backing (treaty, technology transfer)."""
+    s[S.PRK_RUSSIA] = clip01(s[S.PRK_RUSSIA] + magnitude)
+
+
+@njit
+def relax(s, magnitude):
+    """Detente after a summit with PRK."""
+    s[S.PRK_DETENTE] = clip01(s[S.PRK_DETENTE] + magnitude)
 
 
 class NorthKorea(State):
@@ -22,45 +125,10 @@ class NorthKorea(State):
     """
 
     code = "PRK"
-
-    def __init__(self, model, init):
-        super().__init__(model)
-        self.init = init
-        self.russia = self.full(init.russia_backing)
-        self.detente = self.full(0.0)
-        self.activity = self.full(0.0)
-        self.shock = self.full(0.0)
-        self.tests = self.full(0.0)
-        self.icbms = self.full(0.0)
-        self.threat = self.full(self.capability())
-
-    def capability(self) -> np.ndarray:
-        """Capability, raised by Russian technology transfer."""
-        return self.init.capability * (1 + self.p.walt.russia_capability * self.russia)
-
-    def boldness(self, cohesion: np.ndarray) -> np.ndarray:
-        """Multiplier on the baseline test rate: action-reaction, Russian backing, detente."""
-        k = self.p.prk
-        return np.exp(k.cohesion_reaction * (cohesion - k.cohesion_reference) + k.russia_boldness * self.russia) * (
-            1 - self.detente
-        )
-
-    def act(self, cohesion: np.ndarray, u: np.ndarray, nuclear: np.ndarray) -> None:
-        """Phase 2: launch missiles (inverse-CDF Poisson on pre-drawn uniforms), update threat."""
-        w, inputs = self.p.walt, self.model.inputs
-        bold = self.boldness(cohesion)
-        self.icbms = poisson_inverse(u[1], inputs.icbm_rate * bold)
-        self.tests = poisson_inverse(u[0], inputs.prk_rate * bold) + self.icbms
-        self.activity += w.activity_memory * (self.tests - self.activity)
-        self.shock = self.shock * (1 - w.shock_decay) + w.icbm_shock * self.icbms + w.nuclear_shock * nuclear
-        shown = w.activity_weight * self.activity / (self.activity + w.activity_saturation)
-        self.threat = (self.capability() + shown + self.shock).clip(0, 1)
-        self.detente = self.detente * (1 - self.p.diplomacy.detente_decay)
-
-    def back(self, magnitude: float) -> None:
-        """Deeper Russian backing (treaty, technology transfer)."""
-        self.russia = (self.russia + magnitude).clip(0, 1)
-
-    def relax(self, magnitude: float) -> None:
-        """Detente after a summit with PRK."""
-        self.detente = (self.detente + magnitude).clip(0, 1)
+    russia = Slot(S.PRK_RUSSIA)
+    detente = Slot(S.PRK_DETENTE)
+    activity = Slot(S.PRK_ACTIVITY)
+    shock = Slot(S.PRK_SHOCK)
+    tests = Slot(S.PRK_TESTS)
+    icbms = Slot(S.PRK_ICBMS)
+    threat = Slot(S.PRK_THREAT)

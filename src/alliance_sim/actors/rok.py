@@ -1,5 +1,6 @@
 """South Korea (ROK)."""
 
+from .. import slots as S
 from .base import Ally
 
 
@@ -8,7 +9,9 @@ class SouthKorea(Ally):
     camps differ sharply on Japan (conservatives align, progressives stress the
     historical grievance), and whose acting governments cannot start or end
     initiatives (Dec 2024 - Jun 2025). Most exposed to PRK and to Chinese
-    economic coercion (THAAD, 2016-17)."""
+    economic coercion (THAAD, 2016-17). Its update is :mod:`.base`'s, with ``k = 0``."""
 
     code = "ROK"
     partner = "JPN"
+    index = S.ROK
+    base = S.ROK * S.ALLY_SLOTS

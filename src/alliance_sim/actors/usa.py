@@ -1,8 +1,84 @@
 """The United States (USA): the patron."""
 
-import numpy as np
+from .. import slots as S
+from ..columns import col
+from ..jit import njit
+from .base import ADJUSTMENT_RATE, MISPERCEPTION, RECIPROCITY, PerAlly, Slot, State, clip01
 
-from .base import State
+COMMITMENT = col("actors.USA.commitment")
+TRANSACTIONALISM = col("actors.USA.transactionalism")
+BROKERAGE = col("actors.USA.brokerage")
+CHINA_TENSION = col("actors.USA.china_tension")
+COOP_ROK = col("actors.USA.coop.ROK")
+COOP_JPN = col("actors.USA.coop.JPN")
+RECOVERY = col("snyder.commitment_recovery")
+US_RECIPROCITY = col("snyder.us_reciprocity")
+THRESHOLD = col("brokerage.threshold")
+WIDTH = col("brokerage.width")
+DISCOUNT = col("brokerage.transactional_discount")
+TENSION_WEIGHT = col("chn.tension_weight")
+
+
+@njit
+def init_usa(s, c):
+    for k in range(2):
+        s[S.US_SHOCK + k] = 0.0
+        s[S.US_COMMITMENT + k] = c[COMMITMENT]
+    s[S.US_EFFORT] = 0.0
+    s[S.US_PUSH] = 0.0
+    s[S.US_TENSION] = c[CHINA_TENSION]
+    s[S.COOP + 3 * S.USA + S.ROK] = c[COOP_ROK]
+    s[S.COOP + 3 * S.USA + S.JPN] = c[COOP_JPN]
+
+
+@njit
+def brokerage(s, c, coop_rok_jpn):
+    """Patron brokerage: effort grows as ROK-JPN cooperation falls below the threshold
+    (the US pressed Seoul to keep GSOMIA hours before it expired, November 2019).
+    A transactional administration brokers less."""
+    shortfall = clip01((c[THRESHOLD] - coop_rok_jpn) / c[WIDTH])
+    return c[BROKERAGE] * (1.0 - c[DISCOUNT] * c[TRANSACTIONALISM]) * shortfall
+
+
+@njit
+def act(s, c, coop_rok_jpn, maritime):
+    """Phase 3: commitment signals, brokerage effort and US-China tension."""
+    for k in range(2):
+        s[S.US_COMMITMENT + k] = clip01(c[COMMITMENT] + s[S.US_SHOCK + k])
+        s[S.US_SHOCK + k] *= 1.0 - c[RECOVERY]
+    s[S.US_EFFORT] = clip01(brokerage(s, c, coop_rok_jpn) + s[S.US_PUSH])
+    s[S.US_PUSH] *= 1.0 - c[RECOVERY]
+    s[S.US_TENSION] = clip01(c[CHINA_TENSION] + c[TENSION_WEIGHT] * maritime)
+
+
+@njit
+def set_cooperation(s, c, z_rok, z_jpn):
+    """US cooperation toward each ally follows its commitment signal, partly reciprocating the ally."""
+    for k in range(2):
+        z = z_rok if k == S.ROK else z_jpn
+        own, theirs = s[S.COOP + 3 * S.USA + k], s[S.COOP + 3 * k + S.USA]
+        target = (1.0 - c[US_RECIPROCITY]) * s[S.US_COMMITMENT + k] + c[US_RECIPROCITY] * theirs
+        target += s[S.SUMMIT + 3 * S.USA + k]
+        step = c[ADJUSTMENT_RATE] * (target - own) + c[RECIPROCITY] * c[MISPERCEPTION] * z
+        s[S.NEXT_COOP + 3 * S.USA + k] = clip01(own + step)
+
+
+@njit
+def press(s, magnitude):
+    """A dated brokerage push (diplomatic pressure on both allies)."""
+    s[S.US_PUSH] += magnitude
+
+
+@njit
+def signal(s, c, target, delta, transactional):
+    """A burden-sharing demand (delta < 0, scaled by transactionalism) or a reassurance (delta > 0).
+
+    ``target``: 0 ROK, 1 JPN, 2 both.
+    """
+    scale = 0.5 + c[TRANSACTIONALISM] if transactional else 1.0
+    for k in range(2):
+        if target == 2 or target == k:
+            s[S.US_SHOCK + k] += delta * scale
 
 
 class UnitedStates(State):
@@ -19,50 +95,8 @@ class UnitedStates(State):
     """
 
     code = "USA"
-
-    def __init__(self, model, init):
-        super().__init__(model)
-        self.init = init
-        self.shock = {a: self.full(0.0) for a in ("ROK", "JPN")}
-        self.commitment_to = {a: self.full(init.commitment) for a in ("ROK", "JPN")}
-        self.effort = self.full(0.0)
-        self.push = self.full(0.0)
-        self.tension = self.full(init.china_tension)
-
-    def act(self, coop_rok_jpn: np.ndarray, maritime: np.ndarray) -> None:
-        """Phase 3: commitment signals, brokerage effort and tension."""
-        s = self.p.snyder
-        for ally in self.shock:
-            self.commitment_to[ally] = (self.init.commitment + self.shock[ally]).clip(0, 1)
-            self.shock[ally] = self.shock[ally] * (1 - s.commitment_recovery)
-        self.effort = (self.brokerage(coop_rok_jpn) + self.push).clip(0, 1)
-        self.push = self.push * (1 - s.commitment_recovery)
-        self.tension = (self.init.china_tension + self.p.chn.tension_weight * maritime).clip(0, 1)
-
-    def brokerage(self, coop_rok_jpn: np.ndarray) -> np.ndarray:
-        """Patron brokerage: effort grows as ROK-JPN cooperation falls below the threshold
-        (the US pressed Seoul to keep GSOMIA hours before it expired, November 2019).
-        A transactional administration brokers less."""
-        b = self.p.brokerage
-        shortfall = ((b.threshold - coop_rok_jpn) / b.width).clip(0, 1)
-        return self.init.brokerage * (1 - b.transactional_discount * self.init.transactionalism) * shortfall
-
-    def set_cooperation(self, z: dict) -> None:
-        """US cooperation toward each ally follows its commitment signal, partly reciprocating the ally."""
-        m, s, ax = self.model, self.p.snyder, self.p.axelrod
-        for ally in ("ROK", "JPN"):
-            own, theirs = m.coop[("USA", ally)], m.coop[(ally, "USA")]
-            target = (1 - s.us_reciprocity) * self.commitment_to[ally] + s.us_reciprocity * theirs
-            target = target + m.summit_boost[("USA", ally)]
-            step = ax.adjustment_rate * (target - own) + ax.reciprocity * ax.misperception * z[ally]
-            m.next_coop[("USA", ally)] = (own + step).clip(0, 1)
-
-    def press(self, magnitude: float) -> None:
-        """A dated brokerage push (diplomatic pressure on both allies)."""
-        self.push = self.push + magnitude
-
-    def signal(self, target: str, delta: float, transactional: bool) -> None:
-        """A burden-sharing demand (delta < 0, scaled by transactionalism) or a reassurance (delta > 0)."""
-        scale = 0.5 + self.init.transactionalism if transactional else 1.0
-        for ally in ("ROK", "JPN") if target == "both" else (target,):
-            self.shock[ally] = self.shock[ally] + delta * scale
+    shock = PerAlly(S.US_SHOCK)
+    commitment_to = PerAlly(S.US_COMMITMENT)
+    effort = Slot(S.US_EFFORT)
+    push = Slot(S.US_PUSH)
+    tension = Slot(S.US_TENSION)

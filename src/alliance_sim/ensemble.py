@@ -1,0 +1,135 @@
+"""The arrays one ensemble runs on: a coefficient row, a random-number address and an event table per replication.
+
+An ensemble is a list of *parts*, each a scenario (a design point), its point
+number and replication indices. Parts may differ in any coefficient, initial
+value or event number (a sweep batches design points, a calibration hands in
+candidate sets), but not in shape: the same start, horizon and events (names
+and kinds, in order).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .columns import COLUMNS, INDEX, bounds, row
+from .events import N_ARGS, Event
+from .philox import key, stream_id
+from .scenario import Scenario
+
+
+@dataclass(frozen=True)
+class Ensemble:
+    """Per-replication inputs of the compiled step.
+
+    Attributes
+    ----------
+    coefficients : (R, K) coefficient rows (:data:`alliance_sim.columns.COLUMNS`).
+    keys : (R, 2) the Philox key (the seed's two 32-bit words) of each replication.
+    points, replications : (R,) design point and replication index: the rest of the address.
+    events : (kinds, streams, draws, first, last, args): kind number, stream and whether it
+        draws, per event (E,); window (R, E); the handler's numbers (R, E, N_ARGS).
+    months, start : the horizon, shared by all parts.
+    """
+
+    coefficients: np.ndarray
+    keys: np.ndarray
+    points: np.ndarray
+    replications: np.ndarray
+    events: tuple
+    months: int
+    start: str
+
+    @property
+    def size(self) -> int:
+        return len(self.replications)
+
+
+def shape_of(scenario: Scenario) -> tuple:
+    """What parts of one ensemble must share: start, horizon, event names and kinds."""
+    return scenario.start, scenario.months, tuple((name, ev.type) for name, ev in scenario.events.items())
+
+
+def _event_rows(scenario: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    events: list[Event] = list(scenario.events.values())
+    windows = np.array([ev.window(scenario.start, scenario.months) for ev in events], dtype=np.int64).reshape(-1, 2)
+    args = np.full((len(events), N_ARGS), np.nan)
+    for e, ev in enumerate(events):
+        values = ev.args()
+        args[e, : len(values)] = values
+    return windows[:, 0], windows[:, 1], args
+
+
+def build(
+    parts: Sequence[tuple[Scenario, int, Sequence[int] | np.ndarray]],
+    coefficients: Mapping[str, np.ndarray | float] | None = None,
+) -> Ensemble:
+    """The ensemble of ``parts`` [(scenario, point, replication indices)], in that order.
+
+    ``coefficients`` may set columns (dotted paths of :data:`COLUMNS`) to one value per
+    replication of the whole ensemble, or one value for all: a calibration's candidate sets.
+
+    Raises
+    ------
+    ValueError : parts of different shapes, an unknown column, a value of the wrong length
+        or outside the column's range.
+    """
+    if not parts:
+        raise ValueError("an ensemble needs at least one part")
+    first_scenario = parts[0][0]
+    shape = shape_of(first_scenario)
+    rows, keys, points, reps, firsts, lasts, argss = [], [], [], [], [], [], []
+    for scenario, point, replications in parts:
+        if shape_of(scenario) != shape:
+            raise ValueError(
+                f"scenario {scenario.name!r} (point {point}) differs in start, horizon or events from the "
+                "first part; parts of one ensemble must share them"
+            )
+        idx = np.asarray(replications, dtype=np.int64).reshape(-1)
+        n = len(idx)
+        rows.append(np.broadcast_to(row(scenario), (n, len(COLUMNS))))
+        keys.append(np.broadcast_to(np.array(key(scenario.seed), dtype=np.int64), (n, 2)))
+        points.append(np.full(n, point, dtype=np.int64))
+        reps.append(idx)
+        f, l_, a = _event_rows(scenario)
+        firsts.append(np.broadcast_to(f, (n, len(f))))
+        lasts.append(np.broadcast_to(l_, (n, len(l_))))
+        argss.append(np.broadcast_to(a, (n, *a.shape)))
+    C = np.ascontiguousarray(np.concatenate(rows))
+    if coefficients:
+        _set_columns(C, coefficients)
+    events_of: list[Event] = list(first_scenario.events.values())
+    events = (
+        np.array([ev.kind() for ev in events_of], dtype=np.int64),
+        np.array([stream_id(f"event.{name}") for name in first_scenario.events], dtype=np.int64),
+        np.array([ev.draws for ev in events_of], dtype=np.int64),
+        np.ascontiguousarray(np.concatenate(firsts)),
+        np.ascontiguousarray(np.concatenate(lasts)),
+        np.ascontiguousarray(np.concatenate(argss)),
+    )
+    return Ensemble(
+        C,
+        np.ascontiguousarray(np.concatenate(keys)),
+        np.concatenate(points),
+        np.concatenate(reps),
+        events,
+        first_scenario.months,
+        first_scenario.start,
+    )
+
+
+def _set_columns(C: np.ndarray, values: Mapping[str, np.ndarray | float]) -> None:
+    for path, value in values.items():
+        if path not in INDEX:
+            raise ValueError(
+                f"unknown coefficient column {path!r}; columns are the numeric leaves of actors and parameters"
+            )
+        v = np.asarray(value, dtype=float)
+        if v.ndim and v.shape != (len(C),):
+            raise ValueError(f"{path}: expected one value or {len(C)} (one per replication), got shape {v.shape}")
+        lo, hi = bounds(path)
+        if np.isnan(v).any() or (v < lo).any() or (v > hi).any():
+            raise ValueError(f"{path}: values must lie in [{lo}, {hi}]")
+        C[:, INDEX[path]] = v
