@@ -8,8 +8,7 @@ import pytest
 from conftest import ROOT
 
 from alliance_sim import load_scenario, patterns
-from alliance_sim.draws import generate
-from alliance_sim.model import AllianceModel, draw_layout
+from alliance_sim.model import AllianceModel
 from alliance_sim.run import run_ensemble
 
 HINDCAST = ROOT / "scenarios" / "hindcast" / "2015_2021.yaml"
@@ -49,7 +48,7 @@ def test_pattern_holds(hindcast, check):
 
 def test_pattern1_rok_entrapment_rises_with_thaad():
     s = load_scenario(HINDCAST)
-    model = AllianceModel(s, generate(s.seed, 0, range(100), s.months, *draw_layout(s)))
+    model = AllianceModel(s, replications=100)
     entrapment = []
     for _ in range(36):
         model.step()

@@ -7,9 +7,8 @@ import pytest
 from conftest import BASE
 
 from alliance_sim import load_scenario
-from alliance_sim.draws import generate
 from alliance_sim.metrics import STEP_METRICS
-from alliance_sim.model import AGENT_VARIABLES, AllianceModel, draw_layout
+from alliance_sim.model import AGENT_VARIABLES, AllianceModel
 from alliance_sim.run import run_ensemble
 from alliance_sim.scenario import ScenarioError
 
@@ -18,7 +17,7 @@ def engine(seed=3, months=24, replications=8, **overrides):
     """The ensemble engine's traces, and its ROK/JPN agent vectors after every month."""
     s = load_scenario(BASE, {"seed": seed, "months": months, "replications": replications, **overrides})
     _, trace = run_ensemble(s)
-    model = AllianceModel(s, generate(s.seed, 0, range(replications), s.months, *draw_layout(s)))
+    model = AllianceModel(s, replications=replications, collect=False)
     agents = []
     for _ in range(months):
         model.step()
@@ -101,16 +100,13 @@ def test_bad_arguments_say_what_to_do(kwargs, error, match):
         AllianceModel(BASE, **kwargs)
 
 
-def test_engine_path_takes_no_mesa_arguments_and_keeps_no_collector():
+def test_large_ensembles_keep_no_collector_unless_asked():
     s = load_scenario(BASE, {"months": 3, "replications": 4})
-    draws = generate(s.seed, 0, range(4), 3, *draw_layout(s))
-    with pytest.raises(ValueError, match="pre-drawn draws"):
-        AllianceModel(s, draws, seed=1)
-    model = AllianceModel(s, draws)
+    model = AllianceModel(s, replications=4, collect=False)
     assert not hasattr(model, "datacollector")
     with pytest.raises(AttributeError, match="collect=True"):
         model.agent_table()
-    assert hasattr(AllianceModel(s, draws, collect=True), "datacollector")
+    assert hasattr(AllianceModel(s, replications=4), "datacollector")
     assert not hasattr(AllianceModel(BASE, replications=101, months=2), "datacollector")
 
 

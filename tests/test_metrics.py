@@ -1,6 +1,5 @@
 """Step metrics and run summaries on hand-made states and traces whose answers are known; series quantiles equal numpy's."""
 
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -9,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from alliance_sim import metrics
+from alliance_sim import slots as S
 from alliance_sim.coefficients import Parameters
 from alliance_sim.run import QUANTILES, percentiles, run_ensemble
 from alliance_sim.scenario import apply_overrides, load_scenario
@@ -48,23 +48,26 @@ def test_threshold_is_a_coefficient(trace):
     np.testing.assert_array_equal(metrics.months_in_rupture(trace, p), [3, 1])
 
 
-def known_state():
-    """Two replications whose dyads have exact geometric means: 0.25 x 0.5 x 1.0 = 0.5^3, 0.9 x 0.6 x 0.4 = 0.6^3."""
+def known_state() -> np.ndarray:
+    """Two replications (state rows) whose dyads have exact geometric means: 0.25 x 0.5 x 1.0 = 0.5^3, 0.9 x 0.6 x 0.4 = 0.6^3."""
     coop = {
-        ("ROK", "JPN"): [0.2, 0.8],
-        ("JPN", "ROK"): [0.3, 1.0],  # dyad 0.25, 0.9
-        ("ROK", "USA"): [0.4, 0.5],
-        ("USA", "ROK"): [0.6, 0.7],  # dyad 0.5, 0.6
-        ("JPN", "USA"): [1.0, 0.3],
-        ("USA", "JPN"): [1.0, 0.5],  # dyad 1.0, 0.4
+        (S.ROK, S.JPN): [0.2, 0.8],
+        (S.JPN, S.ROK): [0.3, 1.0],  # dyad 0.25, 0.9
+        (S.ROK, S.USA): [0.4, 0.5],
+        (S.USA, S.ROK): [0.6, 0.7],  # dyad 0.5, 0.6
+        (S.JPN, S.USA): [1.0, 0.3],
+        (S.USA, S.JPN): [1.0, 0.5],  # dyad 1.0, 0.4
     }
-    actors = {
-        "ROK": SimpleNamespace(threat=np.array([0.1, 0.2]), abandonment=np.array([0.25, 0.5])),
-        "JPN": SimpleNamespace(threat=np.array([0.3, 0.4]), abandonment=np.array([0.05, 0.75])),
-        "PRK": SimpleNamespace(tests=np.array([0.0, 3.0])),
-        "CHN": SimpleNamespace(pressure=np.array([0.2, 0.9])),
-    }
-    return SimpleNamespace(coop={k: np.array(v) for k, v in coop.items()}, coop_cache={}, actor=actors.__getitem__)
+    state = np.full((2, S.N_SLOTS), np.nan)
+    for (i, j), v in coop.items():
+        state[:, S.COOP + 3 * i + j] = v
+    state[:, S.ROK * S.ALLY_SLOTS + S.THREAT] = [0.1, 0.2]
+    state[:, S.JPN * S.ALLY_SLOTS + S.THREAT] = [0.3, 0.4]
+    state[:, S.ROK * S.ALLY_SLOTS + S.PERCEIVED] = [0.75, 0.5]  # abandonment 0.25, 0.5
+    state[:, S.JPN * S.ALLY_SLOTS + S.PERCEIVED] = [0.95, 0.25]  # abandonment 0.05, 0.75
+    state[:, S.PRK_TESTS] = [0.0, 3.0]
+    state[:, S.CHN_PRESSURE] = [0.2, 0.9]
+    return state
 
 
 #: The step metrics of ``known_state``, worked out by hand.
@@ -85,8 +88,18 @@ KNOWN = {
 def test_step_metrics_on_a_known_state():
     # every registered step metric must have a hand-worked answer here
     assert set(metrics.STEP_METRICS) == set(KNOWN)
+    state = known_state()
     for name, fn in metrics.STEP_METRICS.items():
-        np.testing.assert_allclose(fn(known_state()), KNOWN[name], rtol=1e-12, err_msg=name)
+        np.testing.assert_allclose([fn(s) for s in state], KNOWN[name], rtol=1e-12, err_msg=name)
+
+
+def test_the_month_step_records_every_metric_in_registry_order():
+    state = known_state()
+    trace = np.full((len(metrics.STEP_METRICS), 1, 2), np.nan)
+    for r, s in enumerate(state):
+        metrics.record(s, trace, 0, r)
+    for k, name in enumerate(metrics.STEP_METRICS):
+        np.testing.assert_allclose(trace[k, 0], KNOWN[name], rtol=1e-12, err_msg=name)
 
 
 def test_definitions_name_what_a_run_writes():

@@ -12,10 +12,9 @@ from hypothesis import strategies as st
 
 from alliance_sim import load_scenario, simulate
 from alliance_sim.coefficients import coefficient_registry
-from alliance_sim.draws import generate
 from alliance_sim.events import EVENT_TYPES
 from alliance_sim.metrics import DRIVERS
-from alliance_sim.model import AllianceModel, draw_layout
+from alliance_sim.model import AllianceModel
 from alliance_sim.run import run_ensemble
 from alliance_sim.scenario import apply_overrides
 
@@ -170,11 +169,11 @@ def test_interim_government_moves_less_than_elected_one():
         # interim (or not) throughout: no ruling and no election within the 24 months
         moved = {"events.impeachment_yoon.to": "2029-12", "events.rok_presidential_2027.at": "2029-12"}
         s = load_scenario(BASE, {"actors.ROK.interim": interim, "months": 24, **moved})
-        model = AllianceModel(s, generate(s.seed, 0, range(R), s.months, *draw_layout(s)))
-        path = [model.coop[("ROK", "JPN")]]
+        model = AllianceModel(s, replications=R)
+        path = [model.coop[("ROK", "JPN")].copy()]
         for _ in range(s.months):
             model.step()
-            path.append(model.coop[("ROK", "JPN")])
+            path.append(model.coop[("ROK", "JPN")].copy())  # a view of the live state
         return np.abs(np.diff(path, axis=0)).mean()
 
     interim, elected = mean_abs_change(True), mean_abs_change(False)

@@ -163,7 +163,7 @@ class NuclearTest(Event):
     example: ClassVar[str] = "6th nuclear test, 2017-09"
     draws: ClassVar[int] = 1
     moves: ClassVar[dict[str, int]] = {"PRK.shock": +1, "PRK.threat": +1}
-    sample: ClassVar[dict[str, object]] = {"at": "2025-04"}
+    sample: ClassVar[dict[str, object]] = {"at": "2025-04", "probability": 0.5}
     actor: Literal["PRK"] = Field("PRK", description="Always PRK.")
     at: Month | None = Field(None, description="Month of a dated test.")
     from_: Month | None = Field(None, alias="from", description="First month of a random-test process.")

@@ -20,8 +20,9 @@ from . import metrics
 from .actors import Ally, China, Japan, NorthKorea, SouthKorea, UnitedStates
 from .ensemble import Ensemble, build
 from .kernel import advance, initialise
+from .names import month_label
 from .scenario import Scenario, apply_overrides, load_scenario
-from .slots import N_SLOTS
+from .slots import ALLIED, COOP, LAST_MOVE, N_SLOTS, SUMMIT
 
 #: Largest ensemble for which a model built the Mesa way keeps a DataCollector by default.
 COLLECT_LIMIT = 100
@@ -158,6 +159,71 @@ class AllianceModel(mesa.Model):
         if changes:
             scenario = apply_overrides(scenario, changes, origin=" (AllianceModel argument)")
         return scenario, reps
+
+    def _data_collector(self) -> mesa.DataCollector:
+        """Mesa's record of every step metric (model) and :data:`AGENT_VARIABLES` (agents), each month.
+
+        A value is a float for one replication and a vector over replications otherwise;
+        :meth:`model_table` and :meth:`agent_table` give them in tidy form.
+        """
+        one = self.R == 1
+
+        def value(v):
+            if v is None:
+                return None
+            v = np.asarray(v)
+            if v.ndim == 0:
+                return v.item()
+            return v[0].item() if one else v.copy()
+
+        def model_reporter(name):
+            return lambda m: value(m.trace[name][m.steps - 1])
+
+        def agent_reporter(name):
+            return lambda agent: value(self._agent_variable(agent, name))
+
+        return mesa.DataCollector(
+            model_reporters={"date": lambda m: month_label(m.spec.start, m.steps - 1)}
+            | {name: model_reporter(name) for name in metrics.STEP_METRICS},
+            agent_reporters={"actor": "code"} | {name: agent_reporter(name) for name in AGENT_VARIABLES},
+        )
+
+    def _agent_variable(self, agent, name: str):
+        if name == "position":
+            return getattr(agent, "stance", None)
+        if name == "government":
+            stance = getattr(agent, "stance", None)
+            return None if stance is None else np.where(stance > 0, "conservative", "progressive")
+        if name == "elected":
+            stance = getattr(agent, "stance", None)
+            if stance is None or (agent.code, self.steps - 1) not in self.elections:
+                return None
+            return np.where(stance > 0, "conservative", "progressive")
+        if name == "perceived_commitment":
+            return getattr(agent, "perceived", None)
+        if name == "brokerage_effort":
+            return getattr(agent, "effort", None)
+        if name == "pressure" and agent.code != "CHN":
+            return None
+        return getattr(agent, name, None)
+
+    def _block(self, first: int) -> dict[tuple[str, str], np.ndarray]:
+        return {(i, j): self.S[:, first + 3 * a + b] for a, i in enumerate(ALLIED) for b, j in enumerate(ALLIED) if a != b}
+
+    @property
+    def coop(self) -> dict[tuple[str, str], np.ndarray]:
+        """Directed cooperation ``(i, j)`` of ``i`` toward ``j`` among ROK, JPN and USA (views)."""
+        return self._block(COOP)
+
+    @property
+    def last_move(self) -> dict[tuple[str, str], np.ndarray]:
+        """Last month's change in each directed cooperation (views)."""
+        return self._block(LAST_MOVE)
+
+    @property
+    def summit_boost(self) -> dict[tuple[str, str], np.ndarray]:
+        """Decaying summit boosts to each directed cooperation target (views)."""
+        return self._block(SUMMIT)
 
     @overload
     def actor(self, code: Literal["ROK", "JPN"]) -> Ally: ...

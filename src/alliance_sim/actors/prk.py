@@ -2,6 +2,8 @@
 
 import math
 
+import numpy as np
+
 from .. import slots as S
 from ..columns import col
 from ..jit import njit
@@ -132,3 +134,7 @@ class NorthKorea(State):
     tests = Slot(S.PRK_TESTS)
     icbms = Slot(S.PRK_ICBMS)
     threat = Slot(S.PRK_THREAT)
+
+    def capability(self):
+        """Capability in each replication, raised by Russian technology transfer (the compiled :func:`capability`)."""
+        return np.array([capability(s, c) for s, c in zip(self.model.S, self.model.ensemble.coefficients, strict=True)])
