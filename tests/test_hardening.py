@@ -146,7 +146,7 @@ def test_an_empty_existing_folder_is_used(tmp_path):
 def test_a_run_beyond_the_memory_limit_is_refused_before_allocating(tmp_path, capsys):
     out = tmp_path / "out"
     err = fails(capsys, BASE, "-n", "1000", "--months", "60", "--out", out, "--max-memory", "0.01")
-    assert "this run needs about 26.6 MiB of memory (1,000 replications x 60 months)" in err
+    assert "this run needs about 21.1 MiB of memory (1,000 replications x 60 months)" in err
     assert "above the limit of 10.2 MiB" in err and "--max-memory GB" in err
     assert f"{BASE}: replications:" in err
     assert not out.exists()

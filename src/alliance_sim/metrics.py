@@ -133,6 +133,33 @@ def chn_pressure(s):
     return s[S.CHN_PRESSURE]
 
 
+#: The step metrics :func:`record` writes, in its order (the first rows of a model's trace).
+RECORDED = (
+    "coop_rok_jpn",
+    "coop_rok_usa",
+    "coop_jpn_usa",
+    "cohesion",
+    "threat_rok",
+    "threat_jpn",
+    "abandonment_rok",
+    "abandonment_jpn",
+    "prk_tests",
+    "chn_pressure",
+)
+
+
+def extra_metrics() -> dict[str, Callable]:
+    """Step metrics registered after the compiled ones: plain functions of the model, computed each month in Python.
+
+    A user's own indicator (``metrics.STEP_METRICS["summit_held"] = fn``, ``fn(model)`` returning
+    a vector over replications) runs this way, month by month, at Python speed.
+    """
+    names = list(STEP_METRICS)
+    if tuple(names[: len(RECORDED)]) != RECORDED:
+        raise RuntimeError(f"the compiled step metrics must come first in STEP_METRICS, in the order {RECORDED}")
+    return {name: STEP_METRICS[name] for name in names[len(RECORDED) :]}
+
+
 @njit
 def record(s, trace, t, r):
     """Write every step metric of state ``s`` into ``trace[:, t, r]``, in :data:`STEP_METRICS` order."""

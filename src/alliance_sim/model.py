@@ -122,6 +122,8 @@ class AllianceModel(mesa.Model):
         self.traces = np.zeros((len(metrics.STEP_METRICS), self.months, self.R))
         self.driver_traces = np.zeros((len(metrics.DRIVERS), self.months, self.R))
         self.trace = dict(zip(metrics.STEP_METRICS, self.traces, strict=True))
+        #: User-registered step metrics (Python functions of the model), evaluated month by month.
+        self.extra = metrics.extra_metrics()
         self.drivers = dict(zip(metrics.DRIVERS, self.driver_traces, strict=True))
         self.elections = {
             (event.actor, event.window(scenario.start, scenario.months)[0])
@@ -245,13 +247,15 @@ class AllianceModel(mesa.Model):
         if t >= self.months:
             raise RuntimeError(f"the horizon is {self.months} months; build the model with months=... to go further")
         self._advance(t, t + 1)
+        for name, fn in self.extra.items():
+            self.trace[name][t] = fn(self)
         if hasattr(self, "datacollector"):
             self.datacollector.collect(self)
         self.running = t + 1 < self.months
 
     def run(self) -> None:
-        """Step through the rest of the horizon (in one compiled call when no DataCollector records each month)."""
-        if hasattr(self, "datacollector"):
+        """Step through the rest of the horizon: one compiled call, unless a DataCollector or a Python metric needs each month."""
+        if hasattr(self, "datacollector") or self.extra:
             while self.running and self.steps < self.months:
                 self.step()
             return
