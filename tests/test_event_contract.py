@@ -27,11 +27,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from alliance_sim.events import EVENT_TYPES, Event
-from alliance_sim.names import ACTORS, month_index
+from alliance_sim.events import EVENT_TYPES
 from alliance_sim.model import AllianceModel
-from alliance_sim.slots import IN_NUCLEAR
+from alliance_sim.names import ACTORS, month_index
 from alliance_sim.scenario import Scenario
+from alliance_sim.slots import IN_NUCLEAR
 
 START, MONTHS, R, SEED = "2025-01", 8, 200, 11
 PROBE = "probe"

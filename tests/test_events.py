@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from alliance_sim.events import EVENT_TYPES, DatedEvent, Event, Process
-from alliance_sim.names import month_index, month_label
 from alliance_sim.model import AllianceModel
+from alliance_sim.names import month_index, month_label
 from alliance_sim.scenario import Scenario
 
 R = 64

@@ -1,6 +1,5 @@
 """Step metrics and run summaries on hand-made states and traces whose answers are known; series quantiles equal numpy's."""
 
-
 import numpy as np
 import pytest
 from conftest import BASE

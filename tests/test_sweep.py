@@ -209,6 +209,10 @@ def test_sweep_files_are_recognised(tmp_path, reference):
 
 def test_workers_chunks_and_executors_give_identical_results(tmp_path, reference):
     spec, ref = reference
+    # The reference batches all four points into one ensemble (the default chunk holds them all).
+    # Two points per job (chunk = 2 x 6 replications), inline.
+    assert main([str(spec), "--out", str(tmp_path / "b2"), "--workers", "1", "--chunk", "12", "-q"]) == 0
+    assert_same_results(ref, tmp_path / "b2")
     # Two workers in a spawn process pool, points split in chunks of 4 (+2) replications.
     assert main([str(spec), "--out", str(tmp_path / "w2"), "--workers", "2", "--chunk", "4", "-q"]) == 0
     assert_same_results(ref, tmp_path / "w2")

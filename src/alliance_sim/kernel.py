@@ -3,9 +3,9 @@
 :func:`month` is the model's schedule. Every phase is a compiled function of
 an actor module (``actors/``) or of the events (:mod:`alliance_sim.events`),
 over one replication's state row ``s`` and coefficient row ``c``.
-:func:`advance` runs a span of months for every replication of an ensemble;
-replications never interact, so it loops over replications, then months,
-keeping one replication's state in cache.
+:func:`advance` runs a span of months for every replication of an ensemble:
+a loop over replications inside a loop over months, so that each month's
+records of consecutive replications are written side by side.
 
 Random numbers come from :mod:`alliance_sim.philox` at the address (seed,
 point, replication, month, stream): the model's own streams are named below,
@@ -114,7 +114,6 @@ def month(s, c, t, r, key0, key1, point, rep, events, scratch, trace, drivers):
 def advance(S_, C, keys, points, reps, events, t0, t1, trace, drivers):
     """Run months ``t0..t1-1`` of every replication (rows of ``S_``), in place; record into ``trace``/``drivers``."""
     scratch = (np.empty(N_ARGS), np.empty(ally.N_TERMS), np.empty(ally.N_TERMS))
-    for r in range(S_.shape[0]):
-        s, c = S_[r], C[r]
-        for t in range(t0, t1):
-            month(s, c, t, r, keys[r, 0], keys[r, 1], points[r], reps[r], events, scratch, trace, drivers)
+    for t in range(t0, t1):
+        for r in range(S_.shape[0]):
+            month(S_[r], C[r], t, r, keys[r, 0], keys[r, 1], points[r], reps[r], events, scratch, trace, drivers)

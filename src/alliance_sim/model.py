@@ -19,6 +19,7 @@ import pandas as pd
 from . import metrics
 from .actors import Ally, China, Japan, NorthKorea, SouthKorea, UnitedStates
 from .ensemble import Ensemble, build
+from .events import Election
 from .kernel import advance, initialise
 from .names import month_label
 from .scenario import Scenario, apply_overrides, load_scenario
@@ -128,7 +129,7 @@ class AllianceModel(mesa.Model):
         self.elections = {
             (event.actor, event.window(scenario.start, scenario.months)[0])
             for event in scenario.events.values()
-            if event.type == "election"
+            if isinstance(event, Election)
         }
         if collect if collect is not None else self.R <= COLLECT_LIMIT:
             self.datacollector = self._data_collector()
@@ -210,7 +211,9 @@ class AllianceModel(mesa.Model):
         return getattr(agent, name, None)
 
     def _block(self, first: int) -> dict[tuple[str, str], np.ndarray]:
-        return {(i, j): self.S[:, first + 3 * a + b] for a, i in enumerate(ALLIED) for b, j in enumerate(ALLIED) if a != b}
+        return {
+            (i, j): self.S[:, first + 3 * a + b] for a, i in enumerate(ALLIED) for b, j in enumerate(ALLIED) if a != b
+        }
 
     @property
     def coop(self) -> dict[tuple[str, str], np.ndarray]:
@@ -260,7 +263,7 @@ class AllianceModel(mesa.Model):
                 self.step()
             return
         self._advance(self.steps, self.months)
-        self.steps = self.months
+        self.steps: int = self.months
         self.running = False
 
     def _advance(self, t0: int, t1: int) -> None:

@@ -41,17 +41,22 @@ BLOCK = 1 << 16
 
 
 @njit
+def _round(x0, x1, x2, x3, k0, k1):
+    p0 = _M0 * x0
+    p1 = _M1 * x2
+    return (p1 >> _S32) ^ x1 ^ k0, p1 & _MASK, (p0 >> _S32) ^ x3 ^ k1, p0 & _MASK
+
+
+@njit
 def philox4x32(c0, c1, c2, c3, k0, k1):
     """Philox4x32-10 of the counter ``(c0, c1, c2, c3)`` under the key ``(k0, k1)`` (32-bit words)."""
     x0, x1, x2, x3 = np.uint64(c0), np.uint64(c1), np.uint64(c2), np.uint64(c3)
     key0, key1 = np.uint64(k0), np.uint64(k1)
-    for i in range(10):
-        if i > 0:
-            key0 = (key0 + _W0) & _MASK
-            key1 = (key1 + _W1) & _MASK
-        p0 = _M0 * x0
-        p1 = _M1 * x2
-        x0, x1, x2, x3 = ((p1 >> _S32) ^ x1 ^ key0, p1 & _MASK, (p0 >> _S32) ^ x3 ^ key1, p0 & _MASK)
+    x0, x1, x2, x3 = _round(x0, x1, x2, x3, key0, key1)
+    for _ in range(9):  # the key is bumped between rounds
+        key0 = (key0 + _W0) & _MASK
+        key1 = (key1 + _W1) & _MASK
+        x0, x1, x2, x3 = _round(x0, x1, x2, x3, key0, key1)
     return x0, x1, x2, x3
 
 
@@ -59,17 +64,15 @@ def philox4x32(c0, c1, c2, c3, k0, k1):
 def uniform_pair(k0, k1, replication, point, month, stream, block=0):
     """The two uniforms in (0, 1) at one address (a Philox call: 52 bits from each pair of words)."""
     x0, x1, x2, x3 = philox4x32(replication, point, month + BLOCK * block, stream, k0, k1)
-    a = ((x0 >> _S6) << _S26) | (x1 >> _S6)
-    b = ((x2 >> _S6) << _S26) | (x3 >> _S6)
-    return (float(a) + 0.5) * _ULP52, (float(b) + 0.5) * _ULP52
+    a = np.int64(((x0 >> _S6) << _S26) | (x1 >> _S6))  # below 2**52: a signed integer converts faster
+    b = np.int64(((x2 >> _S6) << _S26) | (x3 >> _S6))
+    return (a + 0.5) * _ULP52, (b + 0.5) * _ULP52
 
 
 @njit
-def _poly(coefficients, x):
-    value = 0.0
-    for k in range(len(coefficients) - 1, -1, -1):
-        value = value * x + coefficients[k]
-    return value
+def _poly(c, x):
+    """The degree-7 polynomial with coefficients ``c`` (lowest first) at ``x``, by Horner's rule."""
+    return ((((((c[7] * x + c[6]) * x + c[5]) * x + c[4]) * x + c[3]) * x + c[2]) * x + c[1]) * x + c[0]
 
 
 # Wichura (1988), Algorithm AS 241, PPND16: coefficients of the three rational approximations.

@@ -67,6 +67,10 @@ class Outcome:
     stopped: str = ""  # why the execution stopped early (a broken executor, a lost cluster, a full disk)
 
 
+def _whole(task: Task) -> bool:
+    return isinstance(task, Chunk) and task.whole
+
+
 def failure_record(sweep: Sweep, task: Task, values: dict, tb: str, error: str | None = None) -> dict:
     """The ``failures.jsonl`` record of a task: where it sits in the design, its seed keys and traceback."""
     start = task.start if isinstance(task, Chunk) else 0
@@ -115,7 +119,9 @@ class Execution:
         self.broken = ""  # once no more tasks can run: the formatted exception, or the sentence, that says why
         self.why = ""  # ... and in a few words, for the "not run" records
         self.done_runs = 0
-        self.in_flight: dict[Future, Task] = {}
+        self.in_flight: dict[Future, list[Task]] = {}
+        #: Whole-point chunks per job: as many points as fill one chunk of replications.
+        self.batch = max(1, sweep.chunk // sweep.replications)
         self.bar: tqdm | None = None
         self.clock = time.perf_counter()
 
@@ -170,12 +176,13 @@ class Execution:
         try:
             self._pump(pool, limit, health)
             for fut in list(self.in_flight):  # a broken pool fails whatever it was running ...
-                task = self.in_flight.pop(fut)
+                tasks = self.in_flight.pop(fut)
                 if fut.done():
-                    self._record(fut, task)
+                    self._record(fut, tasks)
                 else:  # a lost cluster never finishes what it held
                     fut.cancel()
-                    self._fail(task, self.broken, f"not run: {self.why}")
+                    for task in tasks:
+                        self._fail(task, self.broken, f"not run: {self.why}")
             for task in (*self.ready, *self.pending):  # ... and runs nothing more
                 self._fail(task, self.broken, f"not run: {self.why}")
         except KeyboardInterrupt:
@@ -191,7 +198,7 @@ class Execution:
             return
         while (self.has_work or self.in_flight) and not self.broken:
             while len(self.in_flight) < limit and self.has_work and not self.broken:
-                self._submit(pool, self.ready.popleft() if self.ready else self.pending.popleft())
+                self._submit(pool, self._next_job())
             if not self.in_flight:
                 break
             completed, _ = wait(self.in_flight, timeout=HEALTH_EVERY, return_when=FIRST_COMPLETED)
@@ -200,13 +207,22 @@ class Execution:
             for fut in [f for f in self.in_flight if f in completed]:  # submission order, not set order
                 self._record(fut, self.in_flight.pop(fut))
 
-    def _submit(self, pool: Executor, task: Task) -> None:
-        job = Job(str(self.folder), self.sweep.scenario, self.values[task.point], task)
+    def _next_job(self) -> list[Task]:
+        """A series task alone, or up to ``batch`` pending whole-point chunks (one chunk if points are split)."""
+        if self.ready:
+            return [self.ready.popleft()]
+        tasks = [self.pending.popleft()]
+        while len(tasks) < self.batch and self.pending and _whole(tasks[0]) and _whole(self.pending[0]):
+            tasks.append(self.pending.popleft())
+        return tasks
+
+    def _submit(self, pool: Executor, tasks: list[Task]) -> None:
+        job = Job(str(self.folder), self.sweep.scenario, tuple((t, self.values[t.point]) for t in tasks))
         try:
-            self.in_flight[pool.submit(run_job, job)] = task
+            self.in_flight[pool.submit(run_job, job)] = tasks
         except BrokenExecutor as exc:
             self._stop_with("".join(traceback.format_exception(exc)), "executor broken")
-            self.pending.appendleft(task)
+            self.pending.extendleft(reversed(tasks))
 
     def _stop_with(self, reason: str, why: str | None = None) -> None:
         """No more tasks can run (the first reason given is kept)."""
@@ -217,21 +233,26 @@ class Execution:
         """Ctrl-C: cancel what has not started, wait for what has, record it."""
         for fut in self.in_flight:
             fut.cancel()
-        running = {f: t for f, t in self.in_flight.items() if not f.cancelled()}
+        running = {f: tasks for f, tasks in self.in_flight.items() if not f.cancelled()}
         if running:
             print(f"\nstopping: waiting for {len(running)} running task(s)", file=sys.stderr)
         for fut in wait(running).done:
             self._record(fut, running[fut])
 
-    def _record(self, fut: Future, task: Task) -> None:
-        hashes: dict[str, str] = {}
+    def _record(self, fut: Future, tasks: list[Task]) -> None:
         try:
-            _, tb, hashes = fut.result()
+            results = fut.result()
         except BrokenExecutor as exc:
             tb = "".join(traceback.format_exception(exc))
             self._stop_with(tb, "executor broken")
+            results = [(t.id, tb, {}) for t in tasks]
         except Exception as exc:  # a lost worker, a cancelled future, a scheduler error
             tb = "".join(traceback.format_exception(exc))
+            results = [(t.id, tb, {}) for t in tasks]
+        for task, (_, tb, hashes) in zip(tasks, results, strict=True):
+            self._record_one(task, tb, hashes)
+
+    def _record_one(self, task: Task, tb: str | None, hashes: dict[str, str]) -> None:
         if self.bar is not None:
             self.bar.update()
         if tb is not None:

@@ -1,10 +1,13 @@
 """Sweep tasks: what a worker runs.
 
-A task is one design point x one chunk of replications, run as one ensemble
-(:class:`Chunk`), or the series of a design point whose replications were split
-over several chunks (:class:`PointSeries`). Workers write their files into the
-results folder and return only the task id (and a traceback if the task raised),
-so nothing large crosses process or network boundaries. The folder must be
+A task is one design point x one chunk of replications (:class:`Chunk`), or
+the series of a design point whose replications were split over several chunks
+(:class:`PointSeries`). A *job* is what a worker runs: one task, or several
+whole-point chunks batched into one ensemble (every coefficient may differ per
+replication, so design points share one compiled run; see
+:func:`alliance_sim.ensemble.build`). Workers write each task's files into the
+results folder and return only its id (and a traceback if it raised), so
+nothing large crosses process or network boundaries. The folder must be
 visible to every worker (a shared filesystem on a cluster).
 """
 
@@ -19,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..ensemble import build, shape_of
 from ..run import run_ensemble, series_table
 from ..scenario import Scenario, apply_overrides
 from ..store import sha256_file, write_parquet
@@ -77,12 +81,11 @@ class PointSeries:
 
 @dataclass(frozen=True)
 class Job:
-    """What a worker needs: the folder, the base scenario, the point's values and the task."""
+    """What a worker needs: the folder, the base scenario, and each task with its point's values."""
 
     folder: str
     scenario: Scenario
-    overrides: dict
-    task: Chunk | PointSeries
+    tasks: tuple[tuple[Chunk | PointSeries, dict], ...]
 
 
 def point_series(scenario: Scenario, traces: Iterable[tuple[str, np.ndarray]], point: int) -> pd.DataFrame:
@@ -96,29 +99,62 @@ def _inject_failure(point: int) -> None:
         raise InjectedFailure(f"injected failure at design point {point} ({FAIL_POINT_ENV}={listed})")
 
 
-def run_job(job: Job) -> tuple[str, str | None, dict[str, str]]:
-    """Run one task; return its id, the formatted traceback if it raised, and the SHA-256 of each file it wrote."""
-    task, folder = job.task, Path(job.folder)
-    try:
-        scenario = apply_overrides(job.scenario, job.overrides)
-        if isinstance(task, Chunk):
-            _inject_failure(task.point)
-            _run_chunk(folder, scenario, job.overrides, task)
-        else:
+Result = tuple[str, str | None, dict[str, str]]
+
+
+def run_job(job: Job) -> list[Result]:
+    """Run a job's tasks; per task, its id, the formatted traceback if it raised, and the SHA-256 of each file it wrote."""
+    folder = Path(job.folder)
+    results: dict[str, Result] = {}
+    batch: list[tuple[Chunk, Scenario, dict]] = []
+    for task, overrides in job.tasks:
+        try:
+            scenario = apply_overrides(job.scenario, overrides)
+            if isinstance(task, Chunk):
+                _inject_failure(task.point)
+                batch.append((task, scenario, overrides))
+                continue
             starts = [trace_part(folder, task.point, s) for s in task.starts]
             write_parquet(point_series(scenario, load_traces(starts), task.point), series_part(folder, task.point))
-        hashes = {str(p.relative_to(folder)): sha256_file(p) for p in task.outputs(folder)}
-    except Exception:
-        return task.id, traceback.format_exc(), {}
-    return task.id, None, hashes
+            results[task.id] = _done(folder, task)
+        except Exception:
+            results[task.id] = (task.id, traceback.format_exc(), {})
+    for group in _same_shape(batch):
+        try:
+            _run_chunks(folder, group)
+            results |= {task.id: _done(folder, task) for task, _, _ in group}
+        except Exception:
+            tb = traceback.format_exc()
+            results |= {task.id: (task.id, tb, {}) for task, _, _ in group}
+    return [results[task.id] for task, _ in job.tasks]
 
 
-def _run_chunk(folder: Path, scenario: Scenario, overrides: dict, task: Chunk) -> None:
-    runs, trace = run_ensemble(scenario, task.point, range(task.start, task.stop))
-    for i, (path, value) in enumerate(overrides.items()):
-        runs.insert(4 + i, path, value)
-    write_parquet(runs, runs_part(folder, task.point, task.start))
-    if task.whole:
-        write_parquet(series_table(scenario, trace, task.point), series_part(folder, task.point))
-    else:
-        save_trace(trace, trace_part(folder, task.point, task.start))
+def _done(folder: Path, task: Chunk | PointSeries) -> Result:
+    return task.id, None, {str(p.relative_to(folder)): sha256_file(p) for p in task.outputs(folder)}
+
+
+def _same_shape(batch: list[tuple[Chunk, Scenario, dict]]) -> list[list[tuple[Chunk, Scenario, dict]]]:
+    """Chunks grouped by what one ensemble must share (start, horizon, events), in order."""
+    groups: dict[tuple, list] = {}
+    for item in batch:
+        groups.setdefault(shape_of(item[1]), []).append(item)
+    return list(groups.values())
+
+
+def _run_chunks(folder: Path, group: list[tuple[Chunk, Scenario, dict]]) -> None:
+    """Run chunks of one shape as one ensemble, then write each chunk's files as if it had run alone."""
+    parts = [(scenario, task.point, range(task.start, task.stop)) for task, scenario, _ in group]
+    runs, trace = run_ensemble(group[0][1], ensemble=build(parts))
+    at = 0
+    for task, scenario, overrides in group:
+        rows = slice(at, at + task.runs)
+        at += task.runs
+        own = runs.iloc[rows].reset_index(drop=True)
+        for i, (path, value) in enumerate(overrides.items()):
+            own.insert(4 + i, path, value)
+        write_parquet(own, runs_part(folder, task.point, task.start))
+        values = {name: np.ascontiguousarray(v[:, rows]) for name, v in trace.items()}
+        if task.whole:
+            write_parquet(series_table(scenario, values, task.point), series_part(folder, task.point))
+        else:
+            save_trace(values, trace_part(folder, task.point, task.start))
