@@ -55,13 +55,10 @@ def initialise(S_, C):
         chn.init_chn(s, c)
 
 
-@njit
-def month(s, c, t, r, key0, key1, point, rep, events, scratch, trace, drivers):
-    """One month of replication ``r``, simultaneous: every actor reads last month's cooperation."""
+@njit(inline="always")
+def fire_events(s, c, t, r, key0, key1, point, rep, events, a):
+    """Phase 1: dated events and active processes (inputs reset, summit boosts decay)."""
     kinds, streams, draws, first, last, args = events
-    a, terms_rok, terms_jpn = scratch
-
-    # Phase 1: dated events and active processes (inputs reset, summit boosts decay).
     for q in range(9):
         s[S.SUMMIT + q] *= 1.0 - c[SUMMIT_DECAY]
     s[S.IN_PRK_RATE] = 0.0
@@ -74,16 +71,25 @@ def month(s, c, t, r, key0, key1, point, rep, events, scratch, trace, drivers):
                 a[q] = args[r, e, q]
             fire(kinds[e], s, c, a, t, first[r, e], last[r, e], u)
 
-    # Phase 2: PRK launches (action-reaction to cohesion), CHN sets its wedge pressure.
+
+@njit(inline="always")
+def adversaries_act(s, c, t, key0, key1, point, rep):
+    """Phase 2: PRK launches (action-reaction to cohesion), CHN sets its wedge pressure."""
     cohesion = metrics.cohesion(s)
     u_tests, u_icbms = uniform_pair(key0, key1, rep, point, t, PRK_LAUNCHES)
     prk.act(s, c, cohesion, u_tests, u_icbms)
     chn.act(s, c, cohesion)
 
-    # Phase 3: US commitment signals, brokerage and tension.
+
+@njit(inline="always")
+def patron_acts(s, c):
+    """Phase 3: US commitment signals, brokerage and tension."""
     usa.act(s, c, metrics.coop_rok_jpn(s), chn.maritime(s))
 
-    # Phase 4: the allies perceive, then set their cooperation within their domestic gate.
+
+@njit(inline="always")
+def allies_act(s, c, t, key0, key1, point, rep, terms_rok, terms_jpn):
+    """Phase 4: the allies perceive, then set their cooperation within their domestic gate."""
     ally.perceive(s, c, S.ROK)
     ally.perceive(s, c, S.JPN)
     for q in range(9):
@@ -95,19 +101,37 @@ def month(s, c, t, r, key0, key1, point, rep, events, scratch, trace, drivers):
     ally.set_cooperation(s, c, S.JPN, z_jpn_rok, z_jpn_usa, terms_jpn)
     usa.set_cooperation(s, c, z_usa_rok, z_usa_jpn)
 
-    # Phase 5: domestic politics (approval with audience costs, grievance drift).
+
+@njit(inline="always")
+def domestic_politics(s, c, t, key0, key1, point, rep):
+    """Phase 5: domestic politics (approval with audience costs, grievance drift)."""
     z_rok, z_jpn = normal_pair(key0, key1, rep, point, t, APPROVAL)
     ally.update_politics(s, c, S.ROK, z_rok)
     ally.update_politics(s, c, S.JPN, z_jpn)
 
-    # Phase 6: the new cooperation takes effect; record the step metrics and the
-    # driver terms of the ROK-JPN change (the dyad is the mean of its two directions).
+
+@njit(inline="always")
+def settle(s, t, r, terms_rok, terms_jpn, trace, drivers):
+    """Phase 6: the new cooperation takes effect; record the step metrics and the driver
+    terms of the ROK-JPN change (the dyad is the mean of its two directions)."""
     for q in range(9):
         s[S.LAST_MOVE + q] = s[S.NEXT_COOP + q] - s[S.COOP + q]
         s[S.COOP + q] = s[S.NEXT_COOP + q]
     metrics.record(s, trace, t, r)
     for q in range(ally.N_TERMS):
         drivers[q, t, r] = 0.5 * (terms_rok[q] + terms_jpn[q])
+
+
+@njit(inline="always")
+def month(s, c, t, r, key0, key1, point, rep, events, scratch, trace, drivers):
+    """One month of replication ``r``, simultaneous: every actor reads last month's cooperation."""
+    a, terms_rok, terms_jpn = scratch
+    fire_events(s, c, t, r, key0, key1, point, rep, events, a)
+    adversaries_act(s, c, t, key0, key1, point, rep)
+    patron_acts(s, c)
+    allies_act(s, c, t, key0, key1, point, rep, terms_rok, terms_jpn)
+    domestic_politics(s, c, t, key0, key1, point, rep)
+    settle(s, t, r, terms_rok, terms_jpn, trace, drivers)
 
 
 @njit

@@ -100,7 +100,7 @@ def abandonment(s, k):
 # ---- phase 4: perception (Walt, Snyder)
 
 
-@njit
+@njit(inline="always")
 def perceive(s, c, k):
     """Update perceived commitment toward the US signal; read threat (Walt) and entrapment fear (Snyder)."""
     a, i = k * S.ALLY_SLOTS, ALLY_INIT + k * ALLY_COLUMNS
@@ -115,7 +115,7 @@ def perceive(s, c, k):
 # ---- phase 4: cooperation targets
 
 
-@njit
+@njit(inline="always")
 def cha_terms(s, c, k, terms):
     """Cha's quasi-alliance target toward the other junior ally, term by term, into ``terms``."""
     a, b = k * S.ALLY_SLOTS, (1 - k) * S.ALLY_SLOTS
@@ -131,7 +131,7 @@ def cha_terms(s, c, k, terms):
     terms[T_EVENTS] = s[S.SUMMIT + 3 * k + (1 - k)]
 
 
-@njit
+@njit(inline="always")
 def snyder_terms(s, c, k, terms):
     """Snyder's security dilemma: move toward the patron when abandonment fear exceeds entrapment fear."""
     a = k * S.ALLY_SLOTS
@@ -145,7 +145,7 @@ def snyder_terms(s, c, k, terms):
 # ---- phase 4: the move, with reciprocity and the domestic gate
 
 
-@njit
+@njit(inline="always")
 def winset(s, c, k):
     """Putnam's win-set: the largest (cooling, warming) move this month.
 
@@ -159,7 +159,7 @@ def winset(s, c, k):
     return room, room * (1.0 - c[ANTIPATHY_DRAG] * s[a + S.ANTIPATHY])
 
 
-@njit
+@njit(inline="always")
 def move(s, c, i, j, terms, z, cool, warm):
     """Set next month's cooperation of ``i`` toward ``j``; ``terms`` turns into the move's contributions.
 
@@ -188,7 +188,7 @@ def move(s, c, i, j, terms, z, cool, warm):
     s[S.NEXT_COOP + 3 * i + j] = new
 
 
-@njit
+@njit(inline="always")
 def set_cooperation(s, c, k, z_partner, z_usa, terms):
     """Set ally ``k``'s cooperation toward the patron and the partner; ``terms`` ends as the partner move's parts."""
     cool, warm = winset(s, c, k)  # one domestic gate for both moves
@@ -201,7 +201,7 @@ def set_cooperation(s, c, k, z_partner, z_usa, terms):
 # ---- phase 5: domestic politics
 
 
-@njit
+@njit(inline="always")
 def update_politics(s, c, k, z):
     """Approval drifts, pays the audience cost of warming toward an unpopular partner; grievances fade slowly."""
     a, j = k * S.ALLY_SLOTS, 1 - k
