@@ -120,7 +120,8 @@ def cha_terms(s, c, k, terms):
     """Cha's quasi-alliance target toward the other junior ally, term by term, into ``terms``."""
     a, b = k * S.ALLY_SLOTS, (1 - k) * S.ALLY_SLOTS
     a_self, a_other = abandonment(s, k), abandonment(s, 1 - k)
-    terms[:] = 0.0
+    for q in range(N_TERMS):
+        terms[q] = 0.0
     terms[T_BASELINE] = c[CHA_BASELINE]
     terms[T_THREAT] = c[CHA_SHARED_THREAT] * min(s[a + S.THREAT], s[b + S.THREAT])
     terms[T_ABANDONMENT] = c[CHA_SYMMETRIC] * min(a_self, a_other)
@@ -135,7 +136,8 @@ def cha_terms(s, c, k, terms):
 def snyder_terms(s, c, k, terms):
     """Snyder's security dilemma: move toward the patron when abandonment fear exceeds entrapment fear."""
     a = k * S.ALLY_SLOTS
-    terms[:] = 0.0
+    for q in range(N_TERMS):
+        terms[q] = 0.0
     terms[T_BASELINE] = c[SNYDER_BASELINE]
     terms[T_ABANDONMENT] = c[SNYDER_DILEMMA] * (abandonment(s, k) - s[a + S.ENTRAPMENT])
     terms[T_THREAT] = c[SNYDER_THREAT] * s[a + S.THREAT]
