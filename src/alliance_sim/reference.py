@@ -39,15 +39,15 @@ def calibration_table() -> str:
 
 
 def _contract(cls) -> str:
-    """An event class's declared contract: its sample, what that moves, and the uniforms it reads."""
+    """An event class's declared contract: its sample, what that moves, and whether it draws from its stream."""
     sample = ", ".join(f"{k}: {v}" for k, v in cls.sample.items())
     moves = ", ".join(f"`{path}` {'up' if sign > 0 else 'down'}" for path, sign in cls.moves.items())
-    return f"`{{{sample}}}` moves {moves}; reads {cls.draws}"
+    return f"`{{{sample}}}` moves {moves}; {'draws a uniform' if cls.draws else 'draws nothing'}"
 
 
 def events_table() -> str:
     rows = [
-        "| type | what it does | example | contract: an instance, what it moves, uniforms it reads a month | fields |",
+        "| type | what it does | example | contract: an instance, what it moves, its random draws a month | fields |",
         "|---|---|---|---|---|",
     ]
     skip = {"type"}

@@ -54,7 +54,9 @@ class Scenario(Strict):
     start: Month = Field(description="First simulated month, YYYY-MM.")
     months: Integer = Field(60, ge=1, le=600, description="Horizon in months.")
     replications: Integer = Field(1000, ge=1, le=10_000_000, description="Ensemble size R.")
-    seed: Integer = Field(0, ge=0, le=2**63 - 1, description="Root seed of the SeedSequence.")
+    seed: Integer = Field(
+        0, ge=0, le=2**63 - 1, description="Root seed: the key of every random number (alliance_sim.philox)."
+    )
     actors: Actors = Actors()
     parameters: Parameters = Parameters()
     events: dict[Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+$")], EventSpec] = Field(default_factory=dict)

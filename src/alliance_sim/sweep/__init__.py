@@ -12,8 +12,9 @@ A sweep file has one top-level key, ``sweep:``::
       seed: 7                              # root seed of the runs and of the sampler
       chunk: 1000                          # replications per task (does not change results)
 
-Replication ``r`` of design point ``p`` runs with ``SeedSequence(seed, spawn_key=(p, r))``,
-so results do not depend on chunking, workers or executor. See ``docs/sweeps.md``.
+Every random number of replication ``r`` of design point ``p`` is computed from its address
+(seed, p, r, month, stream), so results do not depend on chunking, batching, workers or
+executor. See ``docs/sweeps.md``.
 
 Modules, in the order a sweep meets them: ``spec`` (the file's schema), ``load``
 (validation and the design), ``design`` (the loaded :class:`Sweep` and its tasks),
