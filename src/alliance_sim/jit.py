@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
+import time
 from pathlib import Path
 
 import numba
@@ -27,8 +29,24 @@ def _cache_dir() -> str:
     for path in sorted(PACKAGE.rglob("*.py")):
         digest.update(str(path.relative_to(PACKAGE)).encode())
         digest.update(path.read_bytes())
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return str(base / "alliance-sim" / "numba" / digest.hexdigest()[:16])
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "alliance-sim" / "numba"
+    current = base / digest.hexdigest()[:16]
+    _prune(base, current)
+    return str(current)
+
+
+#: Caches of other source versions unused for this long are removed (seconds).
+STALE = 7 * 86400
+
+
+def _prune(base: Path, current: Path) -> None:
+    """Remove the caches of other source versions made more than :data:`STALE` seconds ago."""
+    try:
+        old = [p for p in base.iterdir() if p != current and p.is_dir() and time.time() - p.stat().st_mtime > STALE]
+    except OSError:
+        return
+    for folder in old:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 if not os.environ.get("NUMBA_CACHE_DIR"):
@@ -41,3 +59,17 @@ def njit(fn=None, **options):
     if fn is None:
         return numba.njit(**options)
     return numba.njit(**options)(fn)
+
+
+def is_cached() -> bool:
+    """Whether the compiled month step of these sources is in the disk cache (no compile on first use)."""
+    folder = Path(numba.config.CACHE_DIR or "")  # type: ignore[attr-defined]
+    return bool(numba.config.DISABLE_JIT) or any(folder.glob("**/kernel.advance-*.nbi"))  # type: ignore[attr-defined]
+
+
+def warm() -> None:
+    """Compile the month step (or load it from the cache) with a one-replication, one-month run."""
+    from .model import AllianceModel
+    from .scenario import Scenario
+
+    AllianceModel(Scenario(name="warm", start="2025-01", months=1), collect=False).run()

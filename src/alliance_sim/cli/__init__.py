@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ..analysis import wilson
 from ..errors import EXIT_BROKEN_PIPE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+from ..jit import is_cached
 from ..run import GIB, simulate
 from ..scenario import ScenarioError, apply_overrides, load_scenario, parse_override, scenario_sources
 from ..store import new_folder
@@ -91,6 +92,8 @@ def scenario_main(args: argparse.Namespace) -> int:
             if value is not None:
                 scenario = apply_overrides(scenario, {field: value}, args.file, origin=f" (from {flag})")
         out = args.out or new_folder("results", scenario.name)
+        if not args.quiet and not is_cached():
+            print("compiling the model's month step (first run of this version only, about 20 s)", file=sys.stderr)
         # simulate locks the folder and checks it is new or empty before computing
         results = simulate(
             scenario,
