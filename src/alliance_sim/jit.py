@@ -54,8 +54,14 @@ if not os.environ.get("NUMBA_CACHE_DIR"):
 
 
 def njit(fn=None, **options):
-    """``numba.njit`` with the on-disk cache and no Python fallback; use bare or with options."""
+    """``numba.njit`` with the on-disk cache and numpy's error model; use bare or with options.
+
+    numpy's error model (a float division by zero gives inf or nan instead of raising)
+    spares the month step a check at every division; no division of the model can have a
+    zero divisor (their denominators have positive lower bounds in the schema).
+    """
     options.setdefault("cache", True)
+    options.setdefault("error_model", "numpy")
     if fn is None:
         return numba.njit(**options)
     return numba.njit(**options)(fn)
