@@ -296,37 +296,62 @@ def test_a_cluster_without_workers_ends_the_sweep_incomplete_instead_of_hanging(
 
 
 def _children(pid: int) -> list[int]:
+    """All descendants of ``pid``, whichever thread started them.
+
+    A process's children are listed under the thread that forked them: Dask's workers are
+    started by a thread of each nanny's AsyncProcess, not by the main thread.
+    """
     found, todo = [], [pid]
     while todo:
-        p = todo.pop()
-        try:
-            kids = Path(f"/proc/{p}/task/{p}/children").read_text().split()
-        except OSError:
-            continue
-        found += map(int, kids)
-        todo += map(int, kids)
+        kids = []
+        for thread in Path(f"/proc/{todo.pop()}/task").glob("*"):
+            try:
+                kids += map(int, (thread / "children").read_text().split())
+            except OSError:
+                continue
+        found += kids
+        todo += kids
     return found
 
 
-@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc to find the pool's processes")
-def test_pool_workers_exit_when_the_parent_is_killed(tmp_path):
+def _proc(pid: int, name: str) -> bytes:
+    """/proc/PID/NAME, or b"" once the process is gone (short-lived children such as ``uname`` come and go)."""
+    try:
+        return Path(f"/proc/{pid}/{name}").read_bytes()
+    except OSError:
+        return b""
+
+
+def _running(pid: int) -> bool:
+    """Not exited: a zombie has exited and waits for its reaper (here init, which reaps every few seconds)."""
+    stat = _proc(pid, "stat")
+    return bool(stat) and stat.rpartition(b")")[2].split()[0] != b"Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc to find the workers' processes")
+@pytest.mark.parametrize("executor", ["process", "dask"])
+def test_workers_exit_when_the_parent_is_killed(tmp_path, executor):
+    """Pool workers and the workers of the LocalCluster that ``--executor dask`` starts."""
+    if executor == "dask":
+        pytest.importorskip("dask.distributed")
     body = SMALL.replace("replications: 6", "replications: 400").replace("months: 12", "months: 120")
     spec = write_sweep(tmp_path, body)
     out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "alliance_sim.cli", str(spec), "--out", str(out), "--workers", "2", "--chunk", "50"]
+    cmd = [sys.executable, "-m", "alliance_sim.cli", str(spec), "--out", str(out), "--workers", "2", "--chunk", "5"]
+    cmd += ["--executor", executor]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not ((out / TASK_LOG).exists() and (out / TASK_LOG).read_text()):
         time.sleep(0.05)
     children = _children(proc.pid)
-    workers = [c for c in children if b"spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes()]
-    assert len(workers) == 2, "the pool's two workers did not start"
+    workers = [c for c in children if b"spawn_main" in _proc(c, "cmdline")]
+    assert len(workers) == 2, f"the {executor} executor's two workers did not start"
     os.kill(proc.pid, signal.SIGKILL)  # the parent only: no cleanup runs
     proc.wait()
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and any(Path(f"/proc/{c}").exists() for c in children):
+    while time.monotonic() < deadline and any(map(_running, children)):
         time.sleep(0.1)
-    alive = [c for c in children if Path(f"/proc/{c}").exists()]
+    alive = [c for c in children if _running(c)]
     if alive:  # pragma: no cover - clean up before failing
         for c in alive:
             os.kill(c, signal.SIGKILL)

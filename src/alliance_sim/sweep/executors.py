@@ -127,6 +127,9 @@ def _dask(workers: int | None, scheduler: str | None, timeout: float):
     if scheduler:
         client = connect(scheduler, timeout)
     else:
+        # Its scheduler and nannies run in this process; each worker process exits by itself when
+        # this one dies, SIGKILL included (distributed's AsyncProcess: the worker reads a pipe whose
+        # other end only this process holds). tests/test_sweep_guards.py checks it.
         cluster = distributed.LocalCluster(
             n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True, dashboard_address=None
         )
