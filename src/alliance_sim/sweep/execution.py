@@ -39,6 +39,10 @@ from .tasks import Chunk, Job, PointSeries, run_job
 
 Task = Chunk | PointSeries
 
+#: Replications a job of whole design points holds at most (several points batched into one
+#: ensemble); see docs/sweeps.md for the measurement behind it.
+JOB_RUNS = 1000
+
 #: Seconds without a completed task after which the executor's health is checked.
 HEALTH_EVERY = 1.0
 
@@ -120,8 +124,8 @@ class Execution:
         self.why = ""  # ... and in a few words, for the "not run" records
         self.done_runs = 0
         self.in_flight: dict[Future, list[Task]] = {}
-        #: Whole-point chunks per job: as many points as fill one chunk of replications.
-        self.batch = max(1, sweep.chunk // sweep.replications)
+        #: Whole-point chunks per job: as many points as fill :data:`JOB_RUNS` replications.
+        self.batch = max(1, JOB_RUNS // sweep.replications) if sweep.chunk >= sweep.replications else 1
         self.bar: tqdm | None = None
         self.clock = time.perf_counter()
 
