@@ -159,6 +159,9 @@ def test_memory_limit_lifted_by_the_flag_and_checked_in_the_api(tmp_path):
     assert 2**28 < estimate_memory(scenario) < 2**29
     with pytest.raises(ScenarioError, match="above the limit"):
         simulate(scenario, max_memory=2**28)
+    with pytest.raises(ScenarioError, match="above the limit"):
+        simulate(scenario, max_memory=2**29, trajectories=True, out=tmp_path / "big", chunk=100_000)
+    assert not (tmp_path / "big").exists()
 
 
 def test_memory_estimate_matches_the_traced_peak():

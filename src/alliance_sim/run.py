@@ -8,8 +8,8 @@ import platform
 import subprocess
 import time
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -25,6 +25,8 @@ from .model import AllianceModel, draw_layout
 from .scenario import Scenario, ScenarioError, apply_overrides, load_scenario, scenario_sources
 from .series import BLOCK, MonthlyStats, binned_bytes, exact_bytes, quantile_method, trace_names
 from .store import Results, check_new_folder, lock_folder, save
+from .trajectories import FILE as TRAJECTORIES
+from .trajectories import TrajectoryWriter, bytes_per_replication, choose, replications_per_group
 
 #: Default ensemble size per chunk: large enough to vectorise well, small enough for memory.
 DEFAULT_CHUNK = 5000
@@ -52,6 +54,7 @@ def estimate_memory(
     replications: int | None = None,
     chunk: int | None = None,
     quantiles: str | None = None,
+    trajectories: int = 0,
 ) -> int:
     """Peak memory (bytes) of running ``replications`` (default: all) of ``scenario`` in one process.
 
@@ -63,7 +66,8 @@ def estimate_memory(
       and for binned quantiles the work of binning it;
     - the series accumulators: every value for exact quantiles, else the histograms
       (:func:`~alliance_sim.series.quantile_method` picks by ensemble size, ``quantiles`` forces one);
-    - the runs table, one row per replication.
+    - the runs table, one row per replication;
+    - with ``trajectories`` metrics stored, a chunk and a row group of them in float32.
 
     A sweep task runs one chunk and keeps its traces: it passes the chunk size as
     ``replications`` (and as ``chunk``) with ``quantiles="exact"``.
@@ -81,7 +85,10 @@ def estimate_memory(
         kept = 0 if size == r else exact_bytes(names, months, r)  # one chunk: its traces are kept as they are
     if size < r:  # a block of the mean's sum that a chunk boundary splits waits for its rest
         kept += exact_bytes(names, months, BLOCK)
-    return int(size) * months * per_month + kept + int(r) * RUN_BYTES
+    stored = 0
+    if trajectories:
+        stored = (size + replications_per_group(months)) * bytes_per_replication(months, trajectories)
+    return int(size) * months * per_month + kept + int(r) * RUN_BYTES + stored
 
 
 def _size(n: float) -> str:
@@ -95,11 +102,13 @@ def check_memory(
     replications: int | None = None,
     chunk: int | None = None,
     quantiles: str | None = None,
+    trajectories: int = 0,
 ) -> None:
     """Refuse a run (or a sweep task of ``replications``) whose estimated memory is above ``max_memory`` bytes.
 
-    A run is estimated as :func:`simulate` runs it (chunks of ``chunk``, ``quantiles``);
-    a sweep task as one ensemble of ``replications`` with exact quantiles.
+    A run is estimated as :func:`simulate` runs it (chunks of ``chunk``, ``quantiles``,
+    ``trajectories`` metrics stored); a sweep task as one ensemble of ``replications``
+    with exact quantiles.
 
     Raises
     ------
@@ -107,7 +116,7 @@ def check_memory(
     """
     if replications is None:
         r = scenario.replications
-        need = estimate_memory(scenario, None, chunk, quantiles)
+        need = estimate_memory(scenario, None, chunk, quantiles, trajectories)
     else:
         r = replications
         need = estimate_memory(scenario, r, r, "exact")
@@ -249,6 +258,7 @@ def simulate(
     sources: list[str] | None = None,
     max_memory: float | None = None,
     overrides: dict | None = None,
+    trajectories: str | Sequence[str] | bool | None = None,
     quantiles: str | None = None,
 ) -> Results:
     """Run a scenario's ensemble and return its Results (written to ``out`` if given).
@@ -272,6 +282,9 @@ def simulate(
         default the ``extends`` chain when ``scenario`` is a path.
     max_memory : refuse the run if its estimated memory (:func:`estimate_memory`) is
         above this many bytes; default (None) :func:`default_max_memory`; ``math.inf``: no limit.
+    trajectories : also store per-replication monthly values (float32) of these metrics
+        (step metrics or ``driver_<term>``; ``True``: every step metric) in
+        ``out/trajectories.parquet``; read them with :func:`~alliance_sim.trajectories.load_trajectories`.
     quantiles : ``"exact"`` or ``"binned"`` monthly quantiles; default (None) by ensemble size
         (:func:`~alliance_sim.series.quantile_method`). The manifest's ``quantiles`` says which, and how exact.
 
@@ -280,7 +293,8 @@ def simulate(
     ScenarioError : if the scenario or an override is invalid, the run needs more
         memory than ``max_memory``, or ``out`` is being written by another process
         (:class:`~alliance_sim.store.FolderBusy`).
-    ValueError : an unknown quantile method, or a chunk below 1.
+    ValueError : an unknown trajectory metric or quantile method, a chunk below 1, or
+        trajectories without ``out``.
     FileExistsError : ``out`` already holds results or other files.
     """
     if not isinstance(scenario, Scenario):
@@ -290,33 +304,41 @@ def simulate(
         raise ValueError(f"chunk must be at least 1, got {chunk}")
     if quantiles not in (None, "exact", "binned"):
         raise ValueError(f"quantiles must be 'exact' or 'binned' (or None: by ensemble size), got {quantiles!r}")
+    stored = choose(trajectories)
+    if stored and out is None:
+        raise ValueError("trajectories are written into the results folder: pass out=...")
     if overrides:
         scenario = apply_overrides(scenario, dict(overrides), origin=" (from overrides)")
     for field, value in {"replications": replications, "seed": seed, "months": months}.items():
         if value is not None:
             scenario = apply_overrides(scenario, {field: value}, origin=f" (from {field}={value!r})")
     limit = default_max_memory() if max_memory is None else max_memory
-    check_memory(scenario, limit, sources[-1] if sources else None, None, chunk, quantiles)
+    check_memory(scenario, limit, sources[-1] if sources else None, None, chunk, quantiles, len(stored))
     notes = events_outside_horizon(scenario)
     for note in notes:
         warnings.warn(f"{scenario.name}: {note}", UserWarning, stacklevel=2)
-    plan = _Plan(scenario, chunk, quantiles, progress)
+    plan = _Plan(scenario, chunk, quantiles, stored, progress)
     if out is None:
-        return _run(plan, sources, notes)
+        return _run(plan, sources, notes)[0]
     with lock_folder(out) as folder:
         check_new_folder(folder)
-        results = _run(plan, sources, notes)
-        save(results, folder, scenario.to_dict())
+        results, staged = _run(plan, sources, notes, folder)
+        try:
+            save(results, folder, scenario.to_dict(), staged)
+        finally:
+            for tmp in staged.values():
+                tmp.unlink(missing_ok=True)  # renamed into place unless save failed first
     return results
 
 
 @dataclass(frozen=True)
 class _Plan:
-    """How :func:`simulate` runs a scenario: chunk size, quantile method, progress bar."""
+    """How :func:`simulate` runs a scenario: chunk size, quantile method, trajectories, progress bar."""
 
     scenario: Scenario
     chunk: int | None
     quantiles: str | None
+    trajectories: list[str]
     progress: bool
 
     @property
@@ -339,20 +361,26 @@ def _frozen_heap() -> Iterator[None]:
         gc.unfreeze()
 
 
-def _run(plan: _Plan, sources: list[str] | None, notes: list[str]) -> Results:
-    """Run the chunks, feeding each one's traces to the monthly statistics."""
+def _run(
+    plan: _Plan, sources: list[str] | None, notes: list[str], folder: Path | None = None
+) -> tuple[Results, dict[str, Path]]:
+    """Run the chunks; return the Results and the staged trajectories file (in ``folder``)."""
     started = time.perf_counter()
     scenario, total = plan.scenario, plan.scenario.replications
     method = plan.quantiles or quantile_method(total)
     stats = MonthlyStats(trace_names(), scenario.months, total, method)
     parts = []
+    writer = TrajectoryWriter(folder, plan.trajectories, scenario.months) if plan.trajectories and folder else None
     with (
+        writer or nullcontext(),
         tqdm(total=total, desc=scenario.name, unit="run", disable=not plan.progress) as bar,
         _frozen_heap(),
     ):
         for reps in chunks(total, plan.size):
             runs, trace = run_ensemble(scenario, 0, reps)
             stats.add(trace)
+            if writer is not None:
+                writer.add(trace)
             parts.append(runs)
             del trace
             gc.collect()  # the chunk's model is a reference cycle (Mesa model <-> agents): free it before the next
@@ -362,4 +390,7 @@ def _run(plan: _Plan, sources: list[str] | None, notes: list[str]) -> Results:
     series = stats.frame(month_dates(scenario))
     wall = time.perf_counter() - started
     extra: dict = {"chunk": plan.size, "quantiles": stats.describe(), "warnings": notes}
-    return Results(runs, series, manifest(scenario, wall, sources, **extra))
+    if writer is not None:
+        extra["trajectories"] = {"file": TRAJECTORIES, "metrics": plan.trajectories, "dtype": "float32"}
+    staged = {TRAJECTORIES: writer.path} if writer is not None else {}
+    return Results(runs, series, manifest(scenario, wall, sources, **extra)), staged
