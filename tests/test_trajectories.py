@@ -72,6 +72,8 @@ def test_loader_selects_metrics_and_replications(folders):
 def test_loader_errors(folders, tmp_path):
     with pytest.raises(ValueError, match="'coop_rok_usa' was not stored; these trajectories hold cohesion, prk_tests"):
         load_trajectories(folders[70], ["coop_rok_usa"])
+    with pytest.raises(FileNotFoundError, match="is not a results folder"):
+        load_trajectories(tmp_path)
     plain = simulate(BASE, replications=5, months=2, out=tmp_path / "plain")
     with pytest.raises(FileNotFoundError, match="holds no trajectories; run with --save-trajectories"):
         plain.trajectories()
@@ -116,3 +118,20 @@ def test_cli_refuses_trajectories_of_a_sweep(tmp_path, capsys):
     assert main([str(sweep), "--save-trajectories", "cohesion"]) == 2
     err = capsys.readouterr().err
     assert err.strip() == f"error: {sweep}: --save-trajectories applies to scenario files only"
+
+
+def test_a_run_that_fails_leaves_no_trajectories_behind(tmp_path, monkeypatch):
+    from alliance_sim import run
+
+    real, calls = run.run_ensemble, []
+
+    def second_chunk_fails(*args):
+        calls.append(args)
+        if len(calls) == 2:
+            raise RuntimeError("the engine failed")
+        return real(*args)
+
+    monkeypatch.setattr(run, "run_ensemble", second_chunk_fails)
+    with pytest.raises(RuntimeError, match="the engine failed"):
+        simulate(BASE, replications=20, months=2, chunk=10, out=tmp_path / "out", trajectories=True)
+    assert list(tmp_path.iterdir()) == []  # neither the temporary file nor the folder it made
