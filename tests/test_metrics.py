@@ -9,8 +9,9 @@ from hypothesis import strategies as st
 from alliance_sim import metrics
 from alliance_sim import slots as S
 from alliance_sim.coefficients import Parameters
-from alliance_sim.run import QUANTILES, percentiles, run_ensemble
+from alliance_sim.run import run_ensemble
 from alliance_sim.scenario import apply_overrides, load_scenario
+from alliance_sim.series import QUANTILES, percentiles
 
 
 @pytest.fixture

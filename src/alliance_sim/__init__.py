@@ -4,6 +4,7 @@ from .run import simulate
 from .scenario import Scenario, ScenarioError, load_scenario
 from .store import Results, load_results
 from .sweep import Sweep, SweepError, SweepInterrupted, load_sweep, run_sweep
+from .trajectories import load_trajectories
 
 __all__ = [
     "Results",
@@ -15,6 +16,7 @@ __all__ = [
     "load_results",
     "load_scenario",
     "load_sweep",
+    "load_trajectories",
     "run_sweep",
     "simulate",
 ]

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import platform
 import subprocess
 import time
 import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -15,19 +19,32 @@ import pandas as pd
 from tqdm import tqdm
 
 from . import metrics
+from .columns import COLUMNS
 from .model import AllianceModel
 from .names import month_label
 from .scenario import Scenario, ScenarioError, apply_overrides, load_scenario, scenario_sources
+from .series import BLOCK, MonthlyStats, binned_bytes, exact_bytes, quantile_method, trace_names
+from .slots import N_SLOTS
 from .store import Results, check_new_folder, lock_folder, save
+from .trajectories import FILE as TRAJECTORIES
+from .trajectories import TrajectoryWriter, bytes_per_replication, choose, replications_per_group
 
 #: Default ensemble size per chunk: large enough to vectorise well, small enough for memory.
 DEFAULT_CHUNK = 5000
-QUANTILES = (5, 50, 95)
 
-#: Bytes per replication-month beyond the traces and the draws (model state, summaries);
-#: with them, :func:`estimate_memory` matched the peak traced by ``tracemalloc`` within 10%
-#: on base.yaml from 2,000 x 60 to 40,000 x 12 (one chunk and several).
+#: Bytes per replication-month of a running chunk beyond its traces (temporaries of the summaries).
 STATE_BYTES = 4 * 8
+#: Bytes per replication of a running chunk: its state row and coefficient row.
+ROW_BYTES = 8 * (N_SLOTS + len(COLUMNS))
+#: Bytes of a run whatever its size (the ensemble's tables, the first call's allocations).
+FIXED_BYTES = 13 * 2**20
+#: Bytes per replication-month of a chunk's histogram work (bin indices and temporaries).
+BINNING_BYTES = 3 * 8
+#: Bytes per replication of the runs table (kept whole for runs.parquet, and copied once by concat).
+#: With these, :func:`estimate_memory` was within 10% (traced / estimate 0.93-1.02) of the peak traced by
+#: ``tracemalloc`` on base.yaml from 1,000 x 24 to 30,000 x 120, in one chunk and in several,
+#: exact and binned, with and without trajectories (``benchmarks/memory.py``).
+RUN_BYTES = 100
 GIB = 2**30
 
 
@@ -40,18 +57,45 @@ def default_max_memory() -> float:
     return float(min(4 * GIB, ram / 2)) if ram > 0 else float(4 * GIB)
 
 
-def estimate_memory(scenario: Scenario, replications: int | None = None) -> int:
+def estimate_memory(
+    scenario: Scenario,
+    replications: int | None = None,
+    chunk: int | None = None,
+    quantiles: str | None = None,
+    trajectories: int = 0,
+) -> int:
     """Peak memory (bytes) of running ``replications`` (default: all) of ``scenario`` in one process.
 
-    The traces of every step metric and driver term (months x R float64) are kept for
-    the whole ensemble and concatenated once (so counted twice); each replication
-    also holds its pre-drawn uniforms and normals (months x draws) while it runs.
-    A sweep task, which runs one chunk, can pass the chunk size as ``replications``.
+    The run goes chunk by chunk (``chunk``, default :data:`DEFAULT_CHUNK`), so the peak is
+    the sum of:
+
+    - one chunk: the traces of every step metric and driver term (months x chunk float64),
+      each replication's state and coefficient rows, model state,
+      and for binned quantiles the work of binning it;
+    - the series accumulators: every value for exact quantiles, else the histograms
+      (:func:`~alliance_sim.series.quantile_method` picks by ensemble size, ``quantiles`` forces one);
+    - the runs table, one row per replication;
+    - with ``trajectories`` metrics stored, a chunk and a row group of them in float32.
+
+    A sweep task runs one chunk and keeps its traces: it passes the chunk size as
+    ``replications`` (and as ``chunk``) with ``quantiles="exact"``.
     """
     r = scenario.replications if replications is None else replications
-    n_traces = len(metrics.STEP_METRICS) + len(metrics.DRIVERS)
-    per_month = 8 * 2 * n_traces + STATE_BYTES
-    return int(r) * scenario.months * per_month
+    size = min(r, DEFAULT_CHUNK if chunk is None else chunk)
+    months, names = scenario.months, trace_names()
+    method = quantile_method(r, names) if quantiles is None else quantiles
+    per_month = 8 * len(names) + STATE_BYTES
+    if method == "binned":
+        per_month += BINNING_BYTES
+        kept = binned_bytes(names, months)
+    else:
+        kept = 0 if size == r else exact_bytes(names, months, r)  # one chunk: its traces are kept as they are
+    if size < r:  # a block of the mean's sum that a chunk boundary splits waits for its rest
+        kept += exact_bytes(names, months, BLOCK)
+    stored = 0
+    if trajectories:
+        stored = (size + replications_per_group(months)) * bytes_per_replication(months, trajectories)
+    return FIXED_BYTES + int(size) * (months * per_month + ROW_BYTES) + kept + int(r) * RUN_BYTES + stored
 
 
 def _size(n: float) -> str:
@@ -59,16 +103,30 @@ def _size(n: float) -> str:
 
 
 def check_memory(
-    scenario: Scenario, max_memory: float, file: str | Path | None = None, replications: int | None = None
+    scenario: Scenario,
+    max_memory: float,
+    file: str | Path | None = None,
+    replications: int | None = None,
+    chunk: int | None = None,
+    quantiles: str | None = None,
+    trajectories: int = 0,
 ) -> None:
     """Refuse a run (or a sweep task of ``replications``) whose estimated memory is above ``max_memory`` bytes.
+
+    A run is estimated as :func:`simulate` runs it (chunks of ``chunk``, ``quantiles``,
+    ``trajectories`` metrics stored); a sweep task as one ensemble of ``replications``
+    with exact quantiles.
 
     Raises
     ------
     ScenarioError : with the estimate, the limit and how to lift it (``--max-memory``).
     """
-    r = scenario.replications if replications is None else replications
-    need = estimate_memory(scenario, r)
+    if replications is None:
+        r = scenario.replications
+        need = estimate_memory(scenario, None, chunk, quantiles, trajectories)
+    else:
+        r = replications
+        need = estimate_memory(scenario, r, r, "exact")
     if need > max_memory:
         what = "this run" if replications is None else "each task (one chunk)"
         raise ScenarioError(
@@ -114,59 +172,20 @@ def run_ensemble(
     return runs, trace
 
 
-def percentiles(values: np.ndarray, q=QUANTILES) -> np.ndarray:
-    """``np.percentile(values, q, axis=1)`` of a 2-D array, from one sort of each row.
-
-    numpy partitions every row around each rank it needs, which costs more than one
-    SIMD sort; this sorts, then interpolates exactly as numpy's default ('linear')
-    method does, so the numbers are the same (tested). Rows where the order of equal
-    values could matter are left to ``np.percentile``: rows holding NaN, and rows
-    holding zeros of both signs where a picked rank is zero (-0.0 == 0.0, so which
-    of them lands on a rank depends on the algorithm; numpy's SIMD sort may even
-    turn one into the other).
-    """
-    n = values.shape[1]
-    # numpy's steps: virtual index (n - 1) q, its floor and the next rank, the fraction between them
-    virtual = (n - 1) * np.true_divide(q, 100)
-    below = np.floor(virtual)
-    above = below + 1
-    below[virtual >= n - 1] = above[virtual >= n - 1] = -1
-    below, above = below.astype(np.intp), above.astype(np.intp)
-    gamma = (virtual - below)[:, None]
-    ordered = np.sort(values, axis=1)
-    a, b = ordered[:, below].T, ordered[:, above].T
-    diff = b - a
-    result = a + diff * gamma
-    np.subtract(b, diff * (1 - gamma), out=result, where=np.broadcast_to(gamma >= 0.5, result.shape))
-    suspect = np.isnan(ordered[:, -1]) | (a == 0).any(axis=0) | (b == 0).any(axis=0)
-    if suspect.any():
-        rows = np.flatnonzero(suspect)
-        check = values[rows]  # not ``ordered``: the sort may swap the signs of equal zeros
-        zero, negative = check == 0, np.signbit(check)
-        redo = rows[np.isnan(ordered[rows, -1]) | ((zero & negative).any(axis=1) & (zero & ~negative).any(axis=1))]
-        if redo.size:
-            result[:, redo] = np.percentile(values[redo], q, axis=1)
-    return result
+def month_dates(scenario: Scenario) -> pd.DatetimeIndex:
+    """The first day of each simulated month."""
+    return pd.to_datetime([month_label(scenario.start, t) for t in range(scenario.months)], format="%Y-%m")
 
 
 def series_table(scenario: Scenario, trace: dict, point: int = 0) -> pd.DataFrame:
-    """Ensemble statistics per month and metric, in long (tidy) form."""
-    months = scenario.months
-    dates = pd.to_datetime([month_label(scenario.start, t) for t in range(months)], format="%Y-%m")
-    # One frame for all metrics: building a frame per metric cost as much as the quantiles (sweeps do this per point).
-    q = np.stack([percentiles(values) for values in trace.values()])
-    return pd.DataFrame(
-        {
-            "point": point,
-            "month": np.tile(np.arange(1, months + 1), len(trace)),
-            "date": np.tile(dates, len(trace)),
-            "metric": np.repeat(list(trace), months),
-            "mean": np.stack([values.mean(axis=1) for values in trace.values()]).ravel(),
-            "p05": q[:, 0].ravel(),
-            "p50": q[:, 1].ravel(),
-            "p95": q[:, 2].ravel(),
-        }
-    )
+    """Ensemble statistics per month and metric, in long (tidy) form, with exact quantiles.
+
+    ``trace`` holds the whole ensemble (months x R per metric); the mean is summed as
+    :class:`~alliance_sim.series.MonthlyStats` sums it, so it equals a chunked run's.
+    """
+    stats = MonthlyStats(list(trace), scenario.months, next(iter(trace.values())).shape[1], "exact")
+    stats.add(trace)
+    return stats.frame(month_dates(scenario), point)
 
 
 def chunks(n: int, size: int) -> list[range]:
@@ -249,11 +268,16 @@ def simulate(
     sources: list[str] | None = None,
     max_memory: float | None = None,
     overrides: dict | None = None,
+    trajectories: str | Sequence[str] | bool | None = None,
+    quantiles: str | None = None,
 ) -> Results:
     """Run a scenario's ensemble and return its Results (written to ``out`` if given).
 
-    Dated events outside the horizon are reported: a ``UserWarning`` and the
-    manifest's ``warnings`` list (see :func:`events_outside_horizon`).
+    The ensemble runs in chunks, and only each chunk's traces are held at once: the
+    series are accumulated (:class:`~alliance_sim.series.MonthlyStats`), so memory does
+    not grow with the traces of the whole ensemble. Dated events outside the horizon
+    are reported: a ``UserWarning`` and the manifest's ``warnings`` list (see
+    :func:`events_outside_horizon`).
 
     Parameters
     ----------
@@ -262,18 +286,25 @@ def simulate(
     overrides : ``{dotted.path: value}`` applied to the scenario, as ``--set`` and ``run_sweep`` do.
     out : folder to write the results into: new or empty. It is locked while the run
         computes and writes (:func:`~alliance_sim.store.lock_folder`).
-    chunk : replications per ensemble; the output does not depend on it.
-    progress : show a tqdm progress bar over chunks.
+    chunk : replications per ensemble (default :data:`DEFAULT_CHUNK`); the output does not depend on it.
+    progress : show a tqdm progress bar over replications.
     sources : the files the scenario was built from (recorded in the manifest); by
         default the ``extends`` chain when ``scenario`` is a path.
     max_memory : refuse the run if its estimated memory (:func:`estimate_memory`) is
         above this many bytes; default (None) :func:`default_max_memory`; ``math.inf``: no limit.
+    trajectories : also store per-replication monthly values (float32) of these metrics
+        (step metrics or ``driver_<term>``; ``True``: every step metric) in
+        ``out/trajectories.parquet``; read them with :func:`~alliance_sim.trajectories.load_trajectories`.
+    quantiles : ``"exact"`` or ``"binned"`` monthly quantiles; default (None) by ensemble size
+        (:func:`~alliance_sim.series.quantile_method`). The manifest's ``quantiles`` says which, and how exact.
 
     Raises
     ------
     ScenarioError : if the scenario or an override is invalid, the run needs more
         memory than ``max_memory``, or ``out`` is being written by another process
         (:class:`~alliance_sim.store.FolderBusy`).
+    ValueError : an unknown trajectory metric or quantile method, a chunk below 1, or
+        trajectories without ``out``.
     FileExistsError : ``out`` already holds results or other files.
     """
     if not isinstance(scenario, Scenario):
@@ -281,39 +312,95 @@ def simulate(
         scenario = load_scenario(scenario)
     if chunk is not None and chunk < 1:
         raise ValueError(f"chunk must be at least 1, got {chunk}")
+    if quantiles not in (None, "exact", "binned"):
+        raise ValueError(f"quantiles must be 'exact' or 'binned' (or None: by ensemble size), got {quantiles!r}")
+    stored = choose(trajectories)
+    if stored and out is None:
+        raise ValueError("trajectories are written into the results folder: pass out=...")
     if overrides:
         scenario = apply_overrides(scenario, dict(overrides), origin=" (from overrides)")
     for field, value in {"replications": replications, "seed": seed, "months": months}.items():
         if value is not None:
             scenario = apply_overrides(scenario, {field: value}, origin=f" (from {field}={value!r})")
-    check_memory(scenario, default_max_memory() if max_memory is None else max_memory, sources[-1] if sources else None)
+    limit = default_max_memory() if max_memory is None else max_memory
+    check_memory(scenario, limit, sources[-1] if sources else None, None, chunk, quantiles, len(stored))
     notes = events_outside_horizon(scenario)
     for note in notes:
         warnings.warn(f"{scenario.name}: {note}", UserWarning, stacklevel=2)
+    plan = _Plan(scenario, chunk, quantiles, stored, progress)
     if out is None:
-        return _run(scenario, chunk, progress, sources, notes)
+        return _run(plan, sources, notes)[0]
     with lock_folder(out) as folder:
         check_new_folder(folder)
-        results = _run(scenario, chunk, progress, sources, notes)
-        save(results, folder, scenario.to_dict())
+        results, staged = _run(plan, sources, notes, folder)
+        try:
+            save(results, folder, scenario.to_dict(), staged)
+        finally:
+            for tmp in staged.values():
+                tmp.unlink(missing_ok=True)  # renamed into place unless save failed first
     return results
 
 
-def _run(scenario: Scenario, chunk: int | None, progress: bool, sources: list[str] | None, notes: list[str]) -> Results:
+@dataclass(frozen=True)
+class _Plan:
+    """How :func:`simulate` runs a scenario: chunk size, quantile method, trajectories, progress bar."""
+
+    scenario: Scenario
+    chunk: int | None
+    quantiles: str | None
+    trajectories: list[str]
+    progress: bool
+
+    @property
+    def size(self) -> int:
+        return min(self.scenario.replications, self.chunk or DEFAULT_CHUNK)
+
+
+@contextmanager
+def _frozen_heap() -> Iterator[None]:
+    """Let ``gc.collect()`` skip the objects that exist now (modules, the caller's data).
+
+    Each chunk's model is a reference cycle that only the cyclic collector frees; a
+    full collection per chunk would walk the whole heap (0.1 s in a session with
+    pandas and Mesa loaded), this walks what the run made since.
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+def _run(
+    plan: _Plan, sources: list[str] | None, notes: list[str], folder: Path | None = None
+) -> tuple[Results, dict[str, Path]]:
+    """Run the chunks; return the Results and the staged trajectories file (in ``folder``)."""
     started = time.perf_counter()
-    size = chunk or min(scenario.replications, DEFAULT_CHUNK)
-    parts, traces = [], []
-    for reps in tqdm(
-        chunks(scenario.replications, size),
-        desc=scenario.name,
-        unit="chunk",
-        disable=not progress or scenario.replications <= size,
+    scenario, total = plan.scenario, plan.scenario.replications
+    method = plan.quantiles or quantile_method(total)
+    stats = MonthlyStats(trace_names(), scenario.months, total, method)
+    parts = []
+    writer = TrajectoryWriter(folder, plan.trajectories, scenario.months) if plan.trajectories and folder else None
+    with (
+        writer or nullcontext(),
+        tqdm(total=total, desc=scenario.name, unit="run", disable=not plan.progress) as bar,
+        _frozen_heap(),
     ):
-        runs, trace = run_ensemble(scenario, 0, reps)
-        parts.append(runs)
-        traces.append(trace)
-    trace = {k: np.concatenate([t[k] for t in traces], axis=1) for k in traces[0]}
+        for reps in chunks(total, plan.size):
+            runs, trace = run_ensemble(scenario, 0, reps)
+            stats.add(trace)
+            if writer is not None:
+                writer.add(trace)
+            parts.append(runs)
+            del trace
+            gc.collect()  # the chunk's model is a reference cycle (Mesa model <-> agents): free it before the next
+            bar.update(len(reps))
     runs = pd.concat(parts, ignore_index=True)
-    series = series_table(scenario, trace)
+    del parts
+    series = stats.frame(month_dates(scenario))
     wall = time.perf_counter() - started
-    return Results(runs, series, manifest(scenario, wall, sources, chunk=size, warnings=notes))
+    extra: dict = {"chunk": plan.size, "quantiles": stats.describe(), "warnings": notes}
+    if writer is not None:
+        extra["trajectories"] = {"file": TRAJECTORIES, "metrics": plan.trajectories, "dtype": "float32"}
+    staged = {TRAJECTORIES: writer.path} if writer is not None else {}
+    return Results(runs, series, manifest(scenario, wall, sources, **extra)), staged

@@ -6,6 +6,8 @@ Layout of a folder::
     runs.parquet     one row per replication: point, replication, seed, spawn_key, run summaries
     series.parquet   one row per (point, month, metric): mean, p05, p50, p95
     scenario.yaml    the resolved scenario (loadable on its own)
+    trajectories.parquet  optional: per-replication monthly values of chosen metrics
+                     (see :mod:`alliance_sim.trajectories`)
 
 While a folder is being written it also holds ``.lock`` (see :func:`lock_folder`),
 removed when the writer is done.
@@ -41,6 +43,8 @@ except ImportError:  # pragma: no cover - Windows: folders are not locked
 
 #: The tables of a results folder, whose hashes the manifest records.
 TABLES = ("runs.parquet", "series.parquet")
+#: Tables a folder may hold; their hashes are recorded too when they are there.
+OPTIONAL_TABLES = ("trajectories.parquet",)
 
 #: Name of the lock file inside a results folder being written.
 LOCK_NAME = ".lock"
@@ -79,6 +83,19 @@ class Results:
         if rows.empty:
             raise ValueError(f"no design point {point} in these results (points {s.point.min()}..{s.point.max()})")
         return rows.set_index("date")
+
+    def trajectories(self, metrics=None, replications=None) -> pd.DataFrame:
+        """The stored per-replication monthly values (see :func:`alliance_sim.trajectories.load_trajectories`).
+
+        Raises
+        ------
+        FileNotFoundError : these results were not written to a folder, or hold no trajectories.
+        """
+        if self.path is None:
+            raise FileNotFoundError("these results were not written to a folder; run with out=... and trajectories=...")
+        from .trajectories import load_trajectories
+
+        return load_trajectories(self.path, metrics, replications)
 
     def to_ema(self, level: str = "replication"):
         """The ``(experiments, outcomes)`` pair EMA Workbench's analysis functions take.
@@ -211,11 +228,15 @@ def lock_folder(folder: Path | str) -> Iterator[Path]:
                 folder.rmdir()  # only if empty
 
 
-def save(results: Results, folder: Path | str, scenario_dict: dict | None = None) -> Path:
+def save(
+    results: Results, folder: Path | str, scenario_dict: dict | None = None, staged: dict[str, Path] | None = None
+) -> Path:
     """Write a results folder; the manifest goes last, so its presence means the folder is complete.
 
     Each file is written atomically; if one fails, the files this call already wrote
-    are removed again, so the folder never holds a partial result.
+    are removed again, so the folder never holds a partial result. ``staged`` maps
+    file names to complete temporary files (in ``folder``) that are renamed into place
+    first (the trajectories, written while the run went on); they are removed on failure too.
     """
     folder = Path(folder)
     check_writable(folder)
@@ -227,6 +248,8 @@ def save(results: Results, folder: Path | str, scenario_dict: dict | None = None
         written.append(folder / name)
 
     try:
+        for name, tmp in (staged or {}).items():
+            put(os.replace, tmp, name)
         put(write_parquet, results.runs, "runs.parquet")
         put(write_parquet, results.series, "series.parquet")
         if scenario_dict is not None:
@@ -252,7 +275,8 @@ def sha256_file(path: Path) -> str:
 
 def table_hashes(folder: Path) -> dict[str, str]:
     """The manifest's ``files`` entry: SHA-256 of each table, so readers can tell it describes them."""
-    return {name: sha256_file(Path(folder) / name) for name in TABLES}
+    present = [name for name in OPTIONAL_TABLES if (Path(folder) / name).is_file()]
+    return {name: sha256_file(Path(folder) / name) for name in (*TABLES, *present)}
 
 
 def load_results(folder: Path | str) -> Results:

@@ -20,6 +20,7 @@ from ..jit import is_cached
 from ..run import GIB, simulate
 from ..scenario import ScenarioError, apply_overrides, load_scenario, parse_override, scenario_sources
 from ..store import new_folder
+from ..trajectories import choose
 from ..yamlfile import read_yaml
 from .args import FLAG_FIELDS, SHOWN_FINAL, SHOWN_SUMMARIES, parser
 from .compare import compare_main
@@ -64,6 +65,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     if "sweep" in data:  # a sweep file has a top-level ``sweep:`` key (sweep.is_sweep_file)
+        if args.save_trajectories is not None:
+            print(f"error: {args.file}: --save-trajectories applies to scenario files only", file=sys.stderr)
+            return EXIT_USAGE
         if args.report:
             print(
                 f"error: {args.file}: --report applies to scenario files; for a sweep use "
@@ -82,6 +86,11 @@ def scenario_main(args: argparse.Namespace) -> int:
         sweep_only.append("--executor")
     if sweep_only:
         print(f"error: {args.file}: {', '.join(sweep_only)} apply to sweep files only", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        trajectories = choose(args.save_trajectories)
+    except ValueError as exc:
+        print(f"error: --save-trajectories: {exc}", file=sys.stderr)
         return EXIT_USAGE
     out = None
     try:
@@ -102,6 +111,7 @@ def scenario_main(args: argparse.Namespace) -> int:
             progress=not args.quiet,
             sources=scenario_sources(args.file),
             max_memory=None if args.max_memory is None else args.max_memory * GIB,
+            trajectories=trajectories,
         )
     except (ScenarioError, OSError) as exc:  # OSError: FileExistsError, NotADirectoryError, PermissionError
         print(f"error: {exc}", file=sys.stderr)

@@ -74,6 +74,14 @@ def parser() -> argparse.ArgumentParser:
         help="refuse a run (for a sweep: a task) estimated to need more memory than this many GiB "
         "(default: 4, or half the RAM if that is less)",
     )
+    p.add_argument(
+        "--save-trajectories",
+        nargs="?",
+        const="",
+        metavar="METRICS",
+        help="also store every replication's monthly values (float32) in trajectories.parquet: the comma-separated "
+        "step metrics or driver_<term> named (default: every step metric); give it after the scenario file",
+    )
     p.add_argument("--quiet", "-q", action="store_true", help="print only the results folder")
     p.add_argument(
         "--report", action="store_true", help="also write figures (PNG) and report.md into the results folder"
