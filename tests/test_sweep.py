@@ -321,6 +321,7 @@ def test_a_pool_broken_at_submission_fails_the_sweep_and_records_the_unrun_tasks
         yield BreaksAfter(2), 1, "a pool that breaks", lambda: None
 
     monkeypatch.setattr("alliance_sim.sweep.runner.open_executor", breaking)
+    monkeypatch.setattr("alliance_sim.sweep.execution.JOB_RUNS", 6)  # one point (6 runs) per job, not all four
     assert main([str(spec), "--out", str(out), "-q"]) == 3
     captured = capsys.readouterr()
     assert captured.out == f"partial results written to {out}\n"

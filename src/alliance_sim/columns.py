@@ -73,8 +73,25 @@ def _value(path: str, value: Any, section: Mapping) -> float:
     return float(value)
 
 
+#: The last few scenarios' rows, by identity (a scenario is immutable); a small run spends
+#: much of its time here otherwise.
+_ROWS: dict[int, tuple[Any, np.ndarray]] = {}
+
+
 def row(scenario) -> np.ndarray:
-    """A scenario's coefficient vector (one value per column)."""
+    """A scenario's coefficient vector (one value per column; do not modify it)."""
+    cached = _ROWS.get(id(scenario))
+    if cached is not None and cached[0] is scenario:
+        return cached[1]
+    if len(_ROWS) >= 16:
+        _ROWS.clear()
+    out = _row(scenario)
+    out.flags.writeable = False
+    _ROWS[id(scenario)] = (scenario, out)
+    return out
+
+
+def _row(scenario) -> np.ndarray:
     data = {"actors": scenario.actors.model_dump(), "parameters": scenario.parameters.model_dump()}
     out = np.empty(len(COLUMNS))
     for i, path in enumerate(COLUMNS):

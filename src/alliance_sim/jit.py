@@ -79,3 +79,10 @@ def warm() -> None:
     from .scenario import Scenario
 
     AllianceModel(Scenario(name="warm", start="2025-01", months=1), collect=False).run()
+
+
+def loaded() -> bool:
+    """Whether this process has already loaded (or compiled) the month step."""
+    from .kernel import advance
+
+    return not hasattr(advance, "signatures") or bool(advance.signatures)

@@ -20,6 +20,7 @@ from tqdm import tqdm
 
 from . import metrics
 from .columns import COLUMNS
+from .jit import loaded
 from .model import AllianceModel
 from .names import month_label
 from .scenario import Scenario, ScenarioError, apply_overrides, load_scenario, scenario_sources
@@ -36,8 +37,9 @@ DEFAULT_CHUNK = 5000
 STATE_BYTES = 4 * 8
 #: Bytes per replication of a running chunk: its state row and coefficient row.
 ROW_BYTES = 8 * (N_SLOTS + len(COLUMNS))
-#: Bytes of a run whatever its size (the ensemble's tables, the first call's allocations).
-FIXED_BYTES = 13 * 2**20
+#: Bytes the first run in a process allocates once, whatever its size: loading the compiled
+#: month step from the disk cache (measured at 10-13 MiB).
+FIRST_CALL_BYTES = 13 * 2**20
 #: Bytes per replication-month of a chunk's histogram work (bin indices and temporaries).
 BINNING_BYTES = 3 * 8
 #: Bytes per replication of the runs table (kept whole for runs.parquet, and copied once by concat).
@@ -95,7 +97,8 @@ def estimate_memory(
     stored = 0
     if trajectories:
         stored = (size + replications_per_group(months)) * bytes_per_replication(months, trajectories)
-    return FIXED_BYTES + int(size) * (months * per_month + ROW_BYTES) + kept + int(r) * RUN_BYTES + stored
+    first = 0 if loaded() else FIRST_CALL_BYTES
+    return first + int(size) * (months * per_month + ROW_BYTES) + kept + int(r) * RUN_BYTES + stored
 
 
 def _size(n: float) -> str:
@@ -158,18 +161,14 @@ def run_ensemble(
     model.run()
     e = model.ensemble
     trace = dict(model.trace) | {f"driver_{k}": v for k, v in model.drivers.items()}
-    runs = pd.DataFrame(
-        {
-            "point": e.points,
-            "replication": e.replications,
-            "seed": (e.keys[:, 0] + (e.keys[:, 1] << 32)).astype(np.uint64),
-            "spawn_key": [f"{p},{r}" for p, r in zip(e.points.tolist(), e.replications.tolist(), strict=True)],
-        }
-    )
-    for name, fn in metrics.SUMMARIES.items():
-        runs[name] = fn(model.trace, scenario.parameters)
-    runs["first_rupture_month"] = runs["first_rupture_month"].astype("Int64")
-    return runs, trace
+    columns = {
+        "point": e.points,
+        "replication": e.replications,
+        "seed": (e.keys[:, 0] + (e.keys[:, 1] << 32)).astype(np.uint64),
+        "spawn_key": [f"{p},{r}" for p, r in zip(e.points.tolist(), e.replications.tolist(), strict=True)],
+    } | {name: fn(model.trace, scenario.parameters) for name, fn in metrics.SUMMARIES.items()}
+    columns["first_rupture_month"] = pd.array(columns["first_rupture_month"], dtype="Int64")
+    return pd.DataFrame(columns), trace  # built at once: column by column costs more than a small run
 
 
 def month_dates(scenario: Scenario) -> pd.DatetimeIndex:
