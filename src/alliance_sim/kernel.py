@@ -27,19 +27,12 @@ from .philox import normal_pair, stream_id, uniform_pair
 
 SUMMIT_DECAY = col("diplomacy.summit_decay")
 
-#: The model's own random streams, by name.
-STREAMS = {
-    "prk.launches": "uniforms of PRK's non-ICBM and ICBM launch counts",
-    "misperception.ROK": "normals of ROK's misreading of JPN's and the USA's last move",
-    "misperception.JPN": "normals of JPN's misreading of ROK's and the USA's last move",
-    "misperception.USA": "normals of the USA's misreading of ROK's and JPN's last move",
-    "approval": "normals of the monthly approval shocks of ROK's and JPN's governments",
-}
-PRK_LAUNCHES = stream_id("prk.launches")
-MISREAD_ROK = stream_id("misperception.ROK")
-MISREAD_JPN = stream_id("misperception.JPN")
-MISREAD_USA = stream_id("misperception.USA")
-APPROVAL = stream_id("approval")
+# The model's own random streams, by name.
+PRK_LAUNCHES = stream_id("prk.launches")  # uniforms of PRK's non-ICBM and ICBM launch counts
+MISREAD_ROK = stream_id("misperception.ROK")  # normals: ROK misreads JPN's and the USA's last move
+MISREAD_JPN = stream_id("misperception.JPN")  # normals: JPN misreads ROK's and the USA's last move
+MISREAD_USA = stream_id("misperception.USA")  # normals: the USA misreads ROK's and JPN's last move
+APPROVAL = stream_id("approval")  # normals: monthly approval shocks of ROK's and JPN's governments
 
 
 @njit

@@ -178,20 +178,9 @@ DRIVER = Log(7, -20, 2)
 #: Any other metric (a new one): no bound assumed, 2^-20 to 2^20 at relative width 2^-7.
 ANY = Log(7, -20, 20)
 
-UNIT_METRICS = frozenset(
-    {
-        "coop_rok_jpn",
-        "coop_rok_usa",
-        "coop_jpn_usa",
-        "cohesion",
-        "threat_rok",
-        "threat_jpn",
-        "abandonment_rok",
-        "abandonment_jpn",
-        "chn_pressure",
-    }
-)
 COUNT_METRICS = frozenset({"prk_tests"})
+#: Every other compiled step metric lies in 0..1.
+UNIT_METRICS = frozenset(metrics.RECORDED) - COUNT_METRICS
 
 
 def layout_of(name: str) -> Linear | Log:

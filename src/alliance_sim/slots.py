@@ -65,13 +65,3 @@ IN_ICBM_RATE = 77  # baseline ICBM launches per month
 IN_NUCLEAR = 78  # 1 if PRK tests a nuclear device this month
 
 N_SLOTS = 79
-
-
-def ally(k: int) -> int:
-    """The first slot of junior ally ``k``'s block."""
-    return k * ALLY_SLOTS
-
-
-def dyad(i: int, j: int) -> int:
-    """Offset of ``i`` toward ``j`` in a 3 x 3 cooperation block."""
-    return 3 * i + j

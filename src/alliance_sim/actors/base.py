@@ -268,9 +268,6 @@ class Slot:
     def __init__(self, slot: int, doc: str = ""):
         self.slot, self.__doc__ = slot, doc
 
-    def __set_name__(self, owner, name):
-        self.name = name
-
     def __get__(self, agent, owner=None):
         if agent is None:
             return self
@@ -319,7 +316,6 @@ class Ally(State):
     """
 
     partner: ClassVar[str]
-    index: ClassVar[int]
 
     stance = Slot(S.STANCE)
     approval = Slot(S.APPROVAL)

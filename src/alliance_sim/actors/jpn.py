@@ -12,5 +12,4 @@ class Japan(Ally):
 
     code = "JPN"
     partner = "ROK"
-    index = S.JPN
     base = S.JPN * S.ALLY_SLOTS

@@ -13,5 +13,4 @@ class SouthKorea(Ally):
 
     code = "ROK"
     partner = "JPN"
-    index = S.ROK
     base = S.ROK * S.ALLY_SLOTS
