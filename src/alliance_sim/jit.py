@@ -14,12 +14,15 @@ set; editing any source file starts a fresh cache.
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import shutil
 import time
 from pathlib import Path
 
 import numba
+import numpy as np
+from numba.extending import overload
 
 PACKAGE = Path(__file__).parent
 
@@ -86,3 +89,18 @@ def loaded() -> bool:
     from .kernel import advance
 
     return not hasattr(advance, "signatures") or bool(advance.signatures)
+
+
+def cbrt(x: float) -> float:
+    """The real cube root, from the C library both compiled and uncompiled.
+
+    numba compiles ``np.cbrt`` to the C library's ``cbrt``, the one ``math.cbrt`` calls;
+    numpy's own ``np.cbrt`` may use other (SIMD) code and differ in the last bit, so the
+    uncompiled path calls ``math.cbrt``. (numba has no ``math.cbrt``.)
+    """
+    return math.cbrt(x)
+
+
+@overload(cbrt)
+def _cbrt(x):
+    return lambda x: np.cbrt(x)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 import numpy as np
 
 from . import slots as S
-from .jit import njit
+from .jit import cbrt, njit
 
 STEP_METRICS: dict[str, Callable] = {}
 SUMMARIES: dict[str, Callable] = {}
@@ -88,7 +88,7 @@ def coop_jpn_usa(s):
 @njit
 def cohesion(s):
     """Trilateral cohesion: geometric mean of the three dyads, 0..1."""
-    return np.cbrt(coop_rok_jpn(s) * coop_rok_usa(s) * coop_jpn_usa(s))
+    return cbrt(coop_rok_jpn(s) * coop_rok_usa(s) * coop_jpn_usa(s))
 
 
 @step_metric

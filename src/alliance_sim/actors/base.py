@@ -9,6 +9,7 @@ its coefficient row (:mod:`alliance_sim.columns`), ``k`` the ally (0 ROK, 1 JPN)
 
 from __future__ import annotations
 
+import math
 from typing import ClassVar
 
 import mesa
@@ -241,7 +242,7 @@ def relieve(s, k, magnitude):
 def hold_election(s, c, k, u, advantage):
     """The incumbent camp keeps office with a logistic chance in approval; else the other camp takes over."""
     a = k * S.ALLY_SLOTS
-    chance = 1.0 / (1.0 + np.exp(-c[ELECTION_SENSITIVITY] * (s[a + S.APPROVAL] + advantage - c[ELECTION_MIDPOINT])))
+    chance = 1.0 / (1.0 + math.exp(-c[ELECTION_SENSITIVITY] * (s[a + S.APPROVAL] + advantage - c[ELECTION_MIDPOINT])))
     if u >= chance:
         s[a + S.STANCE] = -s[a + S.STANCE]
         s[a + S.APPROVAL] = c[HONEYMOON]
