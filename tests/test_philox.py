@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from scipy import special, stats
 
 from alliance_sim.actors.prk import poisson_inverse
-from alliance_sim.philox import key, ndtri, philox4x32, stream_id, uniform_pair, uniforms
+from alliance_sim.philox import key, ndtri, normals, philox4x32, stream_id, uniform_block, uniform_pair, uniforms
 
 # Random123 known-answer vectors (tests/kat_vectors of the Random123 distribution):
 # counter words, key words, expected output words.
@@ -91,3 +91,20 @@ def test_poisson_inverse_at_the_edges():
     np.testing.assert_allclose(ours, stats.poisson.ppf(u, lam), atol=1)
     # u next to 1 with a tiny rate: the CDF sum stalls at an underflowed term, and the count stops
     assert poisson_inverse(np.nextafter(1.0, 0.0), 1e-300) <= 2
+
+
+def test_the_block_draws_equal_the_scalar_ones():
+    # the SIMD loops of a month's draws give every replication the numbers of its own address
+    rng = np.random.default_rng(3)
+    k0, k1 = rng.integers(0, 2**32, 257, dtype=np.uint64), rng.integers(0, 2**32, 257, dtype=np.uint64)
+    reps, points = rng.integers(0, 2**32, 257, dtype=np.uint64), rng.integers(0, 2**20, 257, dtype=np.uint64)
+    first, second = np.empty(257), np.empty(257)
+    uniform_block(k0, k1, reps, points, np.uint64(17), np.uint64(stream_id("x")), first, second)
+    for i in range(257):
+        pair = uniform_pair(int(k0[i]), int(k1[i]), int(reps[i]), int(points[i]), 17, stream_id("x"))
+        assert (first[i], second[i]) == pair
+    # normals: the central branch for the block at once, the tails one by one; both as ndtri
+    u = np.concatenate([first, [0.075, 0.925, 0.0750000001, 1e-300, 1 - 2**-53, 0.5]])
+    z = np.empty_like(u)
+    normals(u, z)
+    assert z.tobytes() == np.array([ndtri(x) for x in u]).tobytes()

@@ -9,7 +9,10 @@ records of consecutive replications are written side by side.
 
 Random numbers come from :mod:`alliance_sim.philox` at the address (seed,
 point, replication, month, stream): the model's own streams are named below,
-an event's stream is its name in the scenario.
+an event's stream is its name in the scenario. :func:`draw` computes a month's
+numbers for every replication at once (SIMD code), before the replications
+step; each phase reads its own from the month's draw matrix ``D`` (rows below,
+one column per replication).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from .actors import chn, prk, usa
 from .columns import col
 from .events import N_ARGS, fire
 from .jit import njit
-from .philox import normal_pair, stream_id, uniform_pair
+from .philox import normals, stream_id, uniform_block
 
 SUMMIT_DECAY = col("diplomacy.summit_decay")
 
@@ -33,6 +36,12 @@ MISREAD_ROK = stream_id("misperception.ROK")  # normals: ROK misreads JPN's and 
 MISREAD_JPN = stream_id("misperception.JPN")  # normals: JPN misreads ROK's and the USA's last move
 MISREAD_USA = stream_id("misperception.USA")  # normals: the USA misreads ROK's and JPN's last move
 APPROVAL = stream_id("approval")  # normals: monthly approval shocks of ROK's and JPN's governments
+
+# Rows of the month's draw matrix D: the two numbers of each stream above, then one uniform per event.
+D_TESTS, D_ICBMS = 0, 1
+D_MISREAD = 2  # ROK->JPN, ROK->USA, JPN->ROK, JPN->USA, USA->ROK, USA->JPN
+D_APPROVAL = 8  # ROK, JPN
+D_EVENTS = 10
 
 
 @njit
@@ -48,10 +57,24 @@ def initialise(S_, C):
         chn.init_chn(s, c)
 
 
+@njit
+def draw(k0, k1, reps, points, t, streams, active, D, U):
+    """Month ``t``'s random numbers of every replication into ``D`` (``U``: two rows of scratch)."""
+    month = np.uint64(t)
+    uniform_block(k0, k1, reps, points, month, np.uint64(PRK_LAUNCHES), D[D_TESTS], D[D_ICBMS])
+    for q, stream in enumerate((MISREAD_ROK, MISREAD_JPN, MISREAD_USA, APPROVAL)):
+        uniform_block(k0, k1, reps, points, month, np.uint64(stream), U[0], U[1])
+        normals(U[0], D[D_MISREAD + 2 * q])
+        normals(U[1], D[D_MISREAD + 2 * q + 1])
+    for e in range(len(streams)):
+        if active[e]:  # an event that draws, in its window in some replication
+            uniform_block(k0, k1, reps, points, month, np.uint64(streams[e]), D[D_EVENTS + e], U[0])
+
+
 @njit(inline="always")
-def fire_events(s, c, t, r, key0, key1, point, rep, events, a):
+def fire_events(s, c, t, r, d, events, a):
     """Phase 1: dated events and active processes (inputs reset, summit boosts decay)."""
-    kinds, streams, draws, first, last, args = events
+    kinds, _streams, draws, first, last, args = events
     for q in range(9):
         s[S.SUMMIT + q] *= 1.0 - c[SUMMIT_DECAY]
     s[S.IN_PRK_RATE] = 0.0
@@ -59,18 +82,17 @@ def fire_events(s, c, t, r, key0, key1, point, rep, events, a):
     s[S.IN_NUCLEAR] = 0.0
     for e in range(len(kinds)):
         if first[r, e] <= t <= last[r, e]:
-            u = uniform_pair(key0, key1, rep, point, t, streams[e])[0] if draws[e] else 0.5
+            u = d[D_EVENTS + e] if draws[e] else 0.5
             for q in range(N_ARGS):
                 a[q] = args[r, e, q]
             fire(kinds[e], s, c, a, t, first[r, e], last[r, e], u)
 
 
 @njit(inline="always")
-def adversaries_act(s, c, t, key0, key1, point, rep):
+def adversaries_act(s, c, d):
     """Phase 2: PRK launches (action-reaction to cohesion), CHN sets its wedge pressure."""
     cohesion = metrics.cohesion(s)
-    u_tests, u_icbms = uniform_pair(key0, key1, rep, point, t, PRK_LAUNCHES)
-    prk.act(s, c, cohesion, u_tests, u_icbms)
+    prk.act(s, c, cohesion, d[D_TESTS], d[D_ICBMS])
     chn.act(s, c, cohesion)
 
 
@@ -81,26 +103,23 @@ def patron_acts(s, c):
 
 
 @njit(inline="always")
-def allies_act(s, c, t, key0, key1, point, rep, terms_rok, terms_jpn):
+def allies_act(s, c, d, terms_rok, terms_jpn):
     """Phase 4: the allies perceive, then set their cooperation within their domestic gate."""
     ally.perceive(s, c, S.ROK)
     ally.perceive(s, c, S.JPN)
     for q in range(9):
         s[S.NEXT_COOP + q] = s[S.COOP + q]
-    z_rok_jpn, z_rok_usa = normal_pair(key0, key1, rep, point, t, MISREAD_ROK)
-    z_jpn_rok, z_jpn_usa = normal_pair(key0, key1, rep, point, t, MISREAD_JPN)
-    z_usa_rok, z_usa_jpn = normal_pair(key0, key1, rep, point, t, MISREAD_USA)
-    ally.set_cooperation(s, c, S.ROK, z_rok_jpn, z_rok_usa, terms_rok)
-    ally.set_cooperation(s, c, S.JPN, z_jpn_rok, z_jpn_usa, terms_jpn)
-    usa.set_cooperation(s, c, z_usa_rok, z_usa_jpn)
+    z = D_MISREAD
+    ally.set_cooperation(s, c, S.ROK, d[z], d[z + 1], terms_rok)
+    ally.set_cooperation(s, c, S.JPN, d[z + 2], d[z + 3], terms_jpn)
+    usa.set_cooperation(s, c, d[z + 4], d[z + 5])
 
 
 @njit(inline="always")
-def domestic_politics(s, c, t, key0, key1, point, rep):
+def domestic_politics(s, c, d):
     """Phase 5: domestic politics (approval with audience costs, grievance drift)."""
-    z_rok, z_jpn = normal_pair(key0, key1, rep, point, t, APPROVAL)
-    ally.update_politics(s, c, S.ROK, z_rok)
-    ally.update_politics(s, c, S.JPN, z_jpn)
+    ally.update_politics(s, c, S.ROK, d[D_APPROVAL])
+    ally.update_politics(s, c, S.JPN, d[D_APPROVAL + 1])
 
 
 @njit(inline="always")
@@ -116,21 +135,41 @@ def settle(s, t, r, terms_rok, terms_jpn, trace, drivers):
 
 
 @njit(inline="always")
-def month(s, c, t, r, key0, key1, point, rep, events, scratch, trace, drivers):
-    """One month of replication ``r``, simultaneous: every actor reads last month's cooperation."""
+def month(s, c, t, r, d, events, scratch, trace, drivers):
+    """One month of replication ``r``, simultaneous: every actor reads last month's cooperation.
+
+    ``d`` holds the replication's random numbers of the month (a column of :func:`draw`'s matrix).
+    """
     a, terms_rok, terms_jpn = scratch
-    fire_events(s, c, t, r, key0, key1, point, rep, events, a)
-    adversaries_act(s, c, t, key0, key1, point, rep)
+    fire_events(s, c, t, r, d, events, a)
+    adversaries_act(s, c, d)
     patron_acts(s, c)
-    allies_act(s, c, t, key0, key1, point, rep, terms_rok, terms_jpn)
-    domestic_politics(s, c, t, key0, key1, point, rep)
+    allies_act(s, c, d, terms_rok, terms_jpn)
+    domestic_politics(s, c, d)
     settle(s, t, r, terms_rok, terms_jpn, trace, drivers)
 
 
 @njit
 def advance(S_, C, keys, points, reps, events, t0, t1, trace, drivers):
     """Run months ``t0..t1-1`` of every replication (rows of ``S_``), in place; record into ``trace``/``drivers``."""
+    R = S_.shape[0]
+    streams, draws, first, last = events[1], events[2], events[3], events[4]
+    k0, k1 = keys[:, 0].astype(np.uint64), keys[:, 1].astype(np.uint64)
+    reps64, points64 = reps.astype(np.uint64), points.astype(np.uint64)
+    D = np.empty((D_EVENTS + len(streams), R))
+    U = np.empty((2, R))
+    d = np.empty(D.shape[0])
+    active = np.zeros(len(streams), dtype=np.bool_)
+    opens, closes = np.full(len(streams), t1), np.full(len(streams), -1)  # an event's window over all replications
+    for r in range(R):
+        for e in range(len(streams)):
+            opens[e], closes[e] = min(opens[e], first[r, e]), max(closes[e], last[r, e])
     scratch = (np.empty(N_ARGS), np.empty(ally.N_TERMS), np.empty(ally.N_TERMS))
     for t in range(t0, t1):
-        for r in range(S_.shape[0]):
-            month(S_[r], C[r], t, r, keys[r, 0], keys[r, 1], points[r], reps[r], events, scratch, trace, drivers)
+        for e in range(len(streams)):
+            active[e] = draws[e] and opens[e] <= t <= closes[e]
+        draw(k0, k1, reps64, points64, t, streams, active, D, U)
+        for r in range(R):
+            for q in range(D.shape[0]):
+                d[q] = D[q, r]
+            month(S_[r], C[r], t, r, d, events, scratch, trace, drivers)

@@ -40,18 +40,23 @@ _ULP52 = 2.0**-52
 BLOCK = 1 << 16
 
 
-@njit
+@njit(inline="always")
 def _round(x0, x1, x2, x3, k0, k1):
     p0 = _M0 * x0
     p1 = _M1 * x2
     return (p1 >> _S32) ^ x1 ^ k0, p1 & _MASK, (p0 >> _S32) ^ x3 ^ k1, p0 & _MASK
 
 
-@njit
+@njit(inline="always")
 def philox4x32(c0, c1, c2, c3, k0, k1):
-    """Philox4x32-10 of the counter ``(c0, c1, c2, c3)`` under the key ``(k0, k1)`` (32-bit words)."""
-    x0, x1, x2, x3 = np.uint64(c0), np.uint64(c1), np.uint64(c2), np.uint64(c3)
-    key0, key1 = np.uint64(k0), np.uint64(k1)
+    """Philox4x32-10 of the counter ``(c0, c1, c2, c3)`` under the key ``(k0, k1)`` (32-bit words).
+
+    Every word is held in 64 bits with its high half known to be zero, so that a loop of
+    calls compiles to SIMD multiplies of 32 by 32 bits (see :func:`uniform_block`).
+    """
+    x0, x1 = np.uint64(c0) & _MASK, np.uint64(c1) & _MASK
+    x2, x3 = np.uint64(c2) & _MASK, np.uint64(c3) & _MASK
+    key0, key1 = np.uint64(k0) & _MASK, np.uint64(k1) & _MASK
     x0, x1, x2, x3 = _round(x0, x1, x2, x3, key0, key1)
     for _ in range(9):  # the key is bumped between rounds
         key0 = (key0 + _W0) & _MASK
@@ -60,13 +65,32 @@ def philox4x32(c0, c1, c2, c3, k0, k1):
     return x0, x1, x2, x3
 
 
+@njit(inline="always")
+def _unit(hi, lo):
+    """The uniform of two words: 26 bits of each, a 52-bit integer k, mapped to (k + 0.5) 2**-52."""
+    k = np.int64(((hi >> _S6) << _S26) | (lo >> _S6))  # below 2**52: a signed integer converts faster
+    return (k + 0.5) * _ULP52
+
+
 @njit
 def uniform_pair(k0, k1, replication, point, month, stream, block=0):
     """The two uniforms in (0, 1) at one address (a Philox call: 52 bits from each pair of words)."""
     x0, x1, x2, x3 = philox4x32(replication, point, month + BLOCK * block, stream, k0, k1)
-    a = np.int64(((x0 >> _S6) << _S26) | (x1 >> _S6))  # below 2**52: a signed integer converts faster
-    b = np.int64(((x2 >> _S6) << _S26) | (x3 >> _S6))
-    return (a + 0.5) * _ULP52, (b + 0.5) * _ULP52
+    return _unit(x0, x1), _unit(x2, x3)
+
+
+@njit
+def uniform_block(k0, k1, replications, points, month, stream, first, second):
+    """The uniform pairs of one month and stream for a block of replications, into ``first`` and ``second``.
+
+    Replication ``i`` has the key ``(k0[i], k1[i])`` and the counter ``(replications[i],
+    points[i], month, stream)``: ``first[i], second[i]`` equal :func:`uniform_pair` of that
+    address. The loop compiles to SIMD code, several replications at once.
+    """
+    for i in range(first.shape[0]):
+        x0, x1, x2, x3 = philox4x32(replications[i], points[i], month, stream, k0[i], k1[i])
+        first[i] = _unit(x0, x1)
+        second[i] = _unit(x2, x3)
 
 
 @njit
@@ -156,10 +180,15 @@ def ndtri(p):
 
 
 @njit
-def normal_pair(k0, k1, replication, point, month, stream, block=0):
-    """Two independent standard normals at one address (the inverse CDF of its two uniforms)."""
-    u0, u1 = uniform_pair(k0, k1, replication, point, month, stream, block)
-    return ndtri(u0), ndtri(u1)
+def normals(u, z):
+    """``z[i] = ndtri(u[i])`` for a block: the central branch for all at once (SIMD), then the tails."""
+    for i in range(u.shape[0]):
+        q = u[i] - 0.5
+        r = 0.180625 - q * q
+        z[i] = q * _poly(_A, r) / _poly(_B, r) if abs(q) <= 0.425 else 0.0
+    for i in range(u.shape[0]):
+        if abs(u[i] - 0.5) > 0.425:
+            z[i] = ndtri(u[i])
 
 
 def stream_id(name: str) -> int:
