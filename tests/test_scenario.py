@@ -223,3 +223,13 @@ def test_scenario_name_cannot_leave_the_results_folder(write, name):
 def test_extends_must_be_a_path(write):
     with pytest.raises(ScenarioError, match=r":1: extends: expected a file path"):
         load_scenario(write("extends: [a, b]\n" + MINIMAL))
+
+
+@pytest.mark.parametrize("target", ["JPN", "ROK", "both"])
+def test_a_target_the_economic_channel_would_ignore_is_an_error(write, capsys, target):
+    # economic coercion falls on ROK; a target given with it was silently ignored before
+    path = write(MINIMAL + f"  c: {{type: china_coercion, channel: economic, target: {target}, at: 2025-02}}\n")
+    err = fails(capsys, path)
+    assert f"{path}:8: events.c.target:" in err and "maritime channel only" in err
+    load_scenario(write(MINIMAL + f"  c: {{type: china_coercion, channel: maritime, target: {target}, at: 2025-02}}\n"))
+    assert load_scenario(write(MINIMAL + "  c: {type: china_coercion, at: 2025-02}\n")).events["c"].target == "ROK"

@@ -426,10 +426,20 @@ class ChinaCoercion(DatedEvent):
     channel: Literal["economic", "maritime"] = Field(
         "economic", description="Economic (wedge on ROK) or maritime (threat)."
     )
-    target: Target = Field("ROK", description="Who is pressed (maritime channel; economic always ROK).")
+    target: Target = Field("ROK", description="Who is pressed (maritime channel only; economic pressure is on ROK).")
     magnitude: float = Field(0.2, ge=0, le=1, description="Size of the pressure shock.")
 
     handler: ClassVar = staticmethod(china_coercion)
+
+    @field_validator("target")
+    @classmethod
+    def _maritime_only(cls, v, info):
+        # validated only when given: a target the economic channel would ignore is an error, not a no-op
+        if info.data.get("channel", "economic") == "economic":
+            raise ValueError(
+                "'target' applies to the maritime channel only: economic pressure falls on ROK (the wedge)"
+            )
+        return v
 
     def args(self) -> tuple[float, ...]:
         return (float(self.channel == "economic"), TARGET[self.target], self.magnitude)
