@@ -22,7 +22,7 @@ GRID = {
     "parameters.axelrod.reciprocity": [0.2, 0.4, 0.6],
     "parameters.axelrod.forgiveness": [0.0, 0.3],
     "parameters.axelrod.adjustment_rate": [0.04, 0.06, 0.1],
-    "parameters.cha.stance": [0.04, 0.08],
+    "parameters.cha.stance": [0.1, 0.2],
     "parameters.cha.grievance": [0.4, 0.6, 0.8],
     "parameters.cha.shared_threat": [0.4, 0.6],
     "parameters.cha.brokerage": [0.6, 1.0],

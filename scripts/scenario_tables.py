@@ -1,7 +1,8 @@
 """Write the results tables of docs/scenarios.md from real runs of the scenario library.
 
 For each scenario: mean cohesion, ROK-JPN cooperation at months 12 and 60, and the
-rupture probability (Wilson 95% interval), each with its difference from base and a 95%
+rupture probability (Wilson 95% interval), each with its difference from base (or, in a
+``results:NAME vs OTHER`` block, from scenario OTHER: a counterfactual pair) and a 95%
 interval. Scenarios share base's seed and horizon, so replication r shares most of its
 random numbers with base's replication r (see docs/scenarios.md): differences of continuous
 metrics use a paired t interval over the replications (scipy.stats.ttest_rel); the rupture
@@ -26,7 +27,7 @@ from alliance_sim.run import run_ensemble
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "scenarios.md"
-BLOCK = re.compile(r"(<!-- BEGIN results:(\w+) -->\n)(.*?)(<!-- END results:\2 -->)", re.S)
+BLOCK = re.compile(r"(<!-- BEGIN results:(\w+)(?: vs (\w+))? -->\n)(.*?)(<!-- END results:\2(?: vs \3)? -->)", re.S)
 
 
 def outcomes(name: str) -> dict[str, np.ndarray]:
@@ -41,21 +42,20 @@ def outcomes(name: str) -> dict[str, np.ndarray]:
     }
 
 
-def table(name: str, base: dict) -> str:
-    own = outcomes(name)
-    rows = ["| metric | value (95% interval) | difference from base (95% interval) |", "|---|---|---|"]
+def table(name: str, own: dict, base: dict, against: str = "base") -> str:
+    rows = [f"| metric | value (95% interval) | difference from {against} (95% interval) |", "|---|---|---|"]
     for metric, x in own.items():
         b = base[metric]
         if metric == "rupture":
             k, n, kb = int(x.sum()), len(x), int(b.sum())
             lo, hi = wilson(k, n)
             d, dlo, dhi = newcombe(kb, len(b), k, n)
-            dtext = "—" if name == "base" else f"{d:+.3f} ({dlo:+.3f} to {dhi:+.3f})"
+            dtext = "—" if name == against else f"{d:+.3f} ({dlo:+.3f} to {dhi:+.3f})"
             rows.append(f"| rupture probability | {k / n:.3f} ({lo:.3f} to {hi:.3f}) | {dtext} |")
             continue
         ci = ttest_1samp(x, 0).confidence_interval() if x.std() > 0 else None
         value = f"{x.mean():.3f}" + (f" ({ci.low:.3f} to {ci.high:.3f})" if ci else "")
-        if name == "base":
+        if name == against:
             rows.append(f"| {metric} | {value} | — |")
             continue
         diff = ttest_rel(x, b).confidence_interval() if np.any(x != b) else None
@@ -65,8 +65,18 @@ def table(name: str, base: dict) -> str:
 
 
 def render(text: str) -> str:
-    base = outcomes("base")
-    return BLOCK.sub(lambda m: m.group(1) + table(m.group(2), base) + "\n" + m.group(4), text)
+    cache: dict[str, dict] = {}
+
+    def of(name: str) -> dict:
+        if name not in cache:
+            cache[name] = outcomes(name)
+        return cache[name]
+
+    def block(m: re.Match) -> str:
+        against = m.group(3) or "base"
+        return m.group(1) + table(m.group(2), of(m.group(2)), of(against), against) + "\n" + m.group(5)
+
+    return BLOCK.sub(block, text)
 
 
 def main() -> int:

@@ -101,13 +101,13 @@ def test_removed_leader_stays_interim_until_election():
 def test_election_outcome_follows_approval(approval, kept):
     m = model_for({"e": {"type": "election", "actor": "ROK", "at": "2025-01"}}, ROK={"approval": approval})
     m.step()
-    assert (m.actor("ROK").stance == 1.0).mean() == pytest.approx(kept, abs=0.02)
+    assert (m.actor("ROK").camp == 1.0).mean() == pytest.approx(kept, abs=0.02)
 
 
 def test_election_is_a_coin_flip_at_the_midpoint():
     m = model_for({"e": {"type": "election", "actor": "JPN", "at": "2025-01"}}, JPN={"approval": 0.45})
     m.step()
-    assert 0.25 < (m.actor("JPN").stance == 1.0).mean() < 0.75
+    assert 0.25 < (m.actor("JPN").camp == 1.0).mean() < 0.75
 
 
 def test_political_transition():
@@ -117,7 +117,49 @@ def test_political_transition():
         ),
         2,
     )
-    assert (m.actor("ROK").stance == -1).all()
+    assert (m.actor("ROK").camp == -1).all()
+    # no position given: each future draws one from the progressive camp's distribution
+    position = m.actor("ROK").position
+    assert np.unique(position).size == position.size and (np.abs(position) <= 1).all()
+
+
+def test_political_transition_with_a_position():
+    event = {"type": "political_transition", "actor": "JPN", "government": "conservative", "position": 0.7}
+    m = steps(model_for({"p": {**event, "at": "2025-02"}}), 2)
+    assert (m.actor("JPN").position == 0.7).all()
+
+
+def test_an_elected_leaders_position_comes_from_the_winning_camps_distribution():
+    # approval 0: the incumbent (conservative) camp loses almost everywhere; the progressive winner's
+    # position is normal(mean, spread) clipped to -1..1: mean and spread set here, R = 4000
+    positions = {"rok_progressive": 0.2, "spread": 0.3}
+    s = Scenario.model_validate(
+        {
+            "name": "t",
+            "start": "2025-01",
+            "months": 1,
+            "seed": 3,
+            "events": {"e": {"type": "election", "actor": "ROK", "at": "2025-01"}},
+            "actors": {"ROK": {"approval": 0.0}},
+            "parameters": {"positions": positions},
+        }
+    )
+    m = AllianceModel(s, replications=4000)
+    m.step()
+    won = m.actor("ROK").camp == -1
+    assert won.mean() > 0.99  # the incumbent keeps office with chance logistic(12 x -0.45) = 0.45%
+    p = m.actor("ROK").position[won]
+    assert abs(p.mean() - 0.2) < 4 * 0.3 / np.sqrt(p.size)  # clipping at +-1 is 2.7 sd away: negligible
+    assert 0.28 < p.std() < 0.32
+
+
+@pytest.mark.parametrize(("changes", "same"), [(True, False), (False, True)])
+def test_a_kept_camp_keeps_its_leader_unless_the_leader_changes(changes, same):
+    event = {"type": "election", "actor": "JPN", "at": "2025-01", "leader_changes": changes}
+    m = model_for({"e": event}, JPN={"approval": 1.0, "position": -0.3})
+    m.step()
+    assert (m.actor("JPN").camp == 1.0).all()  # approval 1: the LDP stays everywhere
+    assert (m.actor("JPN").position == -0.3).all() == same
 
 
 def test_history_dispute_raises_antipathy():

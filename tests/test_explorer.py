@@ -47,7 +47,7 @@ def test_a_run_gives_the_same_numbers_as_simulate(small):
 
 
 def test_probabilities_of_rupture_over_time(small):
-    s = apply_overrides(small, {"parameters.cha.grievance": 1.2})
+    s = apply_overrides(small, {"parameters.cha.grievance": 1.4})
     ens = explore.run(s)
     p = ens.probabilities
     assert set(p.event) == {"rupture this month", "ruptured by this month"}

@@ -1,11 +1,13 @@
 """The scenario library: every scenario runs through simulate, and its headline
 effect against base has the direction its storyline implies."""
 
+import numpy as np
 import pytest
 from conftest import ROOT
 
+from alliance_sim import load_scenario
 from alliance_sim.cli import main
-from alliance_sim.run import simulate
+from alliance_sim.run import run_ensemble, simulate
 
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml")) + sorted((ROOT / "scenarios" / "hindcast").glob("*.yaml"))
 R = 500
@@ -42,7 +44,6 @@ def mean_of(name, metric, month=None):
         ("us_burden_sharing", "abandonment_rok", +1, None),  # Snyder
         ("us_burden_sharing", "coop_rok_jpn", -1, None),  # asymmetric abandonment (Cha)
         ("history_flareup", "coop_rok_jpn", -1, None),  # grievance
-        ("political_transition", "coop_rok_jpn", -1, 24),  # a longer interim, then a likely progressive win
         ("compound", "abandonment_rok", +1, None),
         ("compound", "threat_rok", +1, None),
     ],
@@ -50,3 +51,17 @@ def mean_of(name, metric, month=None):
 def test_headline_direction_against_base(name, metric, sign, month):
     diff = mean_of(name, metric, month) - mean_of("base", metric, month)
     assert sign * diff > 0.005, f"{name}: {metric} differs from base by {diff:+.4f}"
+
+
+def test_political_transition_against_its_counterfactual():
+    # The pair differs only in the snap election of June 2025 (month 6): forced to keep the
+    # government in political_transition_stay. Same event names, same random numbers: the two
+    # are identical before it; after it a new government with a position drawn from its camp
+    # (sd parameters.positions.spread) spreads the futures wider than the kept one.
+    a, b = (
+        run_ensemble(load_scenario(ROOT / "scenarios" / f"{name}.yaml", {"months": 24}), 0, range(R))[1]["coop_rok_jpn"]
+        for name in ("political_transition", "political_transition_stay")
+    )
+    np.testing.assert_array_equal(a[:5], b[:5])
+    assert (a[6:] != b[6:]).any(axis=1).all()
+    assert a[23].std() > 1.3 * b[23].std()

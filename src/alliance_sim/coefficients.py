@@ -21,10 +21,15 @@ class Cha(Group):
     """Cha's quasi-alliance model: ROK-JPN cooperation target.
 
     target = baseline + a*shared_threat + b*min(A_ROK, A_JPN) - c*|A_ROK - A_JPN|
-             - d*grievance + e*US_brokerage + f*stance
+             - d*grievance + e*US_brokerage + f*joint_position
+
+    joint_position = (1 - veto) * (P_ROK + P_JPN) / 2 + veto * min(P_ROK, P_JPN), the same
+    for both directions of the dyad: the two governments' positions on the history axis
+    (-1 history hawk .. +1 pragmatist), the less forthcoming one weighing more (Putnam 1988:
+    an agreement needs both win-sets).
     """
 
-    baseline: float = Field(0.32, ge=0, le=1, description="Intercept of the ROK-JPN cooperation target.")
+    baseline: float = Field(0.455, ge=0, le=1, description="Intercept of the ROK-JPN cooperation target.")
     shared_threat: float = Field(
         0.60, ge=0, le=2, description="a: pull of the threat both allies perceive (min of the two)."
     )
@@ -39,10 +44,33 @@ class Cha(Group):
     )
     brokerage: float = Field(1.00, ge=0, le=2, description="e: pull of US brokerage effort on the target.")
     stance: float = Field(
-        0.04,
+        0.2,
         ge=0,
         le=1,
-        description="f: shift of the target by the government's alignment stance (+1 conservative, -1 progressive).",
+        description="f: pull of the two governments' joint position on the history axis (-1 hawk .. +1 pragmatist).",
+    )
+    veto: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Weight of the less forthcoming government in the joint position (0: the mean of the two, 1: the lower).",
+    )
+
+
+class Positions(Group):
+    """Governments' positions on the history axis (-1 history hawk .. +1 pragmatist), by camp.
+
+    A government that takes office draws its position from its camp's distribution
+    (normal, clipped to -1..1): leader types differ within a camp (Kim Dae-jung and
+    Moon Jae-in; Obuchi and Abe).
+    """
+
+    rok_conservative: float = Field(-0.2, ge=-1, le=1, description="Mean position of a conservative ROK government.")
+    rok_progressive: float = Field(0.0, ge=-1, le=1, description="Mean position of a progressive ROK government.")
+    jpn_conservative: float = Field(0.0, ge=-1, le=1, description="Mean position of an LDP-led JPN government.")
+    jpn_progressive: float = Field(0.35, ge=-1, le=1, description="Mean position of an opposition-led JPN government.")
+    spread: float = Field(
+        0.5, ge=0, le=2, description="Standard deviation of a new government's position around its camp's mean."
     )
 
 
@@ -232,6 +260,7 @@ class Parameters(Strict):
     """All model coefficients, grouped by doctrine."""
 
     cha: Cha = Cha()
+    positions: Positions = Positions()
     snyder: Snyder = Snyder()
     walt: Walt = Walt()
     gate: Gate = Gate()

@@ -7,8 +7,9 @@ points, or a calibration's candidate sets, runs as one ensemble. The columns
 are the numeric leaves of the scenario's ``actors`` and ``parameters``
 sections, in schema order, named by their dotted path
 (``actors.ROK.approval``, ``parameters.cha.grievance``). A camp is stored as
-its stance (+1 conservative, -1 progressive), a flag as 1 or 0, an unset
-anchor as the value it defaults to.
++1 (conservative) or -1 (progressive), a flag as 1 or 0, an unset anchor as the
+value it defaults to, an unset position as NaN (the compiled step takes its
+camp's mean).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from pydantic import BaseModel
 from .coefficients import Parameters
 from .initial import Actors
 
-STANCE = {"conservative": 1.0, "progressive": -1.0}
+CAMP = {"conservative": 1.0, "progressive": -1.0}
 #: Anchors that default to another field when unset.
 ANCHORS = {"approval_anchor": "approval", "antipathy_anchor": "antipathy"}
 
@@ -69,8 +70,8 @@ def _value(path: str, value: Any, section: Mapping) -> float:
     if value is None and leaf in ANCHORS:
         value = section[ANCHORS[leaf]]
     if isinstance(value, str):
-        return STANCE[value]
-    return float(value)
+        return CAMP[value]
+    return np.nan if value is None else float(value)
 
 
 #: The last few scenarios' rows, by identity (a scenario is immutable); a small run spends

@@ -8,8 +8,8 @@ generated from :data:`EVENT_TYPES`.
 Each kind has a compiled *handler* (``Kind.handler``), which acts on one
 replication's state ``s`` with its coefficients ``c``, the event's numbers
 ``a`` (from :meth:`Event.args`), the month ``t``, the event's window
-``first..last`` and, for kinds that draw (``draws = 1``), a uniform ``u`` from
-the event's own random stream, keyed by its name. Handlers act through the
+``first..last`` and, for kinds that draw (``draws = 1``), two uniforms ``u, v``
+from the event's own random stream, keyed by its name. Handlers act through the
 agents' documented hooks (:mod:`alliance_sim.actors`) and the month's event
 inputs (the ``IN_*`` slots of :mod:`alliance_sim.slots`); :func:`fire` picks
 the handler of a kind inside the compiled month step.
@@ -25,7 +25,7 @@ from pydantic import ConfigDict, Field, field_validator, model_validator
 from . import slots as S
 from .actors import base as ally
 from .actors import chn, prk, usa
-from .columns import STANCE, col
+from .columns import CAMP, col
 from .jit import njit
 from .names import ALLIES, Actor, Democracy, Government, Month, Target, month_index
 from .schema import Strict
@@ -34,7 +34,7 @@ from .schema import Strict
 ALLY = {"ROK": float(S.ROK), "JPN": float(S.JPN)}
 TARGET = {"ROK": float(S.ROK), "JPN": float(S.JPN), "both": 2.0}
 #: Most numbers an event passes its handler.
-N_ARGS = 3
+N_ARGS = 4
 SUMMIT_RELIEF = col("diplomacy.summit_relief")
 
 #: Every event kind by its YAML ``type``, in definition order; filled as the classes are defined.
@@ -47,7 +47,7 @@ class Event(Strict):
     model_config = ConfigDict(populate_by_name=True)  # with Strict's: no unknown keys, frozen
 
     type: str
-    #: 1 if the handler reads a uniform from the event's stream each active month, else 0.
+    #: How many uniforms (0, 1 or 2) the handler reads from the event's stream each active month.
     draws: ClassVar[int] = 0
     #: The compiled handler (see the module docstring).
     handler: ClassVar
@@ -117,7 +117,7 @@ class Process(Event):
 
 
 @njit
-def missile_tests(s, c, a, t, first, last, u):
+def missile_tests(s, c, a, t, first, last, u, v):
     """Compiled handler of ``missile_tests``: a = (non-ICBM rate, ICBM rate)."""
     s[S.IN_PRK_RATE] += a[0]
     s[S.IN_ICBM_RATE] += a[1]
@@ -146,7 +146,7 @@ class MissileTests(Process):
 
 
 @njit
-def nuclear_test(s, c, a, t, first, last, u):
+def nuclear_test(s, c, a, t, first, last, u, v):
     """Compiled handler of ``nuclear_test``: a = (probability,)."""
     if u < a[0]:
         s[S.IN_NUCLEAR] = 1.0
@@ -191,7 +191,7 @@ class NuclearTest(Event):
 
 
 @njit
-def impeachment(s, c, a, t, first, last, u):
+def impeachment(s, c, a, t, first, last, u, v):
     """Compiled handler of ``impeachment``: a = (ally, removed)."""
     k = int(a[0])
     if t == first:
@@ -234,9 +234,9 @@ class Impeachment(Event):
 
 
 @njit
-def election(s, c, a, t, first, last, u):
-    """Compiled handler of ``election``: a = (ally, incumbent advantage)."""
-    ally.hold_election(s, c, int(a[0]), u, a[1])
+def election(s, c, a, t, first, last, u, v):
+    """Compiled handler of ``election``: a = (ally, incumbent advantage, leader changes, outcome or NaN)."""
+    ally.hold_election(s, c, int(a[0]), u, v, a[1], a[2] != 0.0, a[3])
 
 
 class Election(DatedEvent):
@@ -246,45 +246,67 @@ class Election(DatedEvent):
     progressive, 49.4% against 41.2%). The incumbent camp keeps office with
     probability logistic(election_sensitivity * (approval + incumbent_advantage
     - election_midpoint)); otherwise the opposing camp takes office with
-    honeymoon approval. Any interim government ends.
+    honeymoon approval. The new government's position on the history axis is
+    drawn from its camp's distribution (``parameters.positions``), also when the
+    camp is kept unless ``leader_changes`` is false. Any interim government ends.
+    ``outcome`` fixes the result instead, for counterfactual pairs: the event keeps
+    its name, so every other random number of the scenario stays the same.
     """
 
     type: Literal["election"]
     example: ClassVar[str] = "ROK snap presidential election, 2025-06"
-    draws: ClassVar[int] = 1
+    draws: ClassVar[int] = 2  # the outcome, and the new leader's position
     #: A conservative incumbent (the default camp) loses office in part of the futures.
-    moves: ClassVar[dict[str, int]] = {"ROK.stance": -1}
+    moves: ClassVar[dict[str, int]] = {"ROK.camp": -1}
     sample: ClassVar[dict[str, object]] = {"actor": "ROK", "at": "2025-04"}
     actor: Democracy = Field(description="The state holding the election.")
     incumbent_advantage: float = Field(
         0.0, ge=-1, le=1, description="Added to approval in the logistic chance of keeping office."
     )
+    leader_changes: bool = Field(
+        True,
+        description="A new leader takes office even if the camp is kept (ROK's single-term presidency); "
+        "false: a kept camp keeps its leader and position (a Japanese general election).",
+    )
+    outcome: Literal["kept", "lost"] | None = Field(
+        None, description="Force the result ('kept': the incumbent camp stays); default: drawn from approval."
+    )
 
     handler: ClassVar = staticmethod(election)
 
     def args(self) -> tuple[float, ...]:
-        return (ALLY[self.actor], self.incumbent_advantage)
+        outcome = np.nan if self.outcome is None else float(self.outcome == "kept")
+        return (ALLY[self.actor], self.incumbent_advantage, float(self.leader_changes), outcome)
 
 
 @njit
-def political_transition(s, c, a, t, first, last, u):
-    """Compiled handler of ``political_transition``: a = (ally, stance, approval or NaN)."""
-    ally.install(s, c, int(a[0]), a[1], a[2])
+def political_transition(s, c, a, t, first, last, u, v):
+    """Compiled handler of ``political_transition``: a = (ally, camp, position or NaN); approval in ``a[3]``."""
+    ally.install(s, c, int(a[0]), a[1], a[2], a[3], u)
 
 
 class PoliticalTransition(DatedEvent):
-    """A forced change of government to a given camp.
+    """A forced change of government to a given camp, with a position on the history axis.
 
     Example: Moon Jae-in (progressive) replacing the impeached Park Geun-hye in
-    May 2017; Yoon Suk Yeol (conservative) taking office in May 2022.
+    May 2017; Yoon Suk Yeol (conservative) taking office in May 2022. Without a
+    ``position`` the new government's is drawn from its camp's distribution
+    (``parameters.positions``).
     """
 
     type: Literal["political_transition"]
     example: ClassVar[str] = "Yoon (conservative) takes office, 2022-05"
-    moves: ClassVar[dict[str, int]] = {"ROK.stance": -1}
+    draws: ClassVar[int] = 1  # the new government's position, unless given
+    moves: ClassVar[dict[str, int]] = {"ROK.camp": -1}
     sample: ClassVar[dict[str, object]] = {"actor": "ROK", "government": "progressive", "at": "2025-04"}
     actor: Democracy = Field(description="The state whose government changes.")
     government: Government = Field(description="The camp that takes office.")
+    position: float | None = Field(
+        None,
+        ge=-1,
+        le=1,
+        description="Its position, -1 history hawk .. +1 pragmatist; default: drawn from the camp's distribution.",
+    )
     approval: float | None = Field(
         None, ge=0, le=1, description="Approval of the new government; default: domestic.honeymoon."
     )
@@ -292,11 +314,12 @@ class PoliticalTransition(DatedEvent):
     handler: ClassVar = staticmethod(political_transition)
 
     def args(self) -> tuple[float, ...]:
-        return (ALLY[self.actor], STANCE[self.government], np.nan if self.approval is None else self.approval)
+        position = np.nan if self.position is None else self.position
+        return (ALLY[self.actor], CAMP[self.government], position, np.nan if self.approval is None else self.approval)
 
 
 @njit
-def history_dispute(s, c, a, t, first, last, u):
+def history_dispute(s, c, a, t, first, last, u, v):
     """Compiled handler of ``history_dispute``: a = (rise for ROK, rise for JPN)."""
     ally.aggrieve(s, S.ROK, a[0])
     ally.aggrieve(s, S.JPN, a[1])
@@ -324,7 +347,7 @@ class HistoryDispute(DatedEvent):
 
 
 @njit
-def us_burden_sharing(s, c, a, t, first, last, u):
+def us_burden_sharing(s, c, a, t, first, last, u, v):
     """Compiled handler of ``us_burden_sharing``: a = (target, magnitude)."""
     usa.signal(s, c, int(a[0]), -a[1], True)
 
@@ -352,7 +375,7 @@ class UsBurdenSharing(DatedEvent):
 
 
 @njit
-def us_reassurance(s, c, a, t, first, last, u):
+def us_reassurance(s, c, a, t, first, last, u, v):
     """Compiled handler of ``us_reassurance``: a = (target, magnitude)."""
     usa.signal(s, c, int(a[0]), a[1], False)
 
@@ -378,7 +401,7 @@ class UsReassurance(DatedEvent):
 
 
 @njit
-def us_brokerage(s, c, a, t, first, last, u):
+def us_brokerage(s, c, a, t, first, last, u, v):
     """Compiled handler of ``us_brokerage``: a = (magnitude,)."""
     usa.press(s, a[0])
 
@@ -404,7 +427,7 @@ class UsBrokerage(DatedEvent):
 
 
 @njit
-def china_coercion(s, c, a, t, first, last, u):
+def china_coercion(s, c, a, t, first, last, u, v):
     """Compiled handler of ``china_coercion``: a = (economic?, target, magnitude)."""
     chn.coerce(s, a[0] != 0.0, int(a[1]), a[2])
 
@@ -426,7 +449,9 @@ class ChinaCoercion(DatedEvent):
     channel: Literal["economic", "maritime"] = Field(
         "economic", description="Economic (wedge on ROK) or maritime (threat)."
     )
-    target: Target = Field("ROK", description="Who is pressed (maritime channel only; economic pressure is on ROK).")
+    target: Target = Field(
+        "ROK", description="Who is pressed (maritime channel; economic pressure is on ROK, its only valid target)."
+    )
     magnitude: float = Field(0.2, ge=0, le=1, description="Size of the pressure shock.")
 
     handler: ClassVar = staticmethod(china_coercion)
@@ -434,11 +459,9 @@ class ChinaCoercion(DatedEvent):
     @field_validator("target")
     @classmethod
     def _maritime_only(cls, v, info):
-        # validated only when given: a target the economic channel would ignore is an error, not a no-op
-        if info.data.get("channel", "economic") == "economic":
-            raise ValueError(
-                "'target' applies to the maritime channel only: economic pressure falls on ROK (the wedge)"
-            )
+        # a target the economic channel would ignore is an error, not a no-op
+        if v != "ROK" and info.data.get("channel", "economic") == "economic":
+            raise ValueError("economic pressure falls on ROK (the wedge); another 'target' is for the maritime channel")
         return v
 
     def args(self) -> tuple[float, ...]:
@@ -446,7 +469,7 @@ class ChinaCoercion(DatedEvent):
 
 
 @njit
-def prk_russia_alignment(s, c, a, t, first, last, u):
+def prk_russia_alignment(s, c, a, t, first, last, u, v):
     """Compiled handler of ``prk_russia_alignment``: a = (magnitude,)."""
     prk.back(s, a[0])
 
@@ -471,7 +494,7 @@ class PrkRussiaAlignment(DatedEvent):
 
 
 @njit
-def summit(s, c, a, t, first, last, u):
+def summit(s, c, a, t, first, last, u, v):
     """Compiled handler of ``summit``: a = (allied parties as bits, PRK attends?, magnitude)."""
     allied = int(a[0])  # bit i: allied state i attends (0 ROK, 1 JPN, 2 USA)
     for i in range(3):
@@ -521,29 +544,29 @@ class Summit(DatedEvent):
 
 
 @njit
-def fire(kind, s, c, a, t, first, last, u):
-    """Run the handler of event kind ``kind`` (numbered as in :data:`EVENT_TYPES`)."""
+def fire(kind, s, c, a, t, first, last, u, v):
+    """Run the handler of event kind ``kind`` (numbered as in :data:`EVENT_TYPES`); ``u, v``: its two uniforms."""
     if kind == 0:
-        missile_tests(s, c, a, t, first, last, u)
+        missile_tests(s, c, a, t, first, last, u, v)
     elif kind == 1:
-        nuclear_test(s, c, a, t, first, last, u)
+        nuclear_test(s, c, a, t, first, last, u, v)
     elif kind == 2:
-        impeachment(s, c, a, t, first, last, u)
+        impeachment(s, c, a, t, first, last, u, v)
     elif kind == 3:
-        election(s, c, a, t, first, last, u)
+        election(s, c, a, t, first, last, u, v)
     elif kind == 4:
-        political_transition(s, c, a, t, first, last, u)
+        political_transition(s, c, a, t, first, last, u, v)
     elif kind == 5:
-        history_dispute(s, c, a, t, first, last, u)
+        history_dispute(s, c, a, t, first, last, u, v)
     elif kind == 6:
-        us_burden_sharing(s, c, a, t, first, last, u)
+        us_burden_sharing(s, c, a, t, first, last, u, v)
     elif kind == 7:
-        us_reassurance(s, c, a, t, first, last, u)
+        us_reassurance(s, c, a, t, first, last, u, v)
     elif kind == 8:
-        us_brokerage(s, c, a, t, first, last, u)
+        us_brokerage(s, c, a, t, first, last, u, v)
     elif kind == 9:
-        china_coercion(s, c, a, t, first, last, u)
+        china_coercion(s, c, a, t, first, last, u, v)
     elif kind == 10:
-        prk_russia_alignment(s, c, a, t, first, last, u)
+        prk_russia_alignment(s, c, a, t, first, last, u, v)
     elif kind == 11:
-        summit(s, c, a, t, first, last, u)
+        summit(s, c, a, t, first, last, u, v)

@@ -37,7 +37,14 @@ class AllyInit(Strict):
     """Initial state of a junior ally (a democracy with a domestic gate)."""
 
     government: Government = Field(
-        "conservative", description="Camp in office; conservative = +1 alignment stance, progressive = -1."
+        "conservative", description="Camp in office (what an election decides): conservative or progressive."
+    )
+    position: float | None = Field(
+        None,
+        ge=-1,
+        le=1,
+        description="The government's position on the history axis, -1 history hawk .. +1 pragmatist; "
+        "default: its camp's mean (parameters.positions).",
     )
     interim: bool = Field(False, description="An acting government is in office.")
     approval: Share = Field(0.4, description="Approval of the government (or support of its camp).")

@@ -37,7 +37,7 @@ MISREAD_JPN = stream_id("misperception.JPN")  # normals: JPN misreads ROK's and 
 MISREAD_USA = stream_id("misperception.USA")  # normals: the USA misreads ROK's and JPN's last move
 APPROVAL = stream_id("approval")  # normals: monthly approval shocks of ROK's and JPN's governments
 
-# Rows of the month's draw matrix D: the two numbers of each stream above, then one uniform per event.
+# Rows of the month's draw matrix D: the two numbers of each stream above, then two uniforms per event.
 D_TESTS, D_ICBMS = 0, 1
 D_MISREAD = 2  # ROK->JPN, ROK->USA, JPN->ROK, JPN->USA, USA->ROK, USA->JPN
 D_APPROVAL = 8  # ROK, JPN
@@ -68,7 +68,9 @@ def draw(k0, k1, reps, points, t, streams, active, D, U):
         normals(U[1], D[D_MISREAD + 2 * q + 1])
     for e in range(len(streams)):
         if active[e]:  # an event that draws, in its window in some replication
-            uniform_block(k0, k1, reps, points, month, np.uint64(streams[e]), D[D_EVENTS + e], U[0])
+            uniform_block(
+                k0, k1, reps, points, month, np.uint64(streams[e]), D[D_EVENTS + 2 * e], D[D_EVENTS + 2 * e + 1]
+            )
 
 
 @njit(inline="always")
@@ -82,10 +84,10 @@ def fire_events(s, c, t, r, d, events, a):
     s[S.IN_NUCLEAR] = 0.0
     for e in range(len(kinds)):
         if first[r, e] <= t <= last[r, e]:
-            u = d[D_EVENTS + e] if draws[e] else 0.5
+            u, v = (d[D_EVENTS + 2 * e], d[D_EVENTS + 2 * e + 1]) if draws[e] else (0.5, 0.5)
             for q in range(N_ARGS):
                 a[q] = args[r, e, q]
-            fire(kinds[e], s, c, a, t, first[r, e], last[r, e], u)
+            fire(kinds[e], s, c, a, t, first[r, e], last[r, e], u, v)
 
 
 @njit(inline="always")
@@ -156,7 +158,7 @@ def advance(S_, C, keys, points, reps, events, t0, t1, trace, drivers):
     streams, draws, first, last = events[1], events[2], events[3], events[4]
     k0, k1 = keys[:, 0].astype(np.uint64), keys[:, 1].astype(np.uint64)
     reps64, points64 = reps.astype(np.uint64), points.astype(np.uint64)
-    D = np.empty((D_EVENTS + len(streams), R))
+    D = np.empty((D_EVENTS + 2 * len(streams), R))
     U = np.empty((2, R))
     d = np.empty(D.shape[0])
     active = np.zeros(len(streams), dtype=np.bool_)

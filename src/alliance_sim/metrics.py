@@ -39,7 +39,7 @@ DRIVER_DOCS = {
     "asymmetry": "Cha: asymmetric abandonment fear |A_ROK - A_JPN| (negative).",
     "grievance": "Cha: public antipathy toward the partner (negative).",
     "brokerage": "Patron brokerage effort.",
-    "stance": "Government alignment stance.",
+    "stance": "Cha: the two governments' joint position on the history axis (hawk -1 .. pragmatist +1).",
     "events": "Summit boosts.",
     "reciprocity": "Axelrod: the partner's last move answered in kind (tit for tat).",
     "noise": "Axelrod: misperception of the partner's move.",

@@ -31,7 +31,7 @@ COLLECT_LIMIT = 100
 #: Agent variables in the DataCollector record: name -> meaning (None for actors it does not apply to).
 AGENT_VARIABLES = {
     "approval": "Approval of the government (ROK, JPN).",
-    "position": "Government alignment stance: +1 conservative, -1 progressive (ROK, JPN).",
+    "position": "Government position on the history axis: -1 history hawk .. +1 pragmatist (ROK, JPN).",
     "government": "Camp in office, 'conservative' or 'progressive' (ROK, JPN).",
     "interim": "An acting government is in office (ROK, JPN).",
     "elected": "Camp that won an election held this month, else None (ROK, JPN).",
@@ -192,16 +192,14 @@ class AllianceModel(mesa.Model):
         )
 
     def _agent_variable(self, agent, name: str):
-        if name == "position":
-            return getattr(agent, "stance", None)
         if name == "government":
-            stance = getattr(agent, "stance", None)
-            return None if stance is None else np.where(stance > 0, "conservative", "progressive")
+            camp = getattr(agent, "camp", None)
+            return None if camp is None else np.where(camp > 0, "conservative", "progressive")
         if name == "elected":
-            stance = getattr(agent, "stance", None)
-            if stance is None or (agent.code, self.steps - 1) not in self.elections:
+            camp = getattr(agent, "camp", None)
+            if camp is None or (agent.code, self.steps - 1) not in self.elections:
                 return None
-            return np.where(stance > 0, "conservative", "progressive")
+            return np.where(camp > 0, "conservative", "progressive")
         if name == "perceived_commitment":
             return getattr(agent, "perceived", None)
         if name == "brokerage_effort":

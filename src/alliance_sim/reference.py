@@ -38,11 +38,14 @@ def calibration_table() -> str:
     return "\n".join(rows)
 
 
+DRAWS = {0: "draws nothing", 1: "draws a uniform", 2: "draws two uniforms"}
+
+
 def _contract(cls) -> str:
     """An event class's declared contract: its sample, what that moves, and whether it draws from its stream."""
     sample = ", ".join(f"{k}: {v}" for k, v in cls.sample.items())
     moves = ", ".join(f"`{path}` {'up' if sign > 0 else 'down'}" for path, sign in cls.moves.items())
-    return f"`{{{sample}}}` moves {moves}; {'draws a uniform' if cls.draws else 'draws nothing'}"
+    return f"`{{{sample}}}` moves {moves}; {DRAWS.get(cls.draws, f'draws {cls.draws} uniforms')}"
 
 
 def events_table() -> str:

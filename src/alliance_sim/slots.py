@@ -19,7 +19,7 @@ ROK, JPN, USA = 0, 1, 2
 ALLIED = ("ROK", "JPN", "USA")
 
 # A junior ally's block: ROK's starts at slot 0, JPN's at ALLY_SLOTS. Offsets within a block:
-STANCE = 0  # +1 conservative, -1 progressive government
+CAMP = 0  # +1 conservative, -1 progressive camp in office (what an election decides)
 INTERIM = 1  # 1 while an acting government is in office
 APPROVAL = 2
 APPROVAL_ANCHOR = 3
@@ -29,39 +29,40 @@ PERCEIVED = 6  # perceived US commitment; abandonment fear is 1 - perceived
 THREAT = 7
 ENTRAPMENT = 8
 AUDIENCE_GAP = 9
-ALLY_SLOTS = 10
+POSITION = 10  # the government's position on the history axis: -1 history hawk .. +1 pragmatist
+ALLY_SLOTS = 11
 
 # The United States
-US_SHOCK = 20  # + k: decaying shock to the commitment signal to ally k
-US_COMMITMENT = 22  # + k: the commitment signal ally k reads
-US_EFFORT = 24
-US_PUSH = 25
-US_TENSION = 26
+US_SHOCK = 2 * ALLY_SLOTS  # + k: decaying shock to the commitment signal to ally k
+US_COMMITMENT = US_SHOCK + 2  # + k: the commitment signal ally k reads
+US_EFFORT = US_SHOCK + 4
+US_PUSH = US_SHOCK + 5
+US_TENSION = US_SHOCK + 6
 
 # North Korea
-PRK_RUSSIA = 27
-PRK_DETENTE = 28
-PRK_ACTIVITY = 29
-PRK_SHOCK = 30
-PRK_TESTS = 31
-PRK_ICBMS = 32
-PRK_THREAT = 33
+PRK_RUSSIA = US_SHOCK + 7
+PRK_DETENTE = PRK_RUSSIA + 1
+PRK_ACTIVITY = PRK_RUSSIA + 2
+PRK_SHOCK = PRK_RUSSIA + 3
+PRK_TESTS = PRK_RUSSIA + 4
+PRK_ICBMS = PRK_RUSSIA + 5
+PRK_THREAT = PRK_RUSSIA + 6
 
 # China
-CHN_ECON_SHOCK = 34
-CHN_MARITIME_SHOCK = 35  # + k
-CHN_PRESSURE = 37
-CHN_THREAT = 38  # + k: threat CHN poses to ally k
+CHN_ECON_SHOCK = PRK_RUSSIA + 7
+CHN_MARITIME_SHOCK = CHN_ECON_SHOCK + 1  # + k
+CHN_PRESSURE = CHN_ECON_SHOCK + 3
+CHN_THREAT = CHN_ECON_SHOCK + 4  # + k: threat CHN poses to ally k
 
 # Directed cooperation among ROK, JPN and USA, its last change, summit boosts, next month's values
-COOP = 40
-LAST_MOVE = 49
-SUMMIT = 58
-NEXT_COOP = 67
+COOP = CHN_ECON_SHOCK + 6
+LAST_MOVE = COOP + 9
+SUMMIT = COOP + 18
+NEXT_COOP = COOP + 27
 
 # This month's event inputs, reset before the events fire
-IN_PRK_RATE = 76  # baseline non-ICBM launches per month
-IN_ICBM_RATE = 77  # baseline ICBM launches per month
-IN_NUCLEAR = 78  # 1 if PRK tests a nuclear device this month
+IN_PRK_RATE = COOP + 36  # baseline non-ICBM launches per month
+IN_ICBM_RATE = IN_PRK_RATE + 1  # baseline ICBM launches per month
+IN_NUCLEAR = IN_PRK_RATE + 2  # 1 if PRK tests a nuclear device this month
 
-N_SLOTS = 79
+N_SLOTS = IN_PRK_RATE + 3

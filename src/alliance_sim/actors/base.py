@@ -16,13 +16,15 @@ import mesa
 import numpy as np
 
 from .. import slots as S
-from ..columns import ALLY_COLUMNS, ALLY_INIT, STANCE, ally_column, col
+from ..columns import ALLY_COLUMNS, ALLY_INIT, CAMP, ally_column, col
 from ..jit import njit
+from ..philox import ndtri
 
-__all__ = ["STANCE", "Ally", "State"]
+__all__ = ["CAMP", "Ally", "State"]
 
 # Initial-state columns of an ally, relative to its block.
-I_STANCE = ally_column("government")
+I_CAMP = ally_column("government")
+I_POSITION = ally_column("position")
 I_INTERIM = ally_column("interim")
 I_APPROVAL = ally_column("approval")
 I_APPROVAL_ANCHOR = ally_column("approval_anchor")
@@ -43,6 +45,13 @@ CHA_ASYMMETRIC = col("cha.asymmetric_abandonment")
 CHA_GRIEVANCE = col("cha.grievance")
 CHA_BROKERAGE = col("cha.brokerage")
 CHA_STANCE = col("cha.stance")
+CHA_VETO = col("cha.veto")
+#: Mean positions by ally and camp: POSITION_MEAN[k][0] conservative, [k][1] progressive.
+POSITION_MEAN = (
+    (col("positions.rok_conservative"), col("positions.rok_progressive")),
+    (col("positions.jpn_conservative"), col("positions.jpn_progressive")),
+)
+POSITION_SPREAD = col("positions.spread")
 SNYDER_BASELINE = col("snyder.baseline")
 SNYDER_DILEMMA = col("snyder.dilemma")
 SNYDER_THREAT = col("snyder.threat")
@@ -78,7 +87,9 @@ def clip01(x):
 def init_ally(s, c, k):
     """Ally ``k``'s initial state, from its initial-state columns."""
     a, i = k * S.ALLY_SLOTS, ALLY_INIT + k * ALLY_COLUMNS
-    s[a + S.STANCE] = c[i + I_STANCE]
+    s[a + S.CAMP] = c[i + I_CAMP]
+    position = c[i + I_POSITION]
+    s[a + S.POSITION] = camp_mean(c, k, s[a + S.CAMP]) if np.isnan(position) else position
     s[a + S.INTERIM] = c[i + I_INTERIM]
     s[a + S.APPROVAL] = c[i + I_APPROVAL]
     s[a + S.APPROVAL_ANCHOR] = c[i + I_APPROVAL_ANCHOR]
@@ -90,6 +101,25 @@ def init_ally(s, c, k):
     s[a + S.AUDIENCE_GAP] = 0.0
     s[S.COOP + 3 * k + (1 - k)] = c[i + I_COOP_PARTNER]
     s[S.COOP + 3 * k + S.USA] = c[i + I_COOP_USA]
+
+
+@njit
+def camp_mean(c, k, camp):
+    """The mean position of ally ``k``'s camp ``camp`` (+1 conservative, -1 progressive)."""
+    return c[POSITION_MEAN[k][0]] if camp > 0 else c[POSITION_MEAN[k][1]]
+
+
+@njit
+def draw_position(c, k, camp, u):
+    """A new government's position: its camp's mean plus a normal spread (from uniform ``u``), within -1..1."""
+    return min(max(camp_mean(c, k, camp) + c[POSITION_SPREAD] * ndtri(u), -1.0), 1.0)
+
+
+@njit
+def joint_position(s, c):
+    """The two governments' joint position: their mean, pulled toward the less forthcoming one (the veto)."""
+    p_rok, p_jpn = s[S.ROK * S.ALLY_SLOTS + S.POSITION], s[S.JPN * S.ALLY_SLOTS + S.POSITION]
+    return (1.0 - c[CHA_VETO]) * 0.5 * (p_rok + p_jpn) + c[CHA_VETO] * min(p_rok, p_jpn)
 
 
 @njit
@@ -129,7 +159,7 @@ def cha_terms(s, c, k, terms):
     terms[T_ASYMMETRY] = -c[CHA_ASYMMETRIC] * abs(a_self - a_other)
     terms[T_GRIEVANCE] = -c[CHA_GRIEVANCE] * s[a + S.ANTIPATHY]
     terms[T_BROKERAGE] = c[CHA_BROKERAGE] * s[S.US_EFFORT]
-    terms[T_STANCE] = c[CHA_STANCE] * s[a + S.STANCE]
+    terms[T_STANCE] = c[CHA_STANCE] * joint_position(s, c)  # the same for both directions: no cancelling
     terms[T_EVENTS] = s[S.SUMMIT + 3 * k + (1 - k)]
 
 
@@ -239,22 +269,31 @@ def relieve(s, k, magnitude):
 
 
 @njit
-def hold_election(s, c, k, u, advantage):
-    """The incumbent camp keeps office with a logistic chance in approval; else the other camp takes over."""
+def hold_election(s, c, k, u, v, advantage, leader_changes, outcome):
+    """The incumbent camp keeps office with a logistic chance in approval (uniform ``u``), or as
+    ``outcome`` says (1 kept, 0 lost; NaN: drawn); else the other camp takes over with honeymoon
+    approval. A new leader's position is drawn from uniform ``v`` (a kept camp keeps its leader
+    unless ``leader_changes``)."""
     a = k * S.ALLY_SLOTS
     chance = 1.0 / (1.0 + math.exp(-c[ELECTION_SENSITIVITY] * (s[a + S.APPROVAL] + advantage - c[ELECTION_MIDPOINT])))
-    if u >= chance:
-        s[a + S.STANCE] = -s[a + S.STANCE]
+    kept = u < chance if np.isnan(outcome) else outcome == 1.0
+    if not kept:
+        s[a + S.CAMP] = -s[a + S.CAMP]
         s[a + S.APPROVAL] = c[HONEYMOON]
         s[a + S.APPROVAL_ANCHOR] = c[ELECTION_MIDPOINT]
+        s[a + S.POSITION] = draw_position(c, k, s[a + S.CAMP], v)
+    elif leader_changes:
+        s[a + S.POSITION] = draw_position(c, k, s[a + S.CAMP], v)
     s[a + S.INTERIM] = 0.0
 
 
 @njit
-def install(s, c, k, stance, approval):
-    """A forced change of government to ``stance``, with ``approval`` (NaN: the honeymoon level)."""
+def install(s, c, k, camp, position, approval, u):
+    """A forced change of government to ``camp`` with ``position`` (NaN: drawn from the camp by uniform
+    ``u``) and ``approval`` (NaN: the honeymoon level)."""
     a = k * S.ALLY_SLOTS
-    s[a + S.STANCE] = stance
+    s[a + S.CAMP] = camp
+    s[a + S.POSITION] = draw_position(c, k, camp, u) if np.isnan(position) else position
     s[a + S.APPROVAL] = c[HONEYMOON] if np.isnan(approval) else approval
     s[a + S.APPROVAL_ANCHOR] = c[ELECTION_MIDPOINT]
     s[a + S.INTERIM] = 0.0
@@ -306,7 +345,8 @@ class Ally(State):
 
     State vectors
     -------------
-    stance : +1 conservative (pro-alignment) or -1 progressive government.
+    camp : +1 conservative or -1 progressive camp in office (what an election decides).
+    position : the government's position on the history axis, -1 history hawk .. +1 pragmatist.
     interim : an acting government is in office (the gate freezes): True/False.
     approval, approval_anchor : government approval and its long-run level.
     antipathy, antipathy_anchor : public unfavourability toward the partner (grievance).
@@ -318,7 +358,8 @@ class Ally(State):
 
     partner: ClassVar[str]
 
-    stance = Slot(S.STANCE)
+    camp = Slot(S.CAMP)
+    position = Slot(S.POSITION)
     approval = Slot(S.APPROVAL)
     approval_anchor = Slot(S.APPROVAL_ANCHOR)
     antipathy = Slot(S.ANTIPATHY)
