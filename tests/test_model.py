@@ -251,3 +251,19 @@ def test_an_unset_position_is_the_camps_mean():
     assert (m.actor("JPN").position == p.jpn_conservative).all()
     m = AllianceModel(load_scenario(BASE, {"actors.ROK.position": 0.3}), replications=3)
     assert (m.actor("ROK").position == 0.3).all()
+
+
+def test_misperception_is_a_risk_that_forgiveness_limits():
+    # Wu and Axelrod (1995): misreading cooperation as defection (and rarely the reverse) starts
+    # feuds of mutual cooling, so noise lowers cooperation; forgiveness answers a perceived
+    # defection only in part, so it lowers that cost without turning it into a gain.
+    def cost(forgiveness):
+        kept = {"parameters.axelrod.forgiveness": forgiveness}
+        noisy = rok_jpn_at(60, kept)
+        clear = rok_jpn_at(60, {**kept, "parameters.axelrod.misperception": 0.0})
+        return paired(noisy, clear)
+
+    default = load_scenario(BASE).parameters.axelrod.forgiveness
+    mean, low, high = cost(default)
+    assert high < 0, (mean, low, high)
+    assert cost(0.0)[2] < mean < cost(0.6)[1]  # more forgiveness, a smaller cost

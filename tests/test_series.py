@@ -195,7 +195,7 @@ def test_manifest_records_the_chunk_and_the_quantile_method(chunked):
     assert q["method"] == "binned" and set(q["max_error"]) == set(trace_names())
     assert q["error_bound"]["coop_rok_jpn"] == "0.000244141 for values in [0, 1.00024)"
     assert q["error_bound"]["driver_gate"].startswith("2^-7 x |value| for 2^-20 <= |value| < 2^2")
-    assert q["max_error"]["prk_tests"] == 0 and 0 < q["max_error"]["driver_noise"] < 1e-3
+    assert q["max_error"]["prk_tests"] == 0 and 0 < q["max_error"]["driver_baseline"] < 1e-3
     assert json.loads((chunked["exact", 1_000] / "manifest.json").read_text())["quantiles"] == {
         "method": "exact",
         "error_bound": 0.0,

@@ -159,7 +159,19 @@ class Axelrod(Group):
     )
     forgiveness: float = Field(0.3, ge=0, le=1, description="Share of an apparent defection that is not reciprocated.")
     misperception: float = Field(
-        0.04, ge=0, le=0.2, description="Standard deviation of the error in reading the partner's cooperation."
+        0.1, ge=0, le=0.5, description="Monthly chance of reading the partner's last move as a defection."
+    )
+    misread_size: float = Field(
+        0.05,
+        ge=0,
+        le=0.2,
+        description="The defection a misread shows: a move of -size added to the partner's actual one.",
+    )
+    reverse_share: float = Field(
+        0.1,
+        ge=0,
+        le=1,
+        description="Chance of the reverse misread (a defection read as cooperation, +size), as a share of misperception.",
     )
     adjustment_rate: float = Field(
         0.06, ge=0.01, le=1, description="Monthly share of the gap to the cooperation target closed (before the gate)."

@@ -32,9 +32,9 @@ SUMMIT_DECAY = col("diplomacy.summit_decay")
 
 # The model's own random streams, by name.
 PRK_LAUNCHES = stream_id("prk.launches")  # uniforms of PRK's non-ICBM and ICBM launch counts
-MISREAD_ROK = stream_id("misperception.ROK")  # normals: ROK misreads JPN's and the USA's last move
-MISREAD_JPN = stream_id("misperception.JPN")  # normals: JPN misreads ROK's and the USA's last move
-MISREAD_USA = stream_id("misperception.USA")  # normals: the USA misreads ROK's and JPN's last move
+MISREAD_ROK = stream_id("misperception.ROK")  # uniforms: ROK misreads JPN's and the USA's last move
+MISREAD_JPN = stream_id("misperception.JPN")  # uniforms: JPN misreads ROK's and the USA's last move
+MISREAD_USA = stream_id("misperception.USA")  # uniforms: the USA misreads ROK's and JPN's last move
 APPROVAL = stream_id("approval")  # normals: monthly approval shocks of ROK's and JPN's governments
 
 # Rows of the month's draw matrix D: the two numbers of each stream above, then two uniforms per event.
@@ -62,10 +62,11 @@ def draw(k0, k1, reps, points, t, streams, active, D, U):
     """Month ``t``'s random numbers of every replication into ``D`` (``U``: two rows of scratch)."""
     month = np.uint64(t)
     uniform_block(k0, k1, reps, points, month, np.uint64(PRK_LAUNCHES), D[D_TESTS], D[D_ICBMS])
-    for q, stream in enumerate((MISREAD_ROK, MISREAD_JPN, MISREAD_USA, APPROVAL)):
-        uniform_block(k0, k1, reps, points, month, np.uint64(stream), U[0], U[1])
-        normals(U[0], D[D_MISREAD + 2 * q])
-        normals(U[1], D[D_MISREAD + 2 * q + 1])
+    for q, stream in enumerate((MISREAD_ROK, MISREAD_JPN, MISREAD_USA)):
+        uniform_block(k0, k1, reps, points, month, np.uint64(stream), D[D_MISREAD + 2 * q], D[D_MISREAD + 2 * q + 1])
+    uniform_block(k0, k1, reps, points, month, np.uint64(APPROVAL), U[0], U[1])
+    normals(U[0], D[D_APPROVAL])
+    normals(U[1], D[D_APPROVAL + 1])
     for e in range(len(streams)):
         if active[e]:  # an event that draws, in its window in some replication
             uniform_block(

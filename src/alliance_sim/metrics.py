@@ -42,7 +42,7 @@ DRIVER_DOCS = {
     "stance": "Cha: the two governments' joint position on the history axis (hawk -1 .. pragmatist +1).",
     "events": "Summit boosts.",
     "reciprocity": "Axelrod: the partner's last move answered in kind (tit for tat).",
-    "noise": "Axelrod: misperception of the partner's move.",
+    "noise": "Axelrod: misread partner's moves (mostly cooperation read as defection), as answered.",
     "gate": "Putnam/Fearon: the part of the move the domestic gate (or the [0,1] bound) removed.",
 }
 

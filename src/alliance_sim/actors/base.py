@@ -65,6 +65,8 @@ AUDIENCE_COST = col("gate.audience_cost")
 RECIPROCITY = col("axelrod.reciprocity")
 FORGIVENESS = col("axelrod.forgiveness")
 MISPERCEPTION = col("axelrod.misperception")
+MISREAD_SIZE = col("axelrod.misread_size")
+REVERSE_SHARE = col("axelrod.reverse_share")
 ADJUSTMENT_RATE = col("axelrod.adjustment_rate")
 APPROVAL_REVERSION = col("domestic.approval_reversion")
 APPROVAL_NOISE = col("domestic.approval_noise")
@@ -192,14 +194,28 @@ def winset(s, c, k):
     return room, room * (1.0 - c[ANTIPATHY_DRAG] * s[a + S.ANTIPATHY])
 
 
+@njit
+def misread(c, u):
+    """What misperception adds to a move as seen (uniform ``u``): -size with chance
+    ``misperception`` (cooperation read as defection), +size with the rarer reverse chance, else 0."""
+    if u < c[MISPERCEPTION]:
+        return -c[MISREAD_SIZE]
+    if u > 1.0 - c[MISPERCEPTION] * c[REVERSE_SHARE]:
+        return c[MISREAD_SIZE]
+    return 0.0
+
+
 @njit(inline="always")
-def move(s, c, i, j, terms, z, cool, warm):
+def move(s, c, i, j, terms, u, cool, warm):
     """Set next month's cooperation of ``i`` toward ``j``; ``terms`` turns into the move's contributions.
 
     Axelrod's reciprocity with noise: the ally answers the partner's last move
-    (its change in cooperation toward the ally), read with misperception noise.
-    A misread can start a feud of mutual cooling; forgiveness damps it. The
-    win-set bounds the move to ``[-cool, warm]``.
+    (its change in cooperation toward the ally) as it reads it. Now and then it
+    reads cooperation as a defection (Wu and Axelrod 1995), rarely the reverse
+    (:func:`misread`, uniform ``u``); a perceived defection is answered only in
+    part (forgiveness). Noise is a risk: it can start a feud of mutual cooling,
+    and forgiveness lowers its cost without turning it into a gain. The win-set
+    bounds the move to ``[-cool, warm]``.
     """
     rate = c[ADJUSTMENT_RATE]
     own = s[S.COOP + 3 * i + j]
@@ -209,10 +225,11 @@ def move(s, c, i, j, terms, z, cool, warm):
     terms[T_BASELINE] -= rate * own
     # Tit for tat on moves: answer the partner's last move as perceived; an
     # apparent defection is answered only in part (forgiveness ends feuds).
-    seen = theirs + c[MISPERCEPTION] * z
+    error = misread(c, u)
+    seen = theirs + error
     weight = c[RECIPROCITY] * (1.0 - c[FORGIVENESS]) if seen < 0 else c[RECIPROCITY]
     terms[T_RECIPROCITY] = weight * theirs
-    terms[T_NOISE] = weight * c[MISPERCEPTION] * z
+    terms[T_NOISE] = weight * error
     raw = 0.0
     for q in range(T_GATE):
         raw += terms[q]
@@ -222,13 +239,13 @@ def move(s, c, i, j, terms, z, cool, warm):
 
 
 @njit(inline="always")
-def set_cooperation(s, c, k, z_partner, z_usa, terms):
+def set_cooperation(s, c, k, u_partner, u_usa, terms):
     """Set ally ``k``'s cooperation toward the patron and the partner; ``terms`` ends as the partner move's parts."""
     cool, warm = winset(s, c, k)  # one domestic gate for both moves
     snyder_terms(s, c, k, terms)
-    move(s, c, k, S.USA, terms, z_usa, cool, warm)
+    move(s, c, k, S.USA, terms, u_usa, cool, warm)
     cha_terms(s, c, k, terms)
-    move(s, c, k, 1 - k, terms, z_partner, cool, warm)
+    move(s, c, k, 1 - k, terms, u_partner, cool, warm)
 
 
 # ---- phase 5: domestic politics

@@ -3,7 +3,7 @@
 from .. import slots as S
 from ..columns import col
 from ..jit import njit
-from .base import ADJUSTMENT_RATE, MISPERCEPTION, RECIPROCITY, PerAlly, Slot, State, clip01
+from .base import ADJUSTMENT_RATE, RECIPROCITY, PerAlly, Slot, State, clip01, misread
 
 COMMITMENT = col("actors.USA.commitment")
 TRANSACTIONALISM = col("actors.USA.transactionalism")
@@ -52,14 +52,14 @@ def act(s, c, coop_rok_jpn, maritime):
 
 
 @njit
-def set_cooperation(s, c, z_rok, z_jpn):
+def set_cooperation(s, c, u_rok, u_jpn):
     """US cooperation toward each ally follows its commitment signal, partly reciprocating the ally."""
     for k in range(2):
-        z = z_rok if k == S.ROK else z_jpn
+        u = u_rok if k == S.ROK else u_jpn
         own, theirs = s[S.COOP + 3 * S.USA + k], s[S.COOP + 3 * k + S.USA]
         target = (1.0 - c[US_RECIPROCITY]) * s[S.US_COMMITMENT + k] + c[US_RECIPROCITY] * theirs
         target += s[S.SUMMIT + 3 * S.USA + k]
-        step = c[ADJUSTMENT_RATE] * (target - own) + c[RECIPROCITY] * c[MISPERCEPTION] * z
+        step = c[ADJUSTMENT_RATE] * (target - own) + c[RECIPROCITY] * misread(c, u)
         s[S.NEXT_COOP + 3 * S.USA + k] = clip01(own + step)
 
 
