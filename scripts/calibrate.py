@@ -1,7 +1,7 @@
 """Grid search of the hindcast coefficients against the 2015-2021 patterns.
 
 Runs scenarios/hindcast/2015_2021.yaml for every combination in GRID (R replications
-each) and prints how many of the four patterns hold, best first, then the checks
+each) and prints how many of the patterns hold, best first, then the checks
 for the current defaults. Only 2015-2021 is used; 2022-2025 is held out.
 
     python scripts/calibrate.py [--replications 300] [--top 20]
@@ -46,13 +46,14 @@ def main() -> None:
         rows.append((sum(c.holds for c in checks), values, "".join("x" if c.holds else "." for c in checks)))
     rows.sort(key=lambda r: -r[0])
     names = [k.split(".", 1)[1] for k in GRID]
-    print(f"{len(rows)} combinations; all four patterns hold in {sum(r[0] == 4 for r in rows)}")
+    every = len(patterns.PATTERNS)
+    print(f"{len(rows)} combinations; all {every} patterns hold in {sum(r[0] == every for r in rows)}")
     print("held  patterns  " + "  ".join(names))
     for held, values, marks in rows[: args.top]:
         print(f"{held:>4}  {marks:>8}  " + "  ".join(f"{v:>{len(n)}g}" for v, n in zip(values, names, strict=True)))
     for key in GRID:
-        share = {v: sum(r[0] == 4 for r in rows if r[1][list(GRID).index(key)] == v) for v in GRID[key]}
-        print(f"all-four count by {key}: {share}")
+        share = {v: sum(r[0] == every for r in rows if r[1][list(GRID).index(key)] == v) for v in GRID[key]}
+        print(f"all-pass count by {key}: {share}")
     print("\ncurrent defaults:")
     for c in evaluate(base, args.replications):
         figures = ", ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in c.figures.items())

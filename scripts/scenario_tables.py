@@ -1,12 +1,12 @@
 """Write the results tables of docs/scenarios.md from real runs of the scenario library.
 
 For each scenario: mean cohesion, ROK-JPN cooperation at months 12 and 60, and the
-rupture probability (Wilson 95% interval), each with its difference from base (or, in a
+probabilities of trade measures, security linkage and rupture (Wilson 95% interval), each with its difference from base (or, in a
 ``results:NAME vs OTHER`` block, from scenario OTHER: a counterfactual pair) and a 95%
 interval. Scenarios share base's seed and horizon, so replication r shares most of its
 random numbers with base's replication r (see docs/scenarios.md): differences of continuous
-metrics use a paired t interval over the replications (scipy.stats.ttest_rel); the rupture
-difference uses Newcombe's interval.
+metrics use a paired t interval over the replications (scipy.stats.ttest_rel); differences
+of probabilities use Newcombe's interval.
 
     python scripts/scenario_tables.py [--check]      # --check: exit 1 if the doc is stale
 """
@@ -38,6 +38,8 @@ def outcomes(name: str) -> dict[str, np.ndarray]:
         "mean cohesion": runs["cohesion_mean"].to_numpy(),
         "ROK-JPN, month 12": trace["coop_rok_jpn"][11],
         "ROK-JPN, month 60": trace["coop_rok_jpn"][59],
+        "trade measures": runs["trade_measures_ever"].to_numpy(),
+        "security linkage": runs["security_linkage_ever"].to_numpy(),
         "rupture": runs["rupture"].to_numpy(),
     }
 
@@ -46,12 +48,12 @@ def table(name: str, own: dict, base: dict, against: str = "base") -> str:
     rows = [f"| metric | value (95% interval) | difference from {against} (95% interval) |", "|---|---|---|"]
     for metric, x in own.items():
         b = base[metric]
-        if metric == "rupture":
+        if x.dtype == bool:  # an observable event: its probability over the horizon
             k, n, kb = int(x.sum()), len(x), int(b.sum())
             lo, hi = wilson(k, n)
             d, dlo, dhi = newcombe(kb, len(b), k, n)
             dtext = "—" if name == against else f"{d:+.3f} ({dlo:+.3f} to {dhi:+.3f})"
-            rows.append(f"| rupture probability | {k / n:.3f} ({lo:.3f} to {hi:.3f}) | {dtext} |")
+            rows.append(f"| {metric} probability | {k / n:.3f} ({lo:.3f} to {hi:.3f}) | {dtext} |")
             continue
         ci = ttest_1samp(x, 0).confidence_interval() if x.std() > 0 else None
         value = f"{x.mean():.3f}" + (f" ({ci.low:.3f} to {ci.high:.3f})" if ci else "")

@@ -1,6 +1,9 @@
 """Per-replication coefficients and batched design points: one compiled run gives each
 replication exactly the future it has when run alone; and the uncompiled path agrees."""
 
+import os
+import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -141,3 +144,13 @@ def test_the_uncompiled_path_gives_the_same_numbers(case):
     compiled, plain = out.values()
     for name in compiled:
         assert compiled[name].tobytes() == plain[name].tobytes(), name
+
+
+def test_a_chosen_numba_cache_dir_still_gets_a_folder_per_source_version(tmp_path):
+    # numba keys a cached function on its own file only: without the source hash, an edit to an
+    # actor module would run the old compiled kernel from a NUMBA_CACHE_DIR the user set.
+    code = "import numba, alliance_sim.jit; print(numba.config.CACHE_DIR)"
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    folder = Path(out.stdout.strip())
+    assert folder.parent == tmp_path and re.fullmatch(r"[0-9a-f]{16}", folder.name)

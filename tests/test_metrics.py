@@ -20,6 +20,9 @@ def trace():
     return {
         "coop_rok_jpn": np.array([[0.30, 0.40], [0.20, 0.30], [0.10, 0.35]]),
         "cohesion": np.array([[0.6, 0.8], [0.5, 0.7], [0.4, 0.9]]),
+        # trade measures in months 2-3 of the first future; security linkage in month 3 of the second
+        "trade_measures": np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 0.0]]),
+        "security_linkage": np.array([[0.0, 0.0], [0.0, 0.0], [0.0, 1.0]]),
     }
 
 
@@ -33,6 +36,10 @@ def test_summaries(trace):
     np.testing.assert_array_equal(got["first_rupture_month"], [2.0, np.nan])
     np.testing.assert_array_equal(got["months_in_rupture"], [2, 0])
     np.testing.assert_allclose(got["coop_rok_jpn_final"], [0.10, 0.35])
+    np.testing.assert_array_equal(got["trade_measures_ever"], [True, False])
+    np.testing.assert_array_equal(got["first_trade_measures_month"], [2.0, np.nan])
+    np.testing.assert_array_equal(got["security_linkage_ever"], [False, True])
+    np.testing.assert_array_equal(got["first_security_linkage_month"], [np.nan, 3.0])
 
 
 def test_recovery_after_the_largest_drop():
@@ -67,6 +74,9 @@ def known_state() -> np.ndarray:
     state[:, S.JPN * S.ALLY_SLOTS + S.PERCEIVED] = [0.95, 0.25]  # abandonment 0.05, 0.75
     state[:, S.PRK_TESTS] = [0.0, 3.0]
     state[:, S.CHN_PRESSURE] = [0.2, 0.9]
+    # ladder rungs: replication 0 - ROK protests (1), JPN trade measures (2); replication 1 - ROK links security (3)
+    state[:, S.ROK * S.ALLY_SLOTS + S.RUNG] = [1.0, 3.0]
+    state[:, S.JPN * S.ALLY_SLOTS + S.RUNG] = [2.0, 0.0]
     return state
 
 
@@ -82,6 +92,8 @@ KNOWN = {
     "abandonment_jpn": [0.05, 0.75],
     "prk_tests": [0.0, 3.0],
     "chn_pressure": [0.2, 0.9],
+    "trade_measures": [1.0, 1.0],  # either government on rung 2 or higher
+    "security_linkage": [0.0, 1.0],  # either on rung 3
 }
 
 

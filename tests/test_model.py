@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from alliance_sim import load_scenario, simulate
+from alliance_sim.analysis import newcombe, wilson
 from alliance_sim.coefficients import coefficient_registry
 from alliance_sim.events import EVENT_TYPES
 from alliance_sim.metrics import DRIVERS
@@ -267,3 +268,73 @@ def test_misperception_is_a_risk_that_forgiveness_limits():
     mean, low, high = cost(default)
     assert high < 0, (mean, low, high)
     assert cost(0.0)[2] < mean < cost(0.6)[1]  # more forgiveness, a smaller cost
+
+
+def trade_measures_within(months, overrides, scenario, replications=2000):
+    """Per replication: trade measures came into force within ``months`` (seed 7, shared random numbers)."""
+    s = load_scenario(scenario, {"months": months, "seed": 7, **overrides})
+    runs, _ = run_ensemble(s, 0, range(replications))
+    return runs["trade_measures_ever"].to_numpy()
+
+
+#: ROK-JPN cooperation low (0.3 both ways) and no interim freeze.
+LOW = {"actors.ROK.interim": False, "actors.ROK.coop.JPN": 0.3, "actors.JPN.coop.ROK": 0.3}
+
+
+@pytest.fixture(scope="module")
+def shocked(tmp_path_factory):
+    """base with a history shock in month 2, and the same with a full-strength US brokerage push then."""
+    folder = tmp_path_factory.mktemp("ladder")
+    ruling = "  ruling: {type: history_dispute, magnitude: 0.4, at: 2025-02}\n"
+    push = "  push: {type: us_brokerage, magnitude: 1.0, at: 2025-02}\n"
+    paths = {}
+    for name, events in {"shock": ruling, "brokered": ruling + push}.items():
+        paths[name] = folder / f"{name}.yaml"
+        paths[name].write_text(f"extends: {BASE}\nname: {name}\nevents:\n{events}", encoding="utf-8")
+    return paths
+
+
+def test_a_history_shock_in_a_low_cooperation_state_triggers_trade_measures_in_some_futures(shocked):
+    # The ladder: an open dispute climbs to protest, then trade measures, with a chance that rises
+    # with the dispute and falls with cooperation; without the shock no dispute is open.
+    hit, quiet = trade_measures_within(24, LOW, shocked["shock"]), trade_measures_within(24, LOW, BASE)
+    low, high = wilson(int(hit.sum()), hit.size)
+    assert low > 0.05 and high < 0.95, (low, high)  # some futures, not all
+    assert quiet.sum() == 0
+
+
+def test_us_brokerage_lowers_the_chance_of_trade_measures(shocked):
+    # Brokerage effort (a dated push at full strength when the dispute opens) removes part of the
+    # escalation chance (ladder.halt): fewer futures reach trade measures, paired by seed.
+    alone, brokered = (
+        trade_measures_within(24, LOW, shocked["shock"]),
+        trade_measures_within(24, LOW, shocked["brokered"]),
+    )
+    d, low, high = newcombe(int(alone.sum()), alone.size, int(brokered.sum()), brokered.size)
+    assert high < 0, (d, low, high)
+
+
+def test_a_pragmatist_government_escalates_less(shocked):
+    # The escalation chance scales with (1 - position) / 2: pragmatists in both capitals climb less.
+    hawks = trade_measures_within(
+        24, {**LOW, "actors.ROK.position": -0.8, "actors.JPN.position": -0.8}, shocked["shock"]
+    )
+    pragmatists = trade_measures_within(
+        24, {**LOW, "actors.ROK.position": 0.8, "actors.JPN.position": 0.8}, shocked["shock"]
+    )
+    d, low, high = newcombe(int(hawks.sum()), hawks.size, int(pragmatists.sum()), pragmatists.size)
+    assert high < 0, (d, low, high)
+
+
+def test_trade_measures_lower_rok_jpn_cooperation(shocked):
+    # Linkage costs both targets while measures are in force, and their start raises the partner
+    # public's antipathy (the 2019 boycott): against the same futures with no costs and no boycott.
+    free = {
+        "parameters.ladder.trade_cost": 0.0,
+        "parameters.ladder.security_cost": 0.0,
+        "parameters.ladder.boycott": 0.0,
+    }
+    linked = rok_jpn_at(24, LOW, scenario=shocked["shock"])
+    unlinked = rok_jpn_at(24, {**LOW, **free}, scenario=shocked["shock"])
+    mean, low, high = paired(linked, unlinked)
+    assert high < 0, (mean, low, high)

@@ -44,6 +44,7 @@ def mean_of(name, metric, month=None):
         ("us_burden_sharing", "abandonment_rok", +1, None),  # Snyder
         ("us_burden_sharing", "coop_rok_jpn", -1, None),  # asymmetric abandonment (Cha)
         ("history_flareup", "coop_rok_jpn", -1, None),  # grievance
+        ("history_flareup", "trade_measures", +1, None),  # the disputes climb the escalation ladder
         ("compound", "abandonment_rok", +1, None),
         ("compound", "threat_rok", +1, None),
     ],

@@ -100,9 +100,9 @@ def summarize(results: Results, confidence: float = 0.95) -> pd.DataFrame:
 
     - ``"run"``: each run summary (``cohesion_mean``, ``months_in_rupture``, ...) across
       replications: mean, p05, p50, p95 and ``n`` (the replications with a value;
-      ``first_rupture_month`` counts only futures that ruptured). ``rupture`` is a
-      probability: ``mean`` is the share of futures that ruptured and ``ci_low``/``ci_high``
-      its Wilson interval.
+      ``first_rupture_month`` counts only futures that ruptured). A boolean summary
+      (``rupture``, ``trade_measures_ever``, ...) is a probability: ``mean`` is the share of
+      futures in which the event happened and ``ci_low``/``ci_high`` its Wilson interval.
     - ``"final_month"``: each step metric in the last month, taken from ``series``
       (ensemble mean and percentiles of that month).
 
@@ -113,7 +113,7 @@ def summarize(results: Results, confidence: float = 0.95) -> pd.DataFrame:
     rows = []
     for point, runs in results.runs.groupby("point", sort=True):
         for name in summary_columns(runs):
-            if name == "rupture":
+            if runs[name].dtype == bool:  # an observable event (rupture, trade measures, ...): a probability
                 row = {"p05": np.nan, "p50": np.nan, "p95": np.nan, **_proportion(runs[name], confidence)}
                 n = len(runs)
             else:
@@ -231,7 +231,7 @@ def compare(a: Results, b: Results, confidence: float = 0.95, paired: bool | Non
             raise ValueError("paired comparison needs both runs to share every seed and spawn_key")
     rows = []
     for name in [c for c in summary_columns(ra) if c in rb.columns]:
-        if name == "rupture":
+        if ra[name].dtype == bool:  # a probability: Newcombe's interval
             ka, kb = int(ra[name].sum()), int(rb[name].sum())
             d, lo, hi = newcombe(ka, len(ra), kb, len(rb), confidence)
             rows.append(

@@ -178,6 +178,55 @@ class Axelrod(Group):
     )
 
 
+class Ladder(Group):
+    """Issue linkage: a history dispute escalates along a ladder (protest, trade measures, security linkage).
+
+    Each month a government with an open dispute climbs one rung with chance
+    escalation * dispute * (1 - coop toward the partner) * (1 - position) / 2 * (1 - halt * US effort):
+    more likely when cooperation is low and the government a hawk, less when the US brokers
+    (the 2019 chain: the forced-labour rulings, Japan's export controls, Seoul's GSOMIA notice,
+    US pressure, the suspension of the notice).
+    """
+
+    escalation: float = Field(
+        1.5,
+        ge=0,
+        le=10,
+        description="Monthly chance of climbing a rung per unit of open dispute, before the other factors.",
+    )
+    dispute_decay: float = Field(0.1, ge=0, le=1, description="Monthly decay of an open dispute.")
+    halt: float = Field(
+        0.8, ge=0, le=1, description="Share of the escalation chance removed per unit of US brokerage effort."
+    )
+    settled: float = Field(
+        0.05,
+        ge=0,
+        le=1,
+        description="Open dispute below which a government steps down a rung with chance deescalation a month.",
+    )
+    deescalation: float = Field(
+        0.1, ge=0, le=1, description="Monthly chance of stepping down a rung once the dispute is settled."
+    )
+    trade_cost: float = Field(
+        0.02, ge=0, le=1, description="Fall of both ROK-JPN targets while trade measures are in force."
+    )
+    security_cost: float = Field(
+        0.03,
+        ge=0,
+        le=1,
+        description="Further fall of both targets while security cooperation is linked (a GSOMIA notice).",
+    )
+    retaliation: float = Field(
+        0.3, ge=0, le=1, description="Dispute opened in the partner's government when trade measures start."
+    )
+    boycott: float = Field(
+        0.1,
+        ge=0,
+        le=1,
+        description="Rise in the partner public's antipathy when trade measures start (the 2019 boycott).",
+    )
+
+
 class Brokerage(Group):
     """Patron brokerage: the US lifts ROK-JPN cooperation when it sinks (GSOMIA, November 2019)."""
 
@@ -277,6 +326,7 @@ class Parameters(Strict):
     walt: Walt = Walt()
     gate: Gate = Gate()
     axelrod: Axelrod = Axelrod()
+    ladder: Ladder = Ladder()
     brokerage: Brokerage = Brokerage()
     prk: Prk = Prk()
     chn: Chn = Chn()

@@ -7,8 +7,8 @@ test that checks the two paths agree.
 numba keys a cached function on its own source file only, so a change to a
 function it calls in another module would go unnoticed. The cache therefore
 lives in a folder named after a hash of this package's sources
-(``<user cache>/alliance-sim/numba/<hash>``), unless ``NUMBA_CACHE_DIR`` is
-set; editing any source file starts a fresh cache.
+(``<user cache>/alliance-sim/numba/<hash>``, or ``$NUMBA_CACHE_DIR/<hash>``
+when that is set); editing any source file starts a fresh cache.
 """
 
 from __future__ import annotations
@@ -32,6 +32,9 @@ def _cache_dir() -> str:
     for path in sorted(PACKAGE.rglob("*.py")):
         digest.update(str(path.relative_to(PACKAGE)).encode())
         digest.update(path.read_bytes())
+    chosen = os.environ.get("NUMBA_CACHE_DIR")
+    if chosen:  # the user's folder may hold other caches: use a subfolder, prune nothing
+        return str(Path(chosen) / digest.hexdigest()[:16])
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "alliance-sim" / "numba"
     current = base / digest.hexdigest()[:16]
     _prune(base, current)
@@ -52,8 +55,7 @@ def _prune(base: Path, current: Path) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-if not os.environ.get("NUMBA_CACHE_DIR"):
-    numba.config.CACHE_DIR = _cache_dir()  # type: ignore[attr-defined]
+numba.config.CACHE_DIR = _cache_dir()  # type: ignore[attr-defined]
 
 
 def njit(fn=None, **options):

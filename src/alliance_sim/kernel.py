@@ -36,12 +36,14 @@ MISREAD_ROK = stream_id("misperception.ROK")  # uniforms: ROK misreads JPN's and
 MISREAD_JPN = stream_id("misperception.JPN")  # uniforms: JPN misreads ROK's and the USA's last move
 MISREAD_USA = stream_id("misperception.USA")  # uniforms: the USA misreads ROK's and JPN's last move
 APPROVAL = stream_id("approval")  # normals: monthly approval shocks of ROK's and JPN's governments
+LADDER = stream_id("ladder")  # uniforms: ROK's and JPN's steps on the escalation ladder
 
 # Rows of the month's draw matrix D: the two numbers of each stream above, then two uniforms per event.
 D_TESTS, D_ICBMS = 0, 1
 D_MISREAD = 2  # ROK->JPN, ROK->USA, JPN->ROK, JPN->USA, USA->ROK, USA->JPN
 D_APPROVAL = 8  # ROK, JPN
-D_EVENTS = 10
+D_LADDER = 10  # ROK, JPN
+D_EVENTS = 12
 
 
 @njit
@@ -67,6 +69,7 @@ def draw(k0, k1, reps, points, t, streams, active, D, U):
     uniform_block(k0, k1, reps, points, month, np.uint64(APPROVAL), U[0], U[1])
     normals(U[0], D[D_APPROVAL])
     normals(U[1], D[D_APPROVAL + 1])
+    uniform_block(k0, k1, reps, points, month, np.uint64(LADDER), D[D_LADDER], D[D_LADDER + 1])
     for e in range(len(streams)):
         if active[e]:  # an event that draws, in its window in some replication
             uniform_block(
@@ -120,9 +123,12 @@ def allies_act(s, c, d, terms_rok, terms_jpn):
 
 @njit(inline="always")
 def domestic_politics(s, c, d):
-    """Phase 5: domestic politics (approval with audience costs, grievance drift)."""
+    """Phase 5: domestic politics (approval with audience costs, grievance drift), then each
+    government's step on the escalation ladder of an open history dispute."""
     ally.update_politics(s, c, S.ROK, d[D_APPROVAL])
     ally.update_politics(s, c, S.JPN, d[D_APPROVAL + 1])
+    ally.escalate(s, c, S.ROK, d[D_LADDER])
+    ally.escalate(s, c, S.JPN, d[D_LADDER + 1])
 
 
 @njit(inline="always")

@@ -27,6 +27,7 @@ DRIVERS = (
     "brokerage",
     "stance",
     "events",
+    "linkage",
     "reciprocity",
     "noise",
     "gate",
@@ -41,6 +42,7 @@ DRIVER_DOCS = {
     "brokerage": "Patron brokerage effort.",
     "stance": "Cha: the two governments' joint position on the history axis (hawk -1 .. pragmatist +1).",
     "events": "Summit boosts.",
+    "linkage": "Issue linkage: trade measures or security linkage in force (negative).",
     "reciprocity": "Axelrod: the partner's last move answered in kind (tit for tat).",
     "noise": "Axelrod: misread partner's moves (mostly cooperation read as defection), as answered.",
     "gate": "Putnam/Fearon: the part of the move the domestic gate (or the [0,1] bound) removed.",
@@ -133,6 +135,26 @@ def chn_pressure(s):
     return s[S.CHN_PRESSURE]
 
 
+@step_metric
+@njit
+def trade_measures(s):
+    """Trade measures in force between ROK and JPN this month (1) or not (0): either government on rung 2 or higher."""
+    return 1.0 if max(s[S.ROK * S.ALLY_SLOTS + S.RUNG], s[S.JPN * S.ALLY_SLOTS + S.RUNG]) >= 2.0 else 0.0
+
+
+trade_measures.indicator = True  # type: ignore[attr-defined]
+
+
+@step_metric
+@njit
+def security_linkage(s):
+    """Security cooperation linked to the dispute this month (a GSOMIA notice): either government on rung 3 (1) or not (0)."""
+    return 1.0 if max(s[S.ROK * S.ALLY_SLOTS + S.RUNG], s[S.JPN * S.ALLY_SLOTS + S.RUNG]) >= 3.0 else 0.0
+
+
+security_linkage.indicator = True  # type: ignore[attr-defined]
+
+
 #: The step metrics :func:`record` writes, in its order (the first rows of a model's trace).
 RECORDED = (
     "coop_rok_jpn",
@@ -145,6 +167,8 @@ RECORDED = (
     "abandonment_jpn",
     "prk_tests",
     "chn_pressure",
+    "trade_measures",
+    "security_linkage",
 )
 
 
@@ -173,6 +197,8 @@ def record(s, trace, t, r):
     trace[7, t, r] = abandonment_jpn(s)
     trace[8, t, r] = prk_tests(s)
     trace[9, t, r] = chn_pressure(s)
+    trace[10, t, r] = trade_measures(s)
+    trace[11, t, r] = security_linkage(s)
 
 
 def below_threshold(trace: dict, params) -> np.ndarray:
@@ -235,10 +261,48 @@ def recovery_months(trace, params) -> np.ndarray:
     return np.where(back.any(axis=0), months.astype(float), np.nan)
 
 
+def _first_month(flags: np.ndarray) -> np.ndarray:
+    """First month (1 = the start month) a 0/1 trace is 1, per replication; NaN if never."""
+    on = flags > 0
+    return np.where(on.any(axis=0), on.argmax(axis=0) + 1.0, np.nan)
+
+
+@summary
+def trade_measures_ever(trace, params) -> np.ndarray:
+    """Trade measures between ROK and JPN came into force in at least one month (an observable breakdown)."""
+    return (trace["trade_measures"] > 0).any(axis=0)
+
+
+@summary
+def first_trade_measures_month(trace, params) -> np.ndarray:
+    """First month (1 = the start month) with trade measures in force; NaN (null) if none."""
+    return _first_month(trace["trade_measures"])
+
+
+@summary
+def security_linkage_ever(trace, params) -> np.ndarray:
+    """Security cooperation was linked to the dispute (a GSOMIA notice) in at least one month."""
+    return (trace["security_linkage"] > 0).any(axis=0)
+
+
+@summary
+def first_security_linkage_month(trace, params) -> np.ndarray:
+    """First month (1 = the start month) with security cooperation linked to the dispute; NaN (null) if none."""
+    return _first_month(trace["security_linkage"])
+
+
 @summary
 def coop_rok_jpn_final(trace, params) -> np.ndarray:
     """ROK-JPN cooperation in the last month."""
     return trace["coop_rok_jpn"][-1].copy()
+
+
+#: Observable breakdowns, as per-replication flags among the summaries: (short name, description).
+OBSERVABLES = {
+    "trade_measures_ever": ("trade measures", "trade measures between ROK and JPN"),
+    "security_linkage_ever": ("security linkage", "security cooperation linked to the dispute (a GSOMIA notice)"),
+    "rupture": ("rupture", "rupture (ROK-JPN cooperation below the threshold, a derived quantity)"),
+}
 
 
 def definitions() -> dict[str, dict[str, str]]:

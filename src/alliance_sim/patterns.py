@@ -94,7 +94,28 @@ def freeze_2020_21(h: Hindcast) -> Check:
     )
 
 
-PATTERNS = (threat_spike_2017, detente_2018, dispute_2019, freeze_2020_21)
+def timing_2019(h: Hindcast) -> Check:
+    """Timing: trade measures emerge in 2019, months after the Oct 2018 ruling, in most futures.
+
+    Japan's export controls came in July 2019, eight months after the ruling; they are an
+    outcome, not encoded. Checked: trade measures by Dec 2019 in more than half the futures,
+    their median first month in 2019, and hardly any (< 10%) before Dec 2018.
+    """
+    on = h.trace["trade_measures"] > 0
+    first = np.where(on.any(axis=0), on.argmax(axis=0), np.iinfo(np.int64).max)
+    by_2019 = float((first <= h.month("2019-12")).mean())
+    early = float((first < h.month("2018-12")).mean())
+    median = float(np.median(first[first <= h.month("2021-12")])) if (first <= h.month("2021-12")).any() else np.nan
+    y19 = h.year(2019)
+    holds = by_2019 > 0.5 and y19.start <= median < y19.stop and early < 0.1
+    return Check(
+        "5. 2019 timing",
+        bool(holds),
+        {"trade_by_2019": by_2019, "median_first_month": median + 1, "before_dec_2018": early},
+    )
+
+
+PATTERNS = (threat_spike_2017, detente_2018, dispute_2019, freeze_2020_21, timing_2019)
 
 
 def check_all(scenario, trace: dict) -> list[Check]:

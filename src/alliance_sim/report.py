@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import analysis, plots
+from . import analysis, metrics, plots
 from .store import Results, write_figure, write_text
 
 #: Figures of a single scenario run: file name, builder, heading, what the reader sees.
@@ -60,6 +60,21 @@ def _rupture_line(results: Results, point: int = 0) -> str:
     return f"Rupture probability{below}: **{k / n:.1%}** ({k} of {n} futures; 95% Wilson interval {lo:.1%}–{hi:.1%})."
 
 
+def _observable_lines(results: Results, point: int = 0) -> list[str]:
+    """One line per observable breakdown (besides rupture): its probability over the horizon."""
+    runs = results.runs[results.runs.point == point]
+    lines = []
+    for name, (_, label) in metrics.OBSERVABLES.items():
+        if name == "rupture" or name not in runs:
+            continue
+        k, n = int(runs[name].sum()), len(runs)
+        lo, hi = analysis.wilson(k, n)
+        lines.append(
+            f"- {label[0].upper() + label[1:]}: **{k / n:.1%}** ({k} of {n} futures; 95% Wilson interval {lo:.1%}–{hi:.1%})."
+        )
+    return lines
+
+
 def _header(results: Results) -> list[str]:
     m = results.manifest
     lines = [f"# alliance-sim report: {analysis.label(results)}", ""]
@@ -100,6 +115,10 @@ def scenario_report(results: Results, folder: Path) -> tuple[str, list[Path]]:
         "",
         *[f"**Warning:** {w}." for w in results.manifest.get("warnings") or []],
         *([""] if results.manifest.get("warnings") else []),
+        "Observable breakdowns, probability over the horizon:",
+        "",
+        *_observable_lines(results, int(results.runs.point.min())),
+        "",
         _rupture_line(results, int(results.runs.point.min())),
         "",
         "Run summaries (`run`: across futures) and step metrics in the last month (`final_month`):",

@@ -30,7 +30,9 @@ THREAT = 7
 ENTRAPMENT = 8
 AUDIENCE_GAP = 9
 POSITION = 10  # the government's position on the history axis: -1 history hawk .. +1 pragmatist
-ALLY_SLOTS = 11
+DISPUTE = 11  # an open history dispute the government answers (0..1), decaying
+RUNG = 12  # its rung on the escalation ladder: 0 none, 1 protest, 2 trade measures, 3 security linkage
+ALLY_SLOTS = 13
 
 # The United States
 US_SHOCK = 2 * ALLY_SLOTS  # + k: decaying shock to the commitment signal to ally k

@@ -74,10 +74,21 @@ GRIEVANCE_REVERSION = col("domestic.grievance_reversion")
 ELECTION_SENSITIVITY = col("domestic.election_sensitivity")
 ELECTION_MIDPOINT = col("domestic.election_midpoint")
 HONEYMOON = col("domestic.honeymoon")
+ESCALATION = col("ladder.escalation")
+DISPUTE_DECAY = col("ladder.dispute_decay")
+HALT = col("ladder.halt")
+SETTLED = col("ladder.settled")
+DEESCALATION = col("ladder.deescalation")
+TRADE_COST = col("ladder.trade_cost")
+SECURITY_COST = col("ladder.security_cost")
+RETALIATION = col("ladder.retaliation")
+BOYCOTT = col("ladder.boycott")
+#: Rungs of the escalation ladder.
+PROTEST, TRADE, SECURITY = 1.0, 2.0, 3.0
 
 # Driver terms of a cooperation move, in the order of metrics.DRIVERS.
 T_BASELINE, T_THREAT, T_ABANDONMENT, T_ASYMMETRY, T_GRIEVANCE, T_BROKERAGE, T_STANCE, T_EVENTS = range(8)
-T_RECIPROCITY, T_NOISE, T_GATE, N_TERMS = 8, 9, 10, 11
+T_LINKAGE, T_RECIPROCITY, T_NOISE, T_GATE, N_TERMS = 8, 9, 10, 11, 12
 
 
 @njit
@@ -101,6 +112,8 @@ def init_ally(s, c, k):
     s[a + S.THREAT] = 0.0
     s[a + S.ENTRAPMENT] = 0.0
     s[a + S.AUDIENCE_GAP] = 0.0
+    s[a + S.DISPUTE] = 0.0
+    s[a + S.RUNG] = 0.0
     s[S.COOP + 3 * k + (1 - k)] = c[i + I_COOP_PARTNER]
     s[S.COOP + 3 * k + S.USA] = c[i + I_COOP_USA]
 
@@ -163,6 +176,14 @@ def cha_terms(s, c, k, terms):
     terms[T_BROKERAGE] = c[CHA_BROKERAGE] * s[S.US_EFFORT]
     terms[T_STANCE] = c[CHA_STANCE] * joint_position(s, c)  # the same for both directions: no cancelling
     terms[T_EVENTS] = s[S.SUMMIT + 3 * k + (1 - k)]
+    terms[T_LINKAGE] = -linkage_cost(s, c)
+
+
+@njit
+def linkage_cost(s, c):
+    """How far the higher rung of the two governments' ladders lowers both ROK-JPN targets."""
+    rung = max(s[S.ROK * S.ALLY_SLOTS + S.RUNG], s[S.JPN * S.ALLY_SLOTS + S.RUNG])
+    return (c[TRADE_COST] if rung >= TRADE else 0.0) + (c[SECURITY_COST] if rung >= SECURITY else 0.0)
 
 
 @njit(inline="always")
@@ -268,14 +289,42 @@ def update_politics(s, c, k, z):
     s[a + S.AUDIENCE_GAP] = max(next_coop - (1.0 - s[a + S.ANTIPATHY]), 0.0)
 
 
+# ---- phase 5: issue linkage (the escalation ladder)
+
+
+@njit(inline="always")
+def escalate(s, c, k, u):
+    """Ally ``k``'s government answers an open history dispute: up one rung with a chance that rises
+    with the dispute, falls with cooperation toward the partner, with a pragmatist position and with
+    US brokerage effort (uniform ``u``); down one rung now and then once the dispute is settled.
+    Trade measures open a dispute in the partner's government and raise its public's antipathy."""
+    a, b = k * S.ALLY_SLOTS, (1 - k) * S.ALLY_SLOTS
+    dispute, rung = s[a + S.DISPUTE], s[a + S.RUNG]
+    if dispute < c[SETTLED]:
+        if rung > 0.0 and u < c[DEESCALATION]:
+            s[a + S.RUNG] = rung - 1.0
+    elif rung < SECURITY:
+        coop = s[S.COOP + 3 * k + (1 - k)]
+        hawk = 0.5 * (1.0 - s[a + S.POSITION])
+        chance = c[ESCALATION] * dispute * (1.0 - coop) * hawk * (1.0 - c[HALT] * s[S.US_EFFORT])
+        if u < chance:
+            s[a + S.RUNG] = rung + 1.0
+            if rung + 1.0 == TRADE:
+                s[b + S.DISPUTE] = clip01(s[b + S.DISPUTE] + c[RETALIATION])
+                s[b + S.ANTIPATHY] = clip01(s[b + S.ANTIPATHY] + c[BOYCOTT])
+    s[a + S.DISPUTE] = dispute * (1.0 - c[DISPUTE_DECAY])
+
+
 # ---- event hooks
 
 
 @njit
 def aggrieve(s, k, magnitude):
-    """A historical-grievance shock raises public antipathy toward the partner."""
+    """A historical-grievance shock raises public antipathy toward the partner and opens a dispute
+    the government must answer (the escalation ladder)."""
     a = k * S.ALLY_SLOTS
     s[a + S.ANTIPATHY] = clip01(s[a + S.ANTIPATHY] + magnitude)
+    s[a + S.DISPUTE] = clip01(s[a + S.DISPUTE] + magnitude)
 
 
 @njit
@@ -371,6 +420,8 @@ class Ally(State):
     threat, entrapment : Walt's threat and Snyder's entrapment fear.
     audience_gap : how far elite cooperation runs ahead of what the public accepts
         (coop - (1 - antipathy), floored at 0): the stored audience cost.
+    dispute : an open history dispute the government answers (0..1), decaying.
+    rung : its rung on the escalation ladder: 0 none, 1 protest, 2 trade measures, 3 security linkage.
     """
 
     partner: ClassVar[str]
@@ -385,6 +436,8 @@ class Ally(State):
     threat = Slot(S.THREAT)
     entrapment = Slot(S.ENTRAPMENT)
     audience_gap = Slot(S.AUDIENCE_GAP)
+    dispute = Slot(S.DISPUTE)
+    rung = Slot(S.RUNG)
 
     @property
     def interim(self) -> np.ndarray:

@@ -14,6 +14,7 @@ import os
 import sys
 from pathlib import Path
 
+from .. import metrics
 from ..analysis import wilson
 from ..errors import EXIT_BROKEN_PIPE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from ..jit import is_cached
@@ -30,7 +31,7 @@ __all__ = ["entry", "main"]
 
 
 def report(results) -> str:
-    """A short terminal table: mean and 90% interval of key metrics, rupture probability."""
+    """A short terminal table: mean and 90% interval of key metrics, the observable breakdowns' probabilities."""
     runs, series, m = results.runs, results.series, results.manifest
     lines = [
         f"{m['name']}: {m['replications']} replications x {m['months']} months from {m['start']} "
@@ -44,9 +45,11 @@ def report(results) -> str:
     for name in SHOWN_FINAL:
         row = last.loc[name]
         lines.append(f"{name + ' (final)':<24}{row['mean']:>8.3f}{row['p05']:>8.3f}{row['p95']:>8.3f}")
-    k, n = int(runs["rupture"].sum()), len(runs)
-    lo, hi = wilson(k, n)
-    lines.append(f"rupture probability      {k / n:.3f}  (95% Wilson interval {lo:.3f}-{hi:.3f})")
+    for name, (short, _) in metrics.OBSERVABLES.items():  # over the horizon
+        if name in runs:
+            k, n = int(runs[name].sum()), len(runs)
+            lo, hi = wilson(k, n)
+            lines.append(f"{short + ' probability':<25}{k / n:.3f}  (95% Wilson interval {lo:.3f}-{hi:.3f})")
     return "\n".join(lines)
 
 
