@@ -233,3 +233,25 @@ def test_a_target_the_economic_channel_would_ignore_is_an_error(write, capsys, t
     assert f"{path}:8: events.c.target:" in err and "maritime channel" in err
     load_scenario(write(MINIMAL + f"  c: {{type: china_coercion, channel: maritime, target: {target}, at: 2025-02}}\n"))
     load_scenario(write(MINIMAL + "  c: {type: china_coercion, channel: economic, target: ROK, at: 2025-02}\n"))
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("actors:\n  ROK: {position: 1.5}\n", "actors.ROK.position"),
+        ("parameters:\n  positions: {spread: -0.1}\n", "parameters.positions.spread"),
+        ("parameters:\n  ladder: {escalation: eleven}\n", "parameters.ladder.escalation"),
+        ("events:\n  e: {type: election, actor: ROK, at: 2025-03, outcome: won}\n", "events.e.outcome"),
+        ("events:\n  e: {type: election, actor: ROK, at: 2025-03, leader_changes: maybe}\n", "events.e.leader_changes"),
+        (
+            "events:\n  p: {type: political_transition, actor: JPN, government: progressive, position: -2, at: 2025-03}\n",
+            "events.p.position",
+        ),
+    ],
+)
+def test_the_new_fields_are_validated_with_file_line_and_key(write, capsys, text, key):
+    # positions, the ladder's coefficients, an election's forced outcome and leader change: a bad
+    # value stops the run with status 2 and one line naming the file, the line (3: after 'extends'
+    # and the section) and the key path
+    path = write(f"extends: {write(MINIMAL, 'parent.yaml')}\n{text}")
+    assert f"{path}:3: {key}:" in fails(capsys, path)
