@@ -77,6 +77,7 @@ def known_state() -> np.ndarray:
     # ladder rungs: replication 0 - ROK protests (1), JPN trade measures (2); replication 1 - ROK links security (3)
     state[:, S.ROK * S.ALLY_SLOTS + S.RUNG] = [1.0, 3.0]
     state[:, S.JPN * S.ALLY_SLOTS + S.RUNG] = [2.0, 0.0]
+    state[:, S.INSTITUTIONS] = [0.3, 0.7]
     return state
 
 
@@ -92,6 +93,7 @@ KNOWN = {
     "abandonment_jpn": [0.05, 0.75],
     "prk_tests": [0.0, 3.0],
     "chn_pressure": [0.2, 0.9],
+    "institutions": [0.3, 0.7],
     "trade_measures": [1.0, 1.0],  # either government on rung 2 or higher
     "security_linkage": [0.0, 1.0],  # either on rung 3
 }

@@ -338,3 +338,26 @@ def test_trade_measures_lower_rok_jpn_cooperation(shocked):
     unlinked = rok_jpn_at(24, {**LOW, **free}, scenario=shocked["shock"])
     mean, low, high = paired(linked, unlinked)
     assert high < 0, (mean, low, high)
+
+
+def test_a_high_institutional_stock_makes_a_hawkish_transition_cost_less(tmp_path):
+    # The ratchet (less room to cool toward the partner) and the exit cost (approval lost by
+    # cooling) grow with the stock: the same hawkish turn in Seoul in March 2025 costs ROK-JPN less
+    # by month 24 when institutions are deep (build fast: the stock near the dyad) than when they
+    # are shallow (build 0: no stock). Costs are paired against the same futures without the turn.
+    turn = tmp_path / "turn.yaml"
+    turn.write_text(
+        f"extends: {BASE}\nname: turn\nevents:\n"
+        "  hawk: {type: political_transition, actor: ROK, government: conservative, position: -0.9, at: 2025-03}\n",
+        encoding="utf-8",
+    )
+    settled = {"actors.ROK.interim": False, "actors.ROK.position": 0.6}
+
+    def cost(build):
+        kept = {**settled, "parameters.institutions.build": build}
+        return rok_jpn_at(24, kept, scenario=turn) - rok_jpn_at(24, kept)
+
+    deep, shallow = cost(0.5), cost(0.0)
+    assert shallow.mean() < 0 and deep.mean() < 0  # a hawkish turn costs cooperation either way
+    mean, low, high = paired(deep, shallow)
+    assert low > 0, (deep.mean(), shallow.mean(), mean, low, high)

@@ -213,10 +213,10 @@ def test_memory_estimate_of_a_streamed_run_matches_the_traced_peak():
     finally:
         tracemalloc.stop()
     assert 0.9 < peak / estimate_memory(scenario, chunk=1_500, quantiles="binned") < 1.1
-    # a million runs of ten years: their traces alone would take 20 GB; streamed, the peak is a chunk,
-    # the histograms and the runs table
+    # a million runs of ten years: their traces alone would take 25 GB; streamed, the peak is a chunk,
+    # the histograms and the runs table, well under the 2 GB the engine issue sets
     big = load_scenario(BASE).model_copy(update={"replications": 1_000_000, "months": 120})
-    assert estimate_memory(big) < 0.6 * 2**30
+    assert estimate_memory(big) < 2**30
 
 
 def test_nan_rows_give_nan_like_numpy_and_the_ensemble_must_be_complete():

@@ -178,6 +178,29 @@ class Axelrod(Group):
     )
 
 
+class Institutions(Group):
+    """Institutionalisation: ROK-JPN cooperation builds a slowly decaying stock of institutions
+    (intelligence-sharing pact, data links, exercises, summit commitments) that raises the cost
+    of cutting cooperation: a ratchet on cooling moves and an exit cost in approval (Keohane 1984).
+
+    stock <- stock + build * max(dyad - stock, 0) - decay * stock; it starts at its steady state
+    for the initial dyad, build * dyad / (build + decay).
+    """
+
+    build: float = Field(
+        0.05, ge=0, le=1, description="Monthly share of the gap up to the dyad's cooperation that becomes institutions."
+    )
+    decay: float = Field(
+        0.01, ge=0, le=1, description="Monthly decay of the institutional stock (unused institutions wither)."
+    )
+    ratchet: float = Field(
+        0.5, ge=0, le=1, description="Share of a cooling move toward the partner held back per unit of stock."
+    )
+    exit_cost: float = Field(
+        0.5, ge=0, le=5, description="Approval lost per unit of cooling toward the partner, times the stock."
+    )
+
+
 class Ladder(Group):
     """Issue linkage: a history dispute escalates along a ladder (protest, trade measures, security linkage).
 
@@ -326,6 +349,7 @@ class Parameters(Strict):
     walt: Walt = Walt()
     gate: Gate = Gate()
     axelrod: Axelrod = Axelrod()
+    institutions: Institutions = Institutions()
     ladder: Ladder = Ladder()
     brokerage: Brokerage = Brokerage()
     prk: Prk = Prk()

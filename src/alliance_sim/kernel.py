@@ -54,6 +54,7 @@ def initialise(S_, C):
         s[:] = 0.0
         ally.init_ally(s, c, S.ROK)
         ally.init_ally(s, c, S.JPN)
+        ally.init_institutions(s, c)
         usa.init_usa(s, c)
         prk.init_prk(s, c)
         chn.init_chn(s, c)
@@ -132,12 +133,13 @@ def domestic_politics(s, c, d):
 
 
 @njit(inline="always")
-def settle(s, t, r, terms_rok, terms_jpn, trace, drivers):
-    """Phase 6: the new cooperation takes effect; record the step metrics and the driver
-    terms of the ROK-JPN change (the dyad is the mean of its two directions)."""
+def settle(s, c, t, r, terms_rok, terms_jpn, trace, drivers):
+    """Phase 6: the new cooperation takes effect and builds institutions; record the step metrics
+    and the driver terms of the ROK-JPN change (the dyad is the mean of its two directions)."""
     for q in range(9):
         s[S.LAST_MOVE + q] = s[S.NEXT_COOP + q] - s[S.COOP + q]
         s[S.COOP + q] = s[S.NEXT_COOP + q]
+    ally.build_institutions(s, c)
     metrics.record(s, trace, t, r)
     for q in range(ally.N_TERMS):
         drivers[q, t, r] = 0.5 * (terms_rok[q] + terms_jpn[q])
@@ -155,7 +157,7 @@ def month(s, c, t, r, d, events, scratch, trace, drivers):
     patron_acts(s, c)
     allies_act(s, c, d, terms_rok, terms_jpn)
     domestic_politics(s, c, d)
-    settle(s, t, r, terms_rok, terms_jpn, trace, drivers)
+    settle(s, c, t, r, terms_rok, terms_jpn, trace, drivers)
 
 
 @njit

@@ -30,6 +30,7 @@ DRIVERS = (
     "linkage",
     "reciprocity",
     "noise",
+    "ratchet",
     "gate",
 )
 
@@ -45,6 +46,7 @@ DRIVER_DOCS = {
     "linkage": "Issue linkage: trade measures or security linkage in force (negative).",
     "reciprocity": "Axelrod: the partner's last move answered in kind (tit for tat).",
     "noise": "Axelrod: misread partner's moves (mostly cooperation read as defection), as answered.",
+    "ratchet": "Institutions: the part of a cooling move the institutional stock held back (positive).",
     "gate": "Putnam/Fearon: the part of the move the domestic gate (or the [0,1] bound) removed.",
 }
 
@@ -137,6 +139,13 @@ def chn_pressure(s):
 
 @step_metric
 @njit
+def institutions(s):
+    """The ROK-JPN institutional stock (pacts, data links, exercises, commitments), 0..1."""
+    return s[S.INSTITUTIONS]
+
+
+@step_metric
+@njit
 def trade_measures(s):
     """Trade measures in force between ROK and JPN this month (1) or not (0): either government on rung 2 or higher."""
     return 1.0 if max(s[S.ROK * S.ALLY_SLOTS + S.RUNG], s[S.JPN * S.ALLY_SLOTS + S.RUNG]) >= 2.0 else 0.0
@@ -167,6 +176,7 @@ RECORDED = (
     "abandonment_jpn",
     "prk_tests",
     "chn_pressure",
+    "institutions",
     "trade_measures",
     "security_linkage",
 )
@@ -197,8 +207,9 @@ def record(s, trace, t, r):
     trace[7, t, r] = abandonment_jpn(s)
     trace[8, t, r] = prk_tests(s)
     trace[9, t, r] = chn_pressure(s)
-    trace[10, t, r] = trade_measures(s)
-    trace[11, t, r] = security_linkage(s)
+    trace[10, t, r] = institutions(s)
+    trace[11, t, r] = trade_measures(s)
+    trace[12, t, r] = security_linkage(s)
 
 
 def below_threshold(trace: dict, params) -> np.ndarray:

@@ -61,9 +61,10 @@ COOP = CHN_ECON_SHOCK + 6
 LAST_MOVE = COOP + 9
 SUMMIT = COOP + 18
 NEXT_COOP = COOP + 27
+INSTITUTIONS = COOP + 36  # the ROK-JPN institutional stock (pacts, data links, exercises, commitments), 0..1
 
 # This month's event inputs, reset before the events fire
-IN_PRK_RATE = COOP + 36  # baseline non-ICBM launches per month
+IN_PRK_RATE = COOP + 37  # baseline non-ICBM launches per month
 IN_ICBM_RATE = IN_PRK_RATE + 1  # baseline ICBM launches per month
 IN_NUCLEAR = IN_PRK_RATE + 2  # 1 if PRK tests a nuclear device this month
 

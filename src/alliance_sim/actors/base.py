@@ -74,6 +74,10 @@ GRIEVANCE_REVERSION = col("domestic.grievance_reversion")
 ELECTION_SENSITIVITY = col("domestic.election_sensitivity")
 ELECTION_MIDPOINT = col("domestic.election_midpoint")
 HONEYMOON = col("domestic.honeymoon")
+BUILD = col("institutions.build")
+WITHER = col("institutions.decay")
+RATCHET = col("institutions.ratchet")
+EXIT_COST = col("institutions.exit_cost")
 ESCALATION = col("ladder.escalation")
 DISPUTE_DECAY = col("ladder.dispute_decay")
 HALT = col("ladder.halt")
@@ -88,7 +92,7 @@ PROTEST, TRADE, SECURITY = 1.0, 2.0, 3.0
 
 # Driver terms of a cooperation move, in the order of metrics.DRIVERS.
 T_BASELINE, T_THREAT, T_ABANDONMENT, T_ASYMMETRY, T_GRIEVANCE, T_BROKERAGE, T_STANCE, T_EVENTS = range(8)
-T_LINKAGE, T_RECIPROCITY, T_NOISE, T_GATE, N_TERMS = 8, 9, 10, 11, 12
+T_LINKAGE, T_RECIPROCITY, T_NOISE, T_RATCHET, T_GATE, N_TERMS = 8, 9, 10, 11, 12, 13
 
 
 @njit
@@ -227,7 +231,7 @@ def misread(c, u):
 
 
 @njit(inline="always")
-def move(s, c, i, j, terms, u, cool, warm):
+def move(s, c, i, j, terms, u, cool, warm, brake):
     """Set next month's cooperation of ``i`` toward ``j``; ``terms`` turns into the move's contributions.
 
     Axelrod's reciprocity with noise: the ally answers the partner's last move
@@ -236,7 +240,8 @@ def move(s, c, i, j, terms, u, cool, warm):
     (:func:`misread`, uniform ``u``); a perceived defection is answered only in
     part (forgiveness). Noise is a risk: it can start a feud of mutual cooling,
     and forgiveness lowers its cost without turning it into a gain. The win-set
-    bounds the move to ``[-cool, warm]``.
+    bounds the move to ``[-cool, warm]``; ``brake`` is the share of a cooling move that
+    institutions hold back (the ratchet).
     """
     rate = c[ADJUSTMENT_RATE]
     own = s[S.COOP + 3 * i + j]
@@ -252,10 +257,12 @@ def move(s, c, i, j, terms, u, cool, warm):
     terms[T_RECIPROCITY] = weight * theirs
     terms[T_NOISE] = weight * error
     raw = 0.0
-    for q in range(T_GATE):
+    for q in range(T_RATCHET):
         raw += terms[q]
-    new = clip01(own + min(max(raw, -cool), warm))
-    terms[T_GATE] = (new - own) - raw
+    step = raw * (1.0 - brake) if raw < 0.0 else raw
+    new = clip01(own + min(max(step, -cool), warm))
+    terms[T_RATCHET] = step - raw
+    terms[T_GATE] = (new - own) - step
     s[S.NEXT_COOP + 3 * i + j] = new
 
 
@@ -264,9 +271,10 @@ def set_cooperation(s, c, k, u_partner, u_usa, terms):
     """Set ally ``k``'s cooperation toward the patron and the partner; ``terms`` ends as the partner move's parts."""
     cool, warm = winset(s, c, k)  # one domestic gate for both moves
     snyder_terms(s, c, k, terms)
-    move(s, c, k, S.USA, terms, u_usa, cool, warm)
+    move(s, c, k, S.USA, terms, u_usa, cool, warm, 0.0)
     cha_terms(s, c, k, terms)
-    move(s, c, k, 1 - k, terms, u_partner, cool, warm)
+    # the institutional ratchet: the stock holds back part of any cooling toward the partner
+    move(s, c, k, 1 - k, terms, u_partner, cool, warm, c[RATCHET] * s[S.INSTITUTIONS])
 
 
 # ---- phase 5: domestic politics
@@ -274,19 +282,41 @@ def set_cooperation(s, c, k, u_partner, u_usa, terms):
 
 @njit(inline="always")
 def update_politics(s, c, k, z):
-    """Approval drifts, pays the audience cost of warming toward an unpopular partner; grievances fade slowly."""
+    """Approval drifts, pays the audience cost of warming toward an unpopular partner and the exit
+    cost of cutting institutionalised cooperation; grievances fade slowly."""
     a, j = k * S.ALLY_SLOTS, 1 - k
     next_coop = s[S.NEXT_COOP + 3 * k + j]
     warming = max(next_coop - s[S.COOP + 3 * k + j], 0.0)
+    cooling = max(s[S.COOP + 3 * k + j] - next_coop, 0.0)
     approval, antipathy = s[a + S.APPROVAL], s[a + S.ANTIPATHY]
     s[a + S.APPROVAL] = clip01(
         approval
         + c[APPROVAL_REVERSION] * (s[a + S.APPROVAL_ANCHOR] - approval)
         + c[APPROVAL_NOISE] * z
         - c[AUDIENCE_COST] * antipathy * warming
+        - c[EXIT_COST] * s[S.INSTITUTIONS] * cooling
     )
     s[a + S.ANTIPATHY] = clip01(antipathy + c[GRIEVANCE_REVERSION] * (s[a + S.ANTIPATHY_ANCHOR] - antipathy))
     s[a + S.AUDIENCE_GAP] = max(next_coop - (1.0 - s[a + S.ANTIPATHY]), 0.0)
+
+
+# ---- institutions (phase 6, and the start)
+
+
+@njit
+def init_institutions(s, c):
+    """The stock at its steady state for the initial ROK-JPN dyad."""
+    dyad = 0.5 * (s[S.COOP + 3 * S.ROK + S.JPN] + s[S.COOP + 3 * S.JPN + S.ROK])
+    total = c[BUILD] + c[WITHER]
+    s[S.INSTITUTIONS] = c[BUILD] * dyad / total if total > 0.0 else dyad
+
+
+@njit(inline="always")
+def build_institutions(s, c):
+    """Cooperation above the stock builds institutions; all of them wither slowly."""
+    dyad = 0.5 * (s[S.COOP + 3 * S.ROK + S.JPN] + s[S.COOP + 3 * S.JPN + S.ROK])
+    stock = s[S.INSTITUTIONS]
+    s[S.INSTITUTIONS] = clip01(stock + c[BUILD] * max(dyad - stock, 0.0) - c[WITHER] * stock)
 
 
 # ---- phase 5: issue linkage (the escalation ladder)
