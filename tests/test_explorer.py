@@ -32,6 +32,10 @@ def test_sliders_come_from_the_schema_and_every_end_is_valid(small):
     assert next(s for s in specs if s.path == "events.prk_tests.rate_per_month").high == 30
     for spec in specs:
         assert spec.low <= spec.value <= spec.high and spec.step > 0
+        # the scenario's value is one of the slider's positions: loading a scenario moves nothing
+        # (cha.baseline 0.455 needs a step of 0.001 on its 0..1 range)
+        positions = (spec.value - spec.low) / spec.step
+        assert abs(positions - round(positions)) < 1e-6, (spec.path, spec.value, spec.step)
         for end in (spec.low, spec.high):
             apply_overrides(small, {spec.path: end})  # raises if the schema refused it
     labels = {s.path: s.label for s in specs}

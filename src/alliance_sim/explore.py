@@ -76,9 +76,17 @@ def _is_float(annotation) -> bool:
     return get_origin(annotation) is not None and float in get_args(annotation) and bool not in get_args(annotation)
 
 
-def _step(low: float, high: float) -> float:
+def _step(low: float, high: float, value: float) -> float:
+    """About :data:`SLIDER_POSITIONS` positions a range, a power of ten, refined (up to a thousandfold)
+    until the scenario's value is one of the positions: loading a scenario must not move a slider."""
     raw = (high - low) / SLIDER_POSITIONS
-    return float(10 ** np.floor(np.log10(raw))) if raw > 0 else 0.01
+    step = float(10 ** np.floor(np.log10(raw))) if raw > 0 else 0.01
+    for _ in range(3):
+        positions = (value - low) / step
+        if abs(positions - round(positions)) < 1e-6:
+            break
+        step /= 10
+    return step
 
 
 def _walk(model: BaseModel, prefix: str, group: str, out: list[SliderSpec]) -> None:
@@ -93,7 +101,9 @@ def _walk(model: BaseModel, prefix: str, group: str, out: list[SliderSpec]) -> N
         if low is None or high is None or not _is_float(info.annotation) or value is None:
             continue
         out.append(
-            SliderSpec(path, float(low), float(high), float(value), _step(low, high), group, info.description or "")
+            SliderSpec(
+                path, float(low), float(high), float(value), _step(low, high, value), group, info.description or ""
+            )
         )
 
 
