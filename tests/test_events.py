@@ -5,6 +5,7 @@ import re
 import numpy as np
 import pytest
 
+from alliance_sim.coefficients import Parameters
 from alliance_sim.events import EVENT_TYPES, DatedEvent, Event, Process
 from alliance_sim.model import AllianceModel
 from alliance_sim.names import month_index, month_label
@@ -225,3 +226,37 @@ def test_events_outside_the_horizon_are_ignored():
     late = steps(model_for({"late": {"type": "history_dispute", "magnitude": 0.5, "at": "2031-01"}}), 6)
     quiet = steps(model_for({}), 6)
     assert late.S.tobytes() == quiet.S.tobytes()
+
+
+def test_economic_coercion_of_japan_raises_japans_entrapment_for_its_duration():
+    # The economic channel now reaches either ally (the 2010 rare-earth curbs): JPN's entrapment
+    # rises with CHN's pressure on it, ROK's does not move; the pressure is held for `months`,
+    # then decays at chn.pressure_decay.
+    event = {"type": "china_coercion", "channel": "economic", "target": "JPN", "magnitude": 0.4, "months": 3}
+    calm, pressed = model_for({}), model_for({"c": {**event, "at": "2025-01"}})
+    held = []
+    for _ in range(5):
+        calm.step(), pressed.step()
+        held.append(pressed.actor("CHN").pressure_on["JPN"].mean())
+    np.testing.assert_allclose(held[:3], 0.4)  # held at the magnitude through its three months
+    decay = Parameters().chn.pressure_decay
+    np.testing.assert_allclose(held[3], 0.4 * (1 - decay))  # then decaying
+    jpn = pressed.actor("JPN").entrapment - calm.actor("JPN").entrapment
+    rok = pressed.actor("ROK").entrapment - calm.actor("ROK").entrapment
+    assert (jpn > 0).all()
+    assert np.abs(rok).max() < jpn.min() / 100  # ROK only through cohesion and the wedge, faintly
+
+
+def test_us_tariffs_cut_the_commitment_signal_while_in_force():
+    # While the tariffs are in force the taxed ally reads a commitment signal lower by their size;
+    # the other ally's signal is untouched, and the cut ends with the tariffs.
+    event = {"type": "us_tariffs", "target": "JPN", "magnitude": 0.15, "from": "2025-02", "to": "2025-03"}
+    calm, taxed = model_for({}), model_for({"t": event})
+    cut = []
+    for _ in range(4):
+        calm.step(), taxed.step()
+        usa_taxed, usa_calm = taxed.actor("USA").commitment_to, calm.actor("USA").commitment_to
+        cut.append(float((usa_calm["JPN"] - usa_taxed["JPN"]).mean()))
+        np.testing.assert_array_equal(usa_taxed["ROK"], usa_calm["ROK"])
+    np.testing.assert_allclose(cut, [0.0, 0.15, 0.15, 0.0], atol=1e-12)
+    assert (taxed.actor("JPN").abandonment > calm.actor("JPN").abandonment).all()  # perceived: fear lingers

@@ -225,16 +225,6 @@ def test_extends_must_be_a_path(write):
         load_scenario(write("extends: [a, b]\n" + MINIMAL))
 
 
-@pytest.mark.parametrize("target", ["JPN", "both"])
-def test_a_target_the_economic_channel_would_ignore_is_an_error(write, capsys, target):
-    # economic coercion falls on ROK; another target given with it was silently applied to ROK before
-    path = write(MINIMAL + f"  c: {{type: china_coercion, channel: economic, target: {target}, at: 2025-02}}\n")
-    err = fails(capsys, path)
-    assert f"{path}:8: events.c.target:" in err and "maritime channel" in err
-    load_scenario(write(MINIMAL + f"  c: {{type: china_coercion, channel: maritime, target: {target}, at: 2025-02}}\n"))
-    load_scenario(write(MINIMAL + "  c: {type: china_coercion, channel: economic, target: ROK, at: 2025-02}\n"))
-
-
 @pytest.mark.parametrize(
     ("text", "key"),
     [

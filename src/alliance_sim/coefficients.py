@@ -288,7 +288,7 @@ class Chn(Group):
     cohesion_reference: float = Field(0.6, ge=0, le=1, description="Cohesion at which the wedge term is neutral.")
     pressure_decay: float = Field(0.08, ge=0, le=1, description="Monthly decay of coercion shocks.")
     entrapment_weight: float = Field(
-        0.5, ge=0, le=2, description="Weight of Chinese pressure on ROK in ROK's entrapment fear."
+        0.5, ge=0, le=2, description="Weight of Chinese economic pressure on an ally in its entrapment fear."
     )
     threat_weight: float = Field(
         0.6, ge=0, le=1, description="Threat perceived from CHN per unit of maritime assertiveness."

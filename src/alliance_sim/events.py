@@ -429,40 +429,39 @@ class UsBrokerage(DatedEvent):
 @njit
 def china_coercion(s, c, a, t, first, last, u, v):
     """Compiled handler of ``china_coercion``: a = (economic?, target, magnitude)."""
-    chn.coerce(s, a[0] != 0.0, int(a[1]), a[2])
+    chn.coerce(s, a[0] != 0.0, int(a[1]), a[2], t == first)
 
 
 class ChinaCoercion(DatedEvent):
-    """Chinese economic or maritime pressure, a decaying shock.
+    """Chinese economic or maritime pressure: a shock that lasts ``months`` and then decays.
 
-    Example: economic retaliation after the 2016 THAAD announcement
-    (``economic``); the Yellow Sea structure of February 2025 and no-sail zones
-    of May 2025 (``maritime``). Economic pressure falls on ROK and feeds its
-    entrapment fear (the wedge); maritime pressure raises the threat perceived
-    from CHN by the target.
+    Example: economic retaliation after the 2016 THAAD announcement and the
+    2010 rare-earth curbs on Japan (``economic``); the Yellow Sea structure of
+    February 2025 and no-sail zones of May 2025 (``maritime``). Economic
+    pressure on an ally feeds its entrapment fear (on ROK with the standing
+    wedge); maritime pressure raises the threat the target perceives from CHN.
+    The shock is added in month ``at`` and held at ``magnitude`` at least until
+    the last of its ``months``; then it decays at ``chn.pressure_decay``.
     """
 
     type: Literal["china_coercion"]
-    example: ClassVar[str] = "THAAD retaliation 2016-07; Yellow Sea structure 2025-02"
+    example: ClassVar[str] = (
+        "THAAD retaliation 2016-07; rare-earth curbs on Japan 2010-09; Yellow Sea structure 2025-02"
+    )
     moves: ClassVar[dict[str, int]] = {"CHN.pressure": +1, "ROK.entrapment": +1}
     sample: ClassVar[dict[str, object]] = {"at": "2025-04"}
     channel: Literal["economic", "maritime"] = Field(
-        "economic", description="Economic (wedge on ROK) or maritime (threat)."
+        "economic", description="Economic (entrapment fear; the wedge on ROK) or maritime (threat)."
     )
-    target: Target = Field(
-        "ROK", description="Who is pressed (maritime channel; economic pressure is on ROK, its only valid target)."
-    )
+    target: Target = Field("ROK", description="Who is pressed: ROK, JPN or both.")
     magnitude: float = Field(0.2, ge=0, le=1, description="Size of the pressure shock.")
+    months: int = Field(1, ge=1, le=120, description="How many months the pressure is held before it decays.")
 
     handler: ClassVar = staticmethod(china_coercion)
 
-    @field_validator("target")
-    @classmethod
-    def _maritime_only(cls, v, info):
-        # a target the economic channel would ignore is an error, not a no-op
-        if v != "ROK" and info.data.get("channel", "economic") == "economic":
-            raise ValueError("economic pressure falls on ROK (the wedge); another 'target' is for the maritime channel")
-        return v
+    def window(self, start: str, months: int) -> tuple[int, int]:
+        i = month_index(start, self.at)
+        return i, i + self.months - 1
 
     def args(self) -> tuple[float, ...]:
         return (float(self.channel == "economic"), TARGET[self.target], self.magnitude)
@@ -544,6 +543,35 @@ class Summit(DatedEvent):
 
 
 @njit
+def us_tariffs(s, c, a, t, first, last, u, v):
+    """Compiled handler of ``us_tariffs``: a = (target, magnitude)."""
+    usa.tariff(s, int(a[0]), a[1])
+
+
+class UsTariffs(Process):
+    """US tariffs on an ally: while they are in force the commitment signal the ally reads is cut.
+
+    Example: the 2018 section 232 steel tariffs on both allies (ROK took a quota
+    instead); tariffs announced on allies' exports in 2025. The cut feeds the
+    ally's abandonment fear through its perceived commitment (Snyder, Cha).
+    """
+
+    type: Literal["us_tariffs"]
+    example: ClassVar[str] = "Section 232 steel tariffs, 2018-03"
+    moves: ClassVar[dict[str, int]] = {"USA.commitment_to.ROK": -1}
+    sample: ClassVar[dict[str, object]] = {"from": "2025-04", "to": "2025-06"}
+    target: Target = Field("ROK", description="The ally taxed: ROK, JPN or both.")
+    magnitude: float = Field(
+        0.1, ge=0, le=1, description="Cut in the US commitment signal to the target while in force."
+    )
+
+    handler: ClassVar = staticmethod(us_tariffs)
+
+    def args(self) -> tuple[float, ...]:
+        return (TARGET[self.target], self.magnitude)
+
+
+@njit
 def fire(kind, s, c, a, t, first, last, u, v):
     """Run the handler of event kind ``kind`` (numbered as in :data:`EVENT_TYPES`); ``u, v``: its two uniforms."""
     if kind == 0:
@@ -570,3 +598,5 @@ def fire(kind, s, c, a, t, first, last, u, v):
         prk_russia_alignment(s, c, a, t, first, last, u, v)
     elif kind == 11:
         summit(s, c, a, t, first, last, u, v)
+    elif kind == 12:
+        us_tariffs(s, c, a, t, first, last, u, v)

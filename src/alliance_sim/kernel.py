@@ -87,6 +87,8 @@ def fire_events(s, c, t, r, d, events, a):
     s[S.IN_PRK_RATE] = 0.0
     s[S.IN_ICBM_RATE] = 0.0
     s[S.IN_NUCLEAR] = 0.0
+    s[S.IN_TARIFF] = 0.0
+    s[S.IN_TARIFF + 1] = 0.0
     for e in range(len(kinds)):
         if first[r, e] <= t <= last[r, e]:
             u, v = (d[D_EVENTS + 2 * e], d[D_EVENTS + 2 * e + 1]) if draws[e] else (0.5, 0.5)

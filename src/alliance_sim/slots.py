@@ -51,13 +51,13 @@ PRK_ICBMS = PRK_RUSSIA + 5
 PRK_THREAT = PRK_RUSSIA + 6
 
 # China
-CHN_ECON_SHOCK = PRK_RUSSIA + 7
-CHN_MARITIME_SHOCK = CHN_ECON_SHOCK + 1  # + k
-CHN_PRESSURE = CHN_ECON_SHOCK + 3
-CHN_THREAT = CHN_ECON_SHOCK + 4  # + k: threat CHN poses to ally k
+CHN_ECON_SHOCK = PRK_RUSSIA + 7  # + k: decaying economic coercion of ally k
+CHN_MARITIME_SHOCK = CHN_ECON_SHOCK + 2  # + k
+CHN_PRESSURE = CHN_ECON_SHOCK + 4  # + k: economic pressure on ally k (on ROK with the wedge)
+CHN_THREAT = CHN_ECON_SHOCK + 6  # + k: threat CHN poses to ally k
 
 # Directed cooperation among ROK, JPN and USA, its last change, summit boosts, next month's values
-COOP = CHN_ECON_SHOCK + 6
+COOP = CHN_ECON_SHOCK + 8
 LAST_MOVE = COOP + 9
 SUMMIT = COOP + 18
 NEXT_COOP = COOP + 27
@@ -67,5 +67,6 @@ INSTITUTIONS = COOP + 36  # the ROK-JPN institutional stock (pacts, data links, 
 IN_PRK_RATE = COOP + 37  # baseline non-ICBM launches per month
 IN_ICBM_RATE = IN_PRK_RATE + 1  # baseline ICBM launches per month
 IN_NUCLEAR = IN_PRK_RATE + 2  # 1 if PRK tests a nuclear device this month
+IN_TARIFF = IN_PRK_RATE + 3  # + k: US tariffs in force against ally k this month (cut in its commitment signal)
 
-N_SLOTS = IN_PRK_RATE + 3
+N_SLOTS = IN_PRK_RATE + 5

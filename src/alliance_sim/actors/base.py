@@ -152,13 +152,14 @@ def abandonment(s, k):
 
 @njit(inline="always")
 def perceive(s, c, k):
-    """Update perceived commitment toward the US signal; read threat (Walt) and entrapment fear (Snyder)."""
+    """Update perceived commitment toward the US signal; read threat (Walt) and entrapment fear (Snyder),
+    which US-China tension and Chinese economic pressure on the ally raise."""
     a, i = k * S.ALLY_SLOTS, ALLY_INIT + k * ALLY_COLUMNS
     signal = s[S.US_COMMITMENT + k] * c[i + I_US_TRUST]
     s[a + S.PERCEIVED] += c[PERCEPTION_RATE] * (signal - s[a + S.PERCEIVED])
     threat = c[i + I_PRK_PROXIMITY] * s[S.PRK_THREAT] + c[i + I_CHN_PROXIMITY] * s[S.CHN_THREAT + k]
     s[a + S.THREAT] = clip01(threat)
-    pressure = s[S.CHN_PRESSURE] if k == S.ROK else 0.0  # only ROK is the wedge's target
+    pressure = s[S.CHN_PRESSURE + k]  # the wedge on ROK, economic coercion of either
     s[a + S.ENTRAPMENT] = clip01(c[i + I_CHINA_EXPOSURE] * (s[S.US_TENSION] + c[ENTRAPMENT_WEIGHT] * pressure))
 
 

@@ -15,8 +15,10 @@ THREAT_WEIGHT = col("chn.threat_weight")
 
 @njit
 def init_chn(s, c):
-    s[S.CHN_ECON_SHOCK] = 0.0
+    for k in range(2):
+        s[S.CHN_ECON_SHOCK + k] = 0.0
     s[S.CHN_PRESSURE] = c[PRESSURE]
+    s[S.CHN_PRESSURE + 1] = 0.0
     for k in range(2):
         s[S.CHN_MARITIME_SHOCK + k] = 0.0
         s[S.CHN_THREAT + k] = c[THREAT_WEIGHT] * c[MARITIME]
@@ -27,7 +29,9 @@ def act(s, c, cohesion):
     """Phase 2: set the wedge pressure on ROK and the maritime threat to each ally."""
     wedge = c[COHESION_REACTION] * max(cohesion - c[COHESION_REFERENCE], 0.0)
     s[S.CHN_PRESSURE] = clip01(c[PRESSURE] + wedge + s[S.CHN_ECON_SHOCK])
-    s[S.CHN_ECON_SHOCK] *= 1.0 - c[PRESSURE_DECAY]
+    s[S.CHN_PRESSURE + 1] = clip01(s[S.CHN_ECON_SHOCK + 1])  # JPN: coercion only, no standing wedge
+    for k in range(2):
+        s[S.CHN_ECON_SHOCK + k] *= 1.0 - c[PRESSURE_DECAY]
     for k in range(2):
         s[S.CHN_THREAT + k] = clip01(c[THREAT_WEIGHT] * (c[MARITIME] + s[S.CHN_MARITIME_SHOCK + k]))
         s[S.CHN_MARITIME_SHOCK + k] *= 1.0 - c[PRESSURE_DECAY]
@@ -40,32 +44,34 @@ def maritime(s):
 
 
 @njit
-def coerce(s, economic, target, magnitude):
-    """A coercion shock: economic (on ROK) or maritime (on ``target``: 0 ROK, 1 JPN, 2 both)."""
-    if economic:
-        s[S.CHN_ECON_SHOCK] += magnitude
-        return
+def coerce(s, economic, target, magnitude, first):
+    """A coercion shock, economic or maritime, on ``target`` (0 ROK, 1 JPN, 2 both): added in its
+    ``first`` month, then held at ``magnitude`` at least while the coercion lasts."""
+    shock = S.CHN_ECON_SHOCK if economic else S.CHN_MARITIME_SHOCK
     for k in range(2):
         if target == 2 or target == k:
-            s[S.CHN_MARITIME_SHOCK + k] += magnitude
+            s[shock + k] = s[shock + k] + magnitude if first else max(s[shock + k], magnitude)
 
 
 class China(State):
     """The PRC's wedge strategy: coerce ROK when trilateral cohesion rises or a
-    trigger occurs (THAAD, 2016-17), and press both allies at sea (Yellow Sea
-    structures, 2025). The economic channel (pressure on ROK) and the maritime
-    channel (threat) are separate.
+    trigger occurs (THAAD, 2016-17), coerce either ally economically (the 2010
+    rare-earth curbs on Japan), and press both allies at sea (Yellow Sea
+    structures, 2025). The economic channel (pressure, entrapment fear) and the
+    maritime channel (threat) are separate.
 
     State vectors
     -------------
     pressure : economic and political pressure on ROK (0..1), the wedge.
-    econ_shock : decaying coercion shock on ROK.
+    pressure_on[ally] : economic pressure on each ally (ROK's is ``pressure``).
+    econ_shock[ally] : decaying economic coercion of each ally.
     maritime_shock[ally] : decaying maritime pressure on each ally.
     threat_to[ally] : threat CHN poses to each ally (maritime assertiveness).
     """
 
     code = "CHN"
     pressure = Slot(S.CHN_PRESSURE)
-    econ_shock = Slot(S.CHN_ECON_SHOCK)
+    pressure_on = PerAlly(S.CHN_PRESSURE)
+    econ_shock = PerAlly(S.CHN_ECON_SHOCK)
     maritime_shock = PerAlly(S.CHN_MARITIME_SHOCK)
     threat_to = PerAlly(S.CHN_THREAT)

@@ -44,7 +44,7 @@ def brokerage(s, c, coop_rok_jpn):
 def act(s, c, coop_rok_jpn, maritime):
     """Phase 3: commitment signals, brokerage effort and US-China tension."""
     for k in range(2):
-        s[S.US_COMMITMENT + k] = clip01(c[COMMITMENT] + s[S.US_SHOCK + k])
+        s[S.US_COMMITMENT + k] = clip01(c[COMMITMENT] + s[S.US_SHOCK + k] - s[S.IN_TARIFF + k])
         s[S.US_SHOCK + k] *= 1.0 - c[RECOVERY]
     s[S.US_EFFORT] = clip01(brokerage(s, c, coop_rok_jpn) + s[S.US_PUSH])
     s[S.US_PUSH] *= 1.0 - c[RECOVERY]
@@ -61,6 +61,14 @@ def set_cooperation(s, c, u_rok, u_jpn):
         target += s[S.SUMMIT + 3 * S.USA + k]
         step = c[ADJUSTMENT_RATE] * (target - own) + c[RECIPROCITY] * misread(c, u)
         s[S.NEXT_COOP + 3 * S.USA + k] = clip01(own + step)
+
+
+@njit
+def tariff(s, target, magnitude):
+    """US tariffs in force this month against ``target`` (0 ROK, 1 JPN, 2 both): a cut in its commitment signal."""
+    for k in range(2):
+        if target == 2 or target == k:
+            s[S.IN_TARIFF + k] += magnitude
 
 
 @njit
