@@ -1,7 +1,8 @@
 """Write the results tables of docs/scenarios.md from real runs of the scenario library.
 
 For each scenario: mean cohesion, ROK-JPN cooperation at months 12 and 60, and the
-probabilities of trade measures, security linkage and rupture (Wilson 95% interval), each with its difference from base (or, in a
+leaders' meetings a year, and the probabilities of a year without a leaders' meeting, trade
+measures, security linkage and rupture (Wilson 95% interval), each with its difference from base (or, in a
 ``results:NAME vs OTHER`` block, from scenario OTHER: a counterfactual pair) and a 95%
 interval. Scenarios share base's seed and horizon, so replication r shares most of its
 random numbers with base's replication r (see docs/scenarios.md): differences of continuous
@@ -38,6 +39,8 @@ def outcomes(name: str) -> dict[str, np.ndarray]:
         "mean cohesion": runs["cohesion_mean"].to_numpy(),
         "ROK-JPN, month 12": trace["coop_rok_jpn"][11],
         "ROK-JPN, month 60": trace["coop_rok_jpn"][59],
+        "leaders' meetings a year": runs["meetings_per_year"].to_numpy(),
+        "year without a leaders' meeting": runs["year_without_meeting"].to_numpy(),
         "trade measures": runs["trade_measures_ever"].to_numpy(),
         "security linkage": runs["security_linkage_ever"].to_numpy(),
         "rupture": runs["rupture"].to_numpy(),

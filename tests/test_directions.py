@@ -237,7 +237,8 @@ def test_a_transactional_us_brokers_less():
 
 
 def test_summit_boosts_rok_jpn_cooperation_and_the_boost_decays():
-    no_relief = {"parameters.diplomacy.summit_relief": 0.0}  # the boost alone
+    # the boost alone: no relief of antipathy, and no leaders' meetings adding boosts of their own
+    no_relief = {"parameters.diplomacy.summit_relief": 0.0, "parameters.meetings.rate": 0.0}
     met = run(6, summit(["ROK", "JPN"]), no_relief)
     apart = run(6, settings=no_relief)
     boost = met.drivers["events"]

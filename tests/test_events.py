@@ -14,7 +14,7 @@ from alliance_sim.scenario import Scenario
 R = 64
 
 
-def model_for(events, months=6, **actors):
+def model_for(events, months=6, parameters=None, **actors):
     s = Scenario.model_validate(
         {
             "name": "t",
@@ -24,6 +24,7 @@ def model_for(events, months=6, **actors):
             "seed": 3,
             "events": events,
             "actors": actors,
+            "parameters": parameters or {},
         }
     )
     return AllianceModel(s, replications=R)
@@ -215,9 +216,8 @@ def test_russia_alignment_raises_backing_and_capability():
 
 
 def test_summit_boosts_parties_and_detente():
-    m = steps(
-        model_for({"s": {"type": "summit", "parties": ["ROK", "JPN", "PRK"], "magnitude": 0.2, "at": "2025-01"}}), 1
-    )
+    summit = {"type": "summit", "parties": ["ROK", "JPN", "PRK"], "magnitude": 0.2, "at": "2025-01"}
+    m = steps(model_for({"s": summit}, parameters={"meetings": {"rate": 0.0}}), 1)  # no leaders' meetings besides
     assert (m.summit_boost[("ROK", "JPN")] == 0.2).all() and (m.summit_boost[("ROK", "USA")] == 0).all()
     np.testing.assert_allclose(m.actor("PRK").detente, 0.2 * (1 - m.p.diplomacy.detente_decay))
 

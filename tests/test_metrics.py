@@ -23,6 +23,8 @@ def trace():
         # trade measures in months 2-3 of the first future; security linkage in month 3 of the second
         "trade_measures": np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 0.0]]),
         "security_linkage": np.array([[0.0, 0.0], [0.0, 0.0], [0.0, 1.0]]),
+        # leaders met in month 2 of the first future only
+        "leaders_meeting": np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 0.0]]),
     }
 
 
@@ -40,6 +42,19 @@ def test_summaries(trace):
     np.testing.assert_array_equal(got["first_trade_measures_month"], [2.0, np.nan])
     np.testing.assert_array_equal(got["security_linkage_ever"], [False, True])
     np.testing.assert_array_equal(got["first_security_linkage_month"], [np.nan, 3.0])
+    np.testing.assert_allclose(got["meetings_per_year"], [4.0, 0.0])  # one meeting in 3 months
+    np.testing.assert_array_equal(got["year_without_meeting"], [False, False])  # a 3-month horizon
+
+
+def test_a_year_without_a_meeting_needs_twelve_consecutive_months():
+    # 24 months. Future 0 meets in months 1 and 13: gaps of 11 months (2-12, 14-24). Future 1
+    # meets in months 2 and 15: months 3-14 are twelve without one. Future 2 meets every month.
+    met = np.zeros((24, 3))
+    met[[0, 12], 0] = 1
+    met[[1, 14], 1] = 1
+    met[:, 2] = 1
+    got = metrics.year_without_meeting({"leaders_meeting": met}, Parameters())
+    np.testing.assert_array_equal(got, [False, True, False])
 
 
 def test_recovery_after_the_largest_drop():
@@ -78,6 +93,7 @@ def known_state() -> np.ndarray:
     state[:, S.ROK * S.ALLY_SLOTS + S.RUNG] = [1.0, 3.0]
     state[:, S.JPN * S.ALLY_SLOTS + S.RUNG] = [2.0, 0.0]
     state[:, S.INSTITUTIONS] = [0.3, 0.7]
+    state[:, S.MEETING] = [0.0, 1.0]
     return state
 
 
@@ -94,6 +110,7 @@ KNOWN = {
     "prk_tests": [0.0, 3.0],
     "chn_pressure": [0.2, 0.9],
     "institutions": [0.3, 0.7],
+    "leaders_meeting": [0.0, 1.0],
     "trade_measures": [1.0, 1.0],  # either government on rung 2 or higher
     "security_linkage": [0.0, 1.0],  # either on rung 3
 }

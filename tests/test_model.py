@@ -183,7 +183,10 @@ def test_interim_government_moves_less_than_elected_one():
     def mean_abs_change(interim):
         # interim (or not) throughout: no ruling and no election within the 24 months
         moved = {"events.impeachment_yoon.to": "2029-12", "events.rok_presidential_2027.at": "2029-12"}
-        s = load_scenario(BASE, {"actors.ROK.interim": interim, "months": 24, **moved})
+        # no leaders' meetings: acting governments do not meet, and the meetings' boosts would
+        # confound the gate with a second difference between the two
+        off = {"parameters.meetings.rate": 0.0}
+        s = load_scenario(BASE, {"actors.ROK.interim": interim, "months": 24, **moved, **off})
         model = AllianceModel(s, replications=R)
         path = [model.coop[("ROK", "JPN")].copy()]
         for _ in range(s.months):
@@ -361,3 +364,25 @@ def test_a_high_institutional_stock_makes_a_hawkish_transition_cost_less(tmp_pat
     assert shallow.mean() < 0 and deep.mean() < 0  # a hawkish turn costs cooperation either way
     mean, low, high = paired(deep, shallow)
     assert low > 0, (deep.mean(), shallow.mean(), mean, low, high)
+
+
+def test_leaders_meet_more_often_the_closer_the_allies_are():
+    # The monthly chance of a meeting rises with the dyad above meetings.floor: starting warm
+    # (0.8 both ways) the leaders meet more often over two years than starting cool (0.4).
+    def per_year(coop):
+        s = load_scenario(BASE, {"months": 24, "seed": 7, "actors.ROK.interim": False, **coop})
+        runs, _ = run_ensemble(s, 0, range(2000))
+        return runs["meetings_per_year"].to_numpy()
+
+    warm = per_year({"actors.ROK.coop.JPN": 0.8, "actors.JPN.coop.ROK": 0.8})
+    cool = per_year({"actors.ROK.coop.JPN": 0.4, "actors.JPN.coop.ROK": 0.4})
+    mean, low, high = paired(warm, cool)
+    assert low > 0, (mean, low, high)
+
+
+def test_acting_governments_do_not_meet():
+    # base: ROK is run by an acting president until the Court rules (April 2025): no meetings before
+    s = load_scenario(BASE, {"months": 6})
+    _, trace = run_ensemble(s, 0, range(500))
+    acting = trace["leaders_meeting"][:3]
+    assert acting.sum() == 0 and trace["leaders_meeting"][3:].sum() > 0

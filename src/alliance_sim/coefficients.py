@@ -201,6 +201,19 @@ class Institutions(Group):
     )
 
 
+class Meetings(Group):
+    """Leaders' meetings: endogenous ROK-JPN summits, more likely the closer the two are.
+
+    chance a month = clip(rate * (dyad - floor) / (1 - floor), 0, 1), none while either
+    government is an acting one; a meeting boosts both targets like a summit event and eases
+    public antipathy (diplomacy.summit_relief).
+    """
+
+    rate: float = Field(0.5, ge=0, le=1, description="Monthly chance of a leaders' meeting at full cooperation.")
+    floor: float = Field(0.3, ge=0, le=0.95, description="ROK-JPN cooperation at or below which leaders do not meet.")
+    boost: float = Field(0.02, ge=0, le=0.5, description="Summit boost of a leaders' meeting to both ROK-JPN targets.")
+
+
 class Ladder(Group):
     """Issue linkage: a history dispute escalates along a ladder (protest, trade measures, security linkage).
 
@@ -350,6 +363,7 @@ class Parameters(Strict):
     gate: Gate = Gate()
     axelrod: Axelrod = Axelrod()
     institutions: Institutions = Institutions()
+    meetings: Meetings = Meetings()
     ladder: Ladder = Ladder()
     brokerage: Brokerage = Brokerage()
     prk: Prk = Prk()

@@ -37,13 +37,15 @@ MISREAD_JPN = stream_id("misperception.JPN")  # uniforms: JPN misreads ROK's and
 MISREAD_USA = stream_id("misperception.USA")  # uniforms: the USA misreads ROK's and JPN's last move
 APPROVAL = stream_id("approval")  # normals: monthly approval shocks of ROK's and JPN's governments
 LADDER = stream_id("ladder")  # uniforms: ROK's and JPN's steps on the escalation ladder
+MEETINGS = stream_id("meetings")  # uniforms: whether the ROK and JPN leaders meet (the second is unused)
 
 # Rows of the month's draw matrix D: the two numbers of each stream above, then two uniforms per event.
 D_TESTS, D_ICBMS = 0, 1
 D_MISREAD = 2  # ROK->JPN, ROK->USA, JPN->ROK, JPN->USA, USA->ROK, USA->JPN
 D_APPROVAL = 8  # ROK, JPN
 D_LADDER = 10  # ROK, JPN
-D_EVENTS = 12
+D_MEETING = 12  # and an unused second uniform
+D_EVENTS = 14
 
 
 @njit
@@ -71,6 +73,7 @@ def draw(k0, k1, reps, points, t, streams, active, D, U):
     normals(U[0], D[D_APPROVAL])
     normals(U[1], D[D_APPROVAL + 1])
     uniform_block(k0, k1, reps, points, month, np.uint64(LADDER), D[D_LADDER], D[D_LADDER + 1])
+    uniform_block(k0, k1, reps, points, month, np.uint64(MEETINGS), D[D_MEETING], D[D_MEETING + 1])
     for e in range(len(streams)):
         if active[e]:  # an event that draws, in its window in some replication
             uniform_block(
@@ -80,7 +83,8 @@ def draw(k0, k1, reps, points, t, streams, active, D, U):
 
 @njit(inline="always")
 def fire_events(s, c, t, r, d, events, a):
-    """Phase 1: dated events and active processes (inputs reset, summit boosts decay)."""
+    """Phase 1: dated events and active processes (inputs reset, summit boosts decay), then
+    whether the ROK and JPN leaders meet."""
     kinds, _streams, draws, first, last, args = events
     for q in range(9):
         s[S.SUMMIT + q] *= 1.0 - c[SUMMIT_DECAY]
@@ -95,6 +99,7 @@ def fire_events(s, c, t, r, d, events, a):
             for q in range(N_ARGS):
                 a[q] = args[r, e, q]
             fire(kinds[e], s, c, a, t, first[r, e], last[r, e], u, v)
+    ally.meet(s, c, d[D_MEETING])
 
 
 @njit(inline="always")

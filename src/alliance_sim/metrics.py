@@ -146,6 +146,16 @@ def institutions(s):
 
 @step_metric
 @njit
+def leaders_meeting(s):
+    """The ROK and JPN leaders met this month (1) or not (0)."""
+    return s[S.MEETING]
+
+
+leaders_meeting.indicator = True  # type: ignore[attr-defined]
+
+
+@step_metric
+@njit
 def trade_measures(s):
     """Trade measures in force between ROK and JPN this month (1) or not (0): either government on rung 2 or higher."""
     return 1.0 if max(s[S.ROK * S.ALLY_SLOTS + S.RUNG], s[S.JPN * S.ALLY_SLOTS + S.RUNG]) >= 2.0 else 0.0
@@ -177,6 +187,7 @@ RECORDED = (
     "prk_tests",
     "chn_pressure",
     "institutions",
+    "leaders_meeting",
     "trade_measures",
     "security_linkage",
 )
@@ -208,8 +219,9 @@ def record(s, trace, t, r):
     trace[8, t, r] = prk_tests(s)
     trace[9, t, r] = chn_pressure(s)
     trace[10, t, r] = institutions(s)
-    trace[11, t, r] = trade_measures(s)
-    trace[12, t, r] = security_linkage(s)
+    trace[11, t, r] = leaders_meeting(s)
+    trace[12, t, r] = trade_measures(s)
+    trace[13, t, r] = security_linkage(s)
 
 
 def below_threshold(trace: dict, params) -> np.ndarray:
@@ -303,6 +315,24 @@ def first_security_linkage_month(trace, params) -> np.ndarray:
 
 
 @summary
+def meetings_per_year(trace, params) -> np.ndarray:
+    """ROK-JPN leaders' meetings per year of the horizon."""
+    met = trace["leaders_meeting"]
+    return met.sum(axis=0) * (12.0 / met.shape[0])
+
+
+@summary
+def year_without_meeting(trace, params) -> np.ndarray:
+    """Twelve consecutive months passed without a ROK-JPN leaders' meeting (never, in a horizon under a year)."""
+    met = trace["leaders_meeting"] > 0
+    if met.shape[0] < 12:
+        return np.zeros(met.shape[1], dtype=bool)
+    # meetings in every 12-month window, from a running count
+    count = np.concatenate([np.zeros((1, met.shape[1])), np.cumsum(met, axis=0)])
+    return ((count[12:] - count[:-12]) == 0).any(axis=0)
+
+
+@summary
 def coop_rok_jpn_final(trace, params) -> np.ndarray:
     """ROK-JPN cooperation in the last month."""
     return trace["coop_rok_jpn"][-1].copy()
@@ -312,6 +342,7 @@ def coop_rok_jpn_final(trace, params) -> np.ndarray:
 OBSERVABLES = {
     "trade_measures_ever": ("trade measures", "trade measures between ROK and JPN"),
     "security_linkage_ever": ("security linkage", "security cooperation linked to the dispute (a GSOMIA notice)"),
+    "year_without_meeting": ("year without meeting", "a year without a ROK-JPN leaders' meeting"),
     "rupture": ("rupture", "rupture (ROK-JPN cooperation below the threshold, a derived quantity)"),
 }
 

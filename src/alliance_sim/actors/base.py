@@ -78,6 +78,10 @@ BUILD = col("institutions.build")
 WITHER = col("institutions.decay")
 RATCHET = col("institutions.ratchet")
 EXIT_COST = col("institutions.exit_cost")
+MEETING_RATE = col("meetings.rate")
+MEETING_FLOOR = col("meetings.floor")
+MEETING_BOOST = col("meetings.boost")
+SUMMIT_RELIEF = col("diplomacy.summit_relief")
 ESCALATION = col("ladder.escalation")
 DISPUTE_DECAY = col("ladder.dispute_decay")
 HALT = col("ladder.halt")
@@ -318,6 +322,26 @@ def build_institutions(s, c):
     dyad = 0.5 * (s[S.COOP + 3 * S.ROK + S.JPN] + s[S.COOP + 3 * S.JPN + S.ROK])
     stock = s[S.INSTITUTIONS]
     s[S.INSTITUTIONS] = clip01(stock + c[BUILD] * max(dyad - stock, 0.0) - c[WITHER] * stock)
+
+
+# ---- phase 1: leaders' meetings
+
+
+@njit(inline="always")
+def meet(s, c, u):
+    """The ROK and JPN leaders meet this month with a chance that rises with last month's dyad
+    (uniform ``u``); acting governments do not meet. A meeting boosts both targets and eases
+    both publics' antipathy, as a summit does."""
+    dyad = 0.5 * (s[S.COOP + 3 * S.ROK + S.JPN] + s[S.COOP + 3 * S.JPN + S.ROK])
+    acting = s[S.ROK * S.ALLY_SLOTS + S.INTERIM] != 0.0 or s[S.JPN * S.ALLY_SLOTS + S.INTERIM] != 0.0
+    chance = clip01(c[MEETING_RATE] * (dyad - c[MEETING_FLOOR]) / (1.0 - c[MEETING_FLOOR]))
+    met = not acting and u < chance
+    s[S.MEETING] = 1.0 if met else 0.0
+    if met:
+        s[S.SUMMIT + 3 * S.ROK + S.JPN] += c[MEETING_BOOST]
+        s[S.SUMMIT + 3 * S.JPN + S.ROK] += c[MEETING_BOOST]
+        relieve(s, S.ROK, c[SUMMIT_RELIEF] * c[MEETING_BOOST])
+        relieve(s, S.JPN, c[SUMMIT_RELIEF] * c[MEETING_BOOST])
 
 
 # ---- phase 5: issue linkage (the escalation ladder)
