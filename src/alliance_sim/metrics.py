@@ -154,11 +154,17 @@ def leaders_meeting(s):
 leaders_meeting.indicator = True  # type: ignore[attr-defined]
 
 
+@njit
+def top_rung(s):
+    """The higher of the two governments' rungs on the escalation ladder (2 trade measures, 3 security linkage)."""
+    return max(s[S.ROK * S.ALLY_SLOTS + S.RUNG], s[S.JPN * S.ALLY_SLOTS + S.RUNG])
+
+
 @step_metric
 @njit
 def trade_measures(s):
     """Trade measures in force between ROK and JPN this month (1) or not (0): either government on rung 2 or higher."""
-    return 1.0 if max(s[S.ROK * S.ALLY_SLOTS + S.RUNG], s[S.JPN * S.ALLY_SLOTS + S.RUNG]) >= 2.0 else 0.0
+    return 1.0 if top_rung(s) >= 2.0 else 0.0
 
 
 trade_measures.indicator = True  # type: ignore[attr-defined]
@@ -168,7 +174,7 @@ trade_measures.indicator = True  # type: ignore[attr-defined]
 @njit
 def security_linkage(s):
     """Security cooperation linked to the dispute this month (a GSOMIA notice): either government on rung 3 (1) or not (0)."""
-    return 1.0 if max(s[S.ROK * S.ALLY_SLOTS + S.RUNG], s[S.JPN * S.ALLY_SLOTS + S.RUNG]) >= 3.0 else 0.0
+    return 1.0 if top_rung(s) >= 3.0 else 0.0
 
 
 security_linkage.indicator = True  # type: ignore[attr-defined]

@@ -18,6 +18,7 @@ import numpy as np
 from .. import slots as S
 from ..columns import ALLY_COLUMNS, ALLY_INIT, CAMP, ally_column, col
 from ..jit import njit
+from ..metrics import coop_rok_jpn, top_rung
 from ..philox import ndtri
 
 __all__ = ["CAMP", "Ally", "State"]
@@ -91,8 +92,8 @@ TRADE_COST = col("ladder.trade_cost")
 SECURITY_COST = col("ladder.security_cost")
 RETALIATION = col("ladder.retaliation")
 BOYCOTT = col("ladder.boycott")
-#: Rungs of the escalation ladder.
-PROTEST, TRADE, SECURITY = 1.0, 2.0, 3.0
+#: Rungs of the escalation ladder (rung 1 is a diplomatic protest).
+TRADE, SECURITY = 2.0, 3.0
 
 # Driver terms of a cooperation move, in the order of metrics.DRIVERS.
 T_BASELINE, T_THREAT, T_ABANDONMENT, T_ASYMMETRY, T_GRIEVANCE, T_BROKERAGE, T_STANCE, T_EVENTS = range(8)
@@ -191,7 +192,7 @@ def cha_terms(s, c, k, terms):
 @njit
 def linkage_cost(s, c):
     """How far the higher rung of the two governments' ladders lowers both ROK-JPN targets."""
-    rung = max(s[S.ROK * S.ALLY_SLOTS + S.RUNG], s[S.JPN * S.ALLY_SLOTS + S.RUNG])
+    rung = top_rung(s)
     return (c[TRADE_COST] if rung >= TRADE else 0.0) + (c[SECURITY_COST] if rung >= SECURITY else 0.0)
 
 
@@ -311,7 +312,7 @@ def update_politics(s, c, k, z):
 @njit
 def init_institutions(s, c):
     """The stock at its steady state for the initial ROK-JPN dyad."""
-    dyad = 0.5 * (s[S.COOP + 3 * S.ROK + S.JPN] + s[S.COOP + 3 * S.JPN + S.ROK])
+    dyad = coop_rok_jpn(s)
     total = c[BUILD] + c[WITHER]
     s[S.INSTITUTIONS] = c[BUILD] * dyad / total if total > 0.0 else dyad
 
@@ -319,7 +320,7 @@ def init_institutions(s, c):
 @njit(inline="always")
 def build_institutions(s, c):
     """Cooperation above the stock builds institutions; all of them wither slowly."""
-    dyad = 0.5 * (s[S.COOP + 3 * S.ROK + S.JPN] + s[S.COOP + 3 * S.JPN + S.ROK])
+    dyad = coop_rok_jpn(s)
     stock = s[S.INSTITUTIONS]
     s[S.INSTITUTIONS] = clip01(stock + c[BUILD] * max(dyad - stock, 0.0) - c[WITHER] * stock)
 
@@ -332,7 +333,7 @@ def meet(s, c, u):
     """The ROK and JPN leaders meet this month with a chance that rises with last month's dyad
     (uniform ``u``); acting governments do not meet. A meeting boosts both targets and eases
     both publics' antipathy, as a summit does."""
-    dyad = 0.5 * (s[S.COOP + 3 * S.ROK + S.JPN] + s[S.COOP + 3 * S.JPN + S.ROK])
+    dyad = coop_rok_jpn(s)
     acting = s[S.ROK * S.ALLY_SLOTS + S.INTERIM] != 0.0 or s[S.JPN * S.ALLY_SLOTS + S.INTERIM] != 0.0
     chance = clip01(c[MEETING_RATE] * (dyad - c[MEETING_FLOOR]) / (1.0 - c[MEETING_FLOOR]))
     met = not acting and u < chance
@@ -402,8 +403,7 @@ def hold_election(s, c, k, u, v, advantage, leader_changes, outcome):
         s[a + S.CAMP] = -s[a + S.CAMP]
         s[a + S.APPROVAL] = c[HONEYMOON]
         s[a + S.APPROVAL_ANCHOR] = c[ELECTION_MIDPOINT]
-        s[a + S.POSITION] = draw_position(c, k, s[a + S.CAMP], v)
-    elif leader_changes:
+    if not kept or leader_changes:
         s[a + S.POSITION] = draw_position(c, k, s[a + S.CAMP], v)
     s[a + S.INTERIM] = 0.0
 
