@@ -162,13 +162,19 @@ _F = (
 )
 
 
+@njit(inline="always")
+def _central(q):
+    """AS241's central branch, for ``q = p - 0.5`` with ``|q| <= 0.425``."""
+    r = 0.180625 - q * q
+    return q * _poly(_A, r) / _poly(_B, r)
+
+
 @njit
 def ndtri(p):
     """The standard normal quantile of ``p`` in (0, 1): Wichura's AS241 (PPND16)."""
     q = p - 0.5
     if abs(q) <= 0.425:
-        r = 0.180625 - q * q
-        return q * _poly(_A, r) / _poly(_B, r)
+        return _central(q)
     r = math.sqrt(-math.log(min(p, 1.0 - p)))
     if r <= 5.0:
         r -= 1.6
@@ -184,8 +190,7 @@ def normals(u, z):
     """``z[i] = ndtri(u[i])`` for a block: the central branch for all at once (SIMD), then the tails."""
     for i in range(u.shape[0]):
         q = u[i] - 0.5
-        r = 0.180625 - q * q
-        z[i] = q * _poly(_A, r) / _poly(_B, r) if abs(q) <= 0.425 else 0.0
+        z[i] = _central(q) if abs(q) <= 0.425 else 0.0
     for i in range(u.shape[0]):
         if abs(u[i] - 0.5) > 0.425:
             z[i] = ndtri(u[i])
