@@ -22,7 +22,7 @@ def run(tmp_path, name, *extra):
 def test_results_folder_contents(tmp_path, capsys):
     out = run(tmp_path, "a")
     stdout = capsys.readouterr().out
-    assert "rupture probability" in stdout and f"results written to {out}" in stdout
+    assert "95% Wilson interval" in stdout and f"results written to {out}" in stdout
     assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "runs.parquet", "scenario.yaml", "series.parquet"]
     m = json.loads((out / "manifest.json").read_text())
     assert (m["seed"], m["replications"], m["months"], m["name"]) == (20250113, 200, 24, "base")

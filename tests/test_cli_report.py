@@ -181,7 +181,8 @@ def test_terminal_summary_states_rupture_probability_with_wilson_interval(tmp_pa
     runs = load_results(out).runs
     k = int(runs["rupture"].sum())
     lo, hi = analysis.wilson(k, 60)
-    assert f"rupture probability      {k / 60:.3f}  (95% Wilson interval {lo:.3f}-{hi:.3f})" in printed
+    assert f"{'rupture':<24}{k / 60:>8.3f}  {lo:.3f}-{hi:.3f}" in printed
+    assert f"{'within the horizon':<24}{'chance':>8}  95% Wilson interval" in printed
     assert printed.splitlines()[0].startswith("base: 60 replications x 18 months from 2025-01")
 
 

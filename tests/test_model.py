@@ -280,8 +280,15 @@ def trade_measures_within(months, overrides, scenario, replications=2000):
     return runs["trade_measures_ever"].to_numpy()
 
 
-#: ROK-JPN cooperation low (0.3 both ways) and no interim freeze.
-LOW = {"actors.ROK.interim": False, "actors.ROK.coop.JPN": 0.3, "actors.JPN.coop.ROK": 0.3}
+#: ROK-JPN cooperation low (0.3 both ways), no interim freeze, and no random history incidents
+#: (the dated shock is then the only dispute).
+LOW = {
+    "actors.ROK.interim": False,
+    "actors.ROK.coop.JPN": 0.3,
+    "actors.JPN.coop.ROK": 0.3,
+    "events.history_incidents.rate_per_month": 0.0,
+    "events.history_incidents.flashpoint_rate": 0.0,
+}
 
 
 @pytest.fixture(scope="module")

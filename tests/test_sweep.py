@@ -92,7 +92,7 @@ def test_a_one_point_sweep_reproduces_simulate(tmp_path, capsys):
     assert main([str(spec), "--out", str(tmp_path / "sweep"), "--workers", "1", "-q"]) == 0
     args = [str(BASE), "--months", "8", "-n", "30", "--seed", "4", "--chunk", "7", "--out", str(tmp_path / "run")]
     assert main(args) == 0
-    assert "rupture probability" in capsys.readouterr().out
+    assert "95% Wilson interval" in capsys.readouterr().out
     swept = pd.read_parquet(tmp_path / "sweep" / "runs.parquet").drop(columns="months")
     pd.testing.assert_frame_equal(swept, pd.read_parquet(tmp_path / "run" / "runs.parquet"), check_exact=True)
     pd.testing.assert_frame_equal(

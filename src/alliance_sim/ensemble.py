@@ -15,8 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .columns import COLUMNS, INDEX, bounds, row
+from .distributions import draw
 from .events import N_ARGS, Event
-from .philox import key, stream_id
+from .philox import key, stream_id, uniforms
 from .scenario import Scenario
 
 
@@ -52,14 +53,31 @@ def shape_of(scenario: Scenario) -> tuple:
     return scenario.start, scenario.months, tuple((name, ev.type) for name, ev in scenario.events.items())
 
 
-def _event_rows(scenario: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _event_rows(scenario: Scenario, point: int, replications: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Each event's window (E,) and the handler's numbers: (E, N_ARGS), or (R, E, N_ARGS) once a key
+    is drawn from a distribution (:mod:`alliance_sim.distributions`)."""
     events: list[Event] = list(scenario.events.values())
     windows = np.array([ev.window(scenario.start, scenario.months) for ev in events], dtype=np.int64).reshape(-1, 2)
     args = np.full((len(events), N_ARGS), np.nan)
-    for e, ev in enumerate(events):
-        values = ev.args()
+    drawn = []
+    for e, (name, ev) in enumerate(scenario.events.items()):
+        values = ev.args_at(scenario.start)
         args[e, : len(values)] = values
-    return windows[:, 0], windows[:, 1], args
+        if ev.random:
+            drawn.append((e, name, ev))
+    if not drawn:
+        return windows[:, 0], windows[:, 1], args
+    per_rep = np.repeat(args[None], len(replications), axis=0)
+    for e, name, ev in drawn:
+        update = {}
+        for field, dist in ev.random.items():
+            u = uniforms(scenario.seed, point, replications, 1, f"event.{name}.{field}")[0, 0]
+            bounds = type(ev).numeric_range(field)
+            assert bounds is not None  # validated: only numeric keys are drawn
+            update[field] = draw(dist, u, *bounds)
+        values = ev.model_copy(update=update).args_at(scenario.start)
+        per_rep[:, e, : len(values)] = np.column_stack(np.broadcast_arrays(*values))
+    return windows[:, 0], windows[:, 1], per_rep
 
 
 def build(
@@ -93,10 +111,10 @@ def build(
         keys.append(np.broadcast_to(np.array(key(scenario.seed), dtype=np.int64), (n, 2)))
         points.append(np.full(n, point, dtype=np.int64))
         reps.append(idx)
-        f, l_, a = _event_rows(scenario)
+        f, l_, a = _event_rows(scenario, point, idx)
         firsts.append(np.broadcast_to(f, (n, len(f))))
         lasts.append(np.broadcast_to(l_, (n, len(l_))))
-        argss.append(np.broadcast_to(a, (n, *a.shape)))
+        argss.append(a if a.ndim == 3 else np.broadcast_to(a, (n, *a.shape)))
     C = np.ascontiguousarray(np.concatenate(rows))
     if coefficients:
         _set_columns(C, coefficients)

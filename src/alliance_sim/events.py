@@ -8,8 +8,8 @@ generated from :data:`EVENT_TYPES`.
 Each kind has a compiled *handler* (``Kind.handler``), which acts on one
 replication's state ``s`` with its coefficients ``c``, the event's numbers
 ``a`` (from :meth:`Event.args`), the month ``t``, the event's window
-``first..last`` and, for kinds that draw (``draws = 1``), two uniforms ``u, v``
-from the event's own random stream, keyed by its name. Handlers act through the
+``first..last`` and, for kinds that draw (``draws`` > 0), up to four uniforms
+``u[0..3]`` from the event's own random stream, keyed by its name. Handlers act through the
 agents' documented hooks (:mod:`alliance_sim.actors`) and the month's event
 inputs (the ``IN_*`` slots of :mod:`alliance_sim.slots`); :func:`fire` picks
 the handler of a kind inside the compiled month step.
@@ -17,15 +17,19 @@ the handler of a kind inside the compiled month step.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from typing import ClassVar, Literal, get_args, get_origin
 
 import numpy as np
-from pydantic import ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_serializer, model_validator
+from pydantic_core import PydanticCustomError
 
 from . import slots as S
 from .actors import base as ally
 from .actors import chn, prk, usa
 from .columns import CAMP, col
+from .distributions import DISTRIBUTION, within
 from .jit import njit
 from .names import ALLIES, Actor, Democracy, Government, Month, Target, month_index
 from .schema import Strict
@@ -34,7 +38,9 @@ from .schema import Strict
 ALLY = {"ROK": float(S.ROK), "JPN": float(S.JPN)}
 TARGET = {"ROK": float(S.ROK), "JPN": float(S.JPN), "both": 2.0}
 #: Most numbers an event passes its handler.
-N_ARGS = 4
+N_ARGS = 8
+#: Most uniforms an event's handler reads a month.
+N_DRAWS = 4
 SUMMIT_RELIEF = col("diplomacy.summit_relief")
 
 #: Every event kind by its YAML ``type``, in definition order; filled as the classes are defined.
@@ -47,7 +53,7 @@ class Event(Strict):
     model_config = ConfigDict(populate_by_name=True)  # with Strict's: no unknown keys, frozen
 
     type: str
-    #: How many uniforms (0, 1 or 2) the handler reads from the event's stream each active month.
+    #: How many uniforms (0 to :data:`N_DRAWS`) the handler reads from the event's stream each active month.
     draws: ClassVar[int] = 0
     #: The compiled handler (see the module docstring).
     handler: ClassVar
@@ -63,12 +69,74 @@ class Event(Strict):
     #: Its months fall inside a horizon starting 2025-01.
     sample: ClassVar[dict[str, object]] = {}
 
+    #: Keys drawn from a distribution, one value per replication (:mod:`alliance_sim.distributions`).
+    _random: dict = PrivateAttr(default_factory=dict)
+
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs):
         super().__pydantic_init_subclass__(**kwargs)
         tag = cls.model_fields["type"].annotation
         if get_origin(tag) is Literal:
             EVENT_TYPES[get_args(tag)[0]] = cls
+
+    @classmethod
+    def numeric_range(cls, name: str) -> tuple[float, float] | None:
+        """The valid range of a numeric key (a float, or a float that may be omitted); None for any other key."""
+        field = cls.model_fields[name]
+        if field.annotation not in (float, float | None):
+            return None
+        low, high = -np.inf, np.inf
+        for m in field.metadata:
+            if (ge := getattr(m, "ge", None)) is not None:
+                low = ge
+            if (le := getattr(m, "le", None)) is not None:
+                high = le
+            if (gt := getattr(m, "gt", None)) is not None:
+                low = float(np.nextafter(gt, np.inf))
+        return float(low), float(high)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _distributions(cls, data, handler):
+        """Numeric keys given as distributions validate as their centres; the draws come later."""
+        if not isinstance(data, Mapping):
+            return handler(data)
+        names = {f.alias or n: n for n, f in cls.model_fields.items()}
+        data, random, errors = dict(data), {}, []
+        for key, value in data.items():
+            if not (isinstance(value, Mapping) and "dist" in value and key in names):
+                continue
+            try:
+                bounds = cls.numeric_range(names[key])
+                if bounds is None:
+                    raise PydanticCustomError("distribution_key", "only a numeric key can be drawn from a distribution")
+                dist = DISTRIBUTION.validate_python(value)
+                within(dist, *bounds)
+            except ValidationError as exc:
+                errors += [_at(key, e) for e in exc.errors()]
+                continue
+            except PydanticCustomError as exc:
+                errors.append({"type": exc, "loc": (key,), "input": value})
+                continue
+            random[names[key]] = dist
+            data[key] = float(np.clip(dist.centre(), *bounds))
+        if errors:
+            raise ValidationError.from_exception_data(cls.__name__, errors)
+        event = handler(data)
+        event._random = random
+        return event
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler):
+        data = handler(self)
+        for name, dist in self._random.items():
+            data[name] = dist.model_dump()
+        return data
+
+    @property
+    def random(self) -> dict:
+        """The keys drawn per replication and their distributions."""
+        return dict(self._random)
 
     def window(self, start: str, months: int) -> tuple[int, int]:
         """First and last active step (inclusive), relative to ``start``."""
@@ -78,10 +146,21 @@ class Event(Strict):
         """The numbers the handler reads as ``a`` (at most :data:`N_ARGS`)."""
         raise NotImplementedError
 
+    def args_at(self, start: str) -> tuple[float, ...]:
+        """:meth:`args` for a run starting in month ``start`` (kinds that read the calendar override it)."""
+        return self.args()
+
     @classmethod
     def kind(cls) -> int:
         """The kind's number in :func:`fire` (its place in :data:`EVENT_TYPES`)."""
         return list(EVENT_TYPES.values()).index(cls)
+
+
+def _at(key: str, error: dict) -> dict:
+    """A pydantic error of a distribution's mapping, placed under the event's ``key``."""
+    message = "required key is missing" if error["type"] == "missing" else error["msg"]
+    kind = PydanticCustomError("distribution", message.removeprefix("Value error, "))
+    return {"type": kind, "loc": (key, *error["loc"]), "input": error["input"]}
 
 
 class DatedEvent(Event):
@@ -117,7 +196,7 @@ class Process(Event):
 
 
 @njit
-def missile_tests(s, c, a, t, first, last, u, v):
+def missile_tests(s, c, a, t, first, last, u):
     """Compiled handler of ``missile_tests``: a = (non-ICBM rate, ICBM rate)."""
     s[S.IN_PRK_RATE] += a[0]
     s[S.IN_ICBM_RATE] += a[1]
@@ -146,9 +225,9 @@ class MissileTests(Process):
 
 
 @njit
-def nuclear_test(s, c, a, t, first, last, u, v):
+def nuclear_test(s, c, a, t, first, last, u):
     """Compiled handler of ``nuclear_test``: a = (probability,)."""
-    if u < a[0]:
+    if u[0] < a[0]:
         s[S.IN_NUCLEAR] = 1.0
 
 
@@ -191,7 +270,7 @@ class NuclearTest(Event):
 
 
 @njit
-def impeachment(s, c, a, t, first, last, u, v):
+def impeachment(s, c, a, t, first, last, u):
     """Compiled handler of ``impeachment``: a = (ally, removed)."""
     k = int(a[0])
     if t == first:
@@ -234,9 +313,9 @@ class Impeachment(Event):
 
 
 @njit
-def election(s, c, a, t, first, last, u, v):
+def election(s, c, a, t, first, last, u):
     """Compiled handler of ``election``: a = (ally, incumbent advantage, leader changes, outcome or NaN)."""
-    ally.hold_election(s, c, int(a[0]), u, v, a[1], a[2] != 0.0, a[3])
+    ally.hold_election(s, c, int(a[0]), u[0], u[1], a[1], a[2] != 0.0, a[3])
 
 
 class Election(DatedEvent):
@@ -280,9 +359,9 @@ class Election(DatedEvent):
 
 
 @njit
-def political_transition(s, c, a, t, first, last, u, v):
+def political_transition(s, c, a, t, first, last, u):
     """Compiled handler of ``political_transition``: a = (ally, camp, position or NaN); approval in ``a[3]``."""
-    ally.install(s, c, int(a[0]), a[1], a[2], a[3], u)
+    ally.install(s, c, int(a[0]), a[1], a[2], a[3], u[0])
 
 
 class PoliticalTransition(DatedEvent):
@@ -319,7 +398,7 @@ class PoliticalTransition(DatedEvent):
 
 
 @njit
-def history_dispute(s, c, a, t, first, last, u, v):
+def history_dispute(s, c, a, t, first, last, u):
     """Compiled handler of ``history_dispute``: a = (rise for ROK, rise for JPN)."""
     ally.aggrieve(s, S.ROK, a[0])
     ally.aggrieve(s, S.JPN, a[1])
@@ -347,7 +426,7 @@ class HistoryDispute(DatedEvent):
 
 
 @njit
-def us_burden_sharing(s, c, a, t, first, last, u, v):
+def us_burden_sharing(s, c, a, t, first, last, u):
     """Compiled handler of ``us_burden_sharing``: a = (target, magnitude)."""
     usa.signal(s, c, int(a[0]), -a[1], True)
 
@@ -375,7 +454,7 @@ class UsBurdenSharing(DatedEvent):
 
 
 @njit
-def us_reassurance(s, c, a, t, first, last, u, v):
+def us_reassurance(s, c, a, t, first, last, u):
     """Compiled handler of ``us_reassurance``: a = (target, magnitude)."""
     usa.signal(s, c, int(a[0]), a[1], False)
 
@@ -401,7 +480,7 @@ class UsReassurance(DatedEvent):
 
 
 @njit
-def us_brokerage(s, c, a, t, first, last, u, v):
+def us_brokerage(s, c, a, t, first, last, u):
     """Compiled handler of ``us_brokerage``: a = (magnitude,)."""
     usa.press(s, a[0])
 
@@ -427,7 +506,7 @@ class UsBrokerage(DatedEvent):
 
 
 @njit
-def china_coercion(s, c, a, t, first, last, u, v):
+def china_coercion(s, c, a, t, first, last, u):
     """Compiled handler of ``china_coercion``: a = (economic?, target, magnitude)."""
     chn.coerce(s, a[0] != 0.0, int(a[1]), a[2], t == first)
 
@@ -468,7 +547,7 @@ class ChinaCoercion(DatedEvent):
 
 
 @njit
-def prk_russia_alignment(s, c, a, t, first, last, u, v):
+def prk_russia_alignment(s, c, a, t, first, last, u):
     """Compiled handler of ``prk_russia_alignment``: a = (magnitude,)."""
     prk.back(s, a[0])
 
@@ -493,7 +572,7 @@ class PrkRussiaAlignment(DatedEvent):
 
 
 @njit
-def summit(s, c, a, t, first, last, u, v):
+def summit(s, c, a, t, first, last, u):
     """Compiled handler of ``summit``: a = (allied parties as bits, PRK attends?, magnitude)."""
     allied = int(a[0])  # bit i: allied state i attends (0 ROK, 1 JPN, 2 USA)
     for i in range(3):
@@ -543,7 +622,7 @@ class Summit(DatedEvent):
 
 
 @njit
-def us_tariffs(s, c, a, t, first, last, u, v):
+def us_tariffs(s, c, a, t, first, last, u):
     """Compiled handler of ``us_tariffs``: a = (target, magnitude)."""
     usa.tariff(s, int(a[0]), a[1])
 
@@ -571,32 +650,155 @@ class UsTariffs(Process):
         return (TARGET[self.target], self.magnitude)
 
 
+#: Months of the year of the recurring history flashpoints: Takeshima Day (22 February, Shimane
+#: prefecture since 2005), the March 1st Movement anniversary and Japan's textbook screenings
+#: (late March), the Yasukuni spring festival (April), Liberation Day and the war-end anniversary
+#: with its Yasukuni offerings (15 August).
+FLASHPOINTS = (2, 3, 4, 8)
+
+
 @njit
-def fire(kind, s, c, a, t, first, last, u, v):
-    """Run the handler of event kind ``kind`` (numbered as in :data:`EVENT_TYPES`); ``u, v``: its two uniforms."""
+def history_incidents(s, c, a, t, first, last, u):
+    """Compiled handler of ``history_incidents``: a = (rate, extra rate, calendar bits, size, tail, cap, major).
+
+    The month's count is Poisson (inverted from ``u[0]``, at most three), each incident's size
+    Pareto from ``u[1..3]``.
+    """
+    rate = a[0] + (a[1] if int(a[2]) >> (t % 12) & 1 else 0.0)
+    p = math.exp(-rate)
+    cdf, n = p, 0
+    while u[0] > cdf and n < 3:
+        n += 1
+        p *= rate / n
+        cdf += p
+    for i in range(n):
+        size = min(a[5], a[3] * (1.0 - u[1 + i]) ** (-1.0 / a[4]))
+        ally.incident(s, S.ROK, size, a[6])
+        ally.incident(s, S.JPN, size, a[6])
+
+
+class HistoryIncidents(Process):
+    """Random history incidents: a compound Poisson process with heavy-tailed sizes and calendar flashpoints.
+
+    Example: Takeshima Day statements every February, textbook screenings every March,
+    Yasukuni offerings, a court ruling on wartime labour (October 2018), a dispute over a
+    radar lock-on (December 2018). Each month the number of incidents is Poisson with mean
+    ``rate_per_month``, plus ``flashpoint_rate`` in the ``flashpoints`` months of the year
+    (at most three a month); each incident's size is Pareto with minimum ``size`` and tail
+    index ``tail`` (heavier the smaller), capped at ``cap``. Every incident opens a dispute
+    of its size in both governments (which may climb the escalation ladder); one of at least
+    ``major`` also raises both publics' antipathy by its size, as a ``history_dispute`` does.
+    """
+
+    type: Literal["history_incidents"]
+    example: ClassVar[str] = "Takeshima Day 2019-02; radar lock-on 2018-12; forced-labour ruling 2018-10"
+    draws: ClassVar[int] = 4  # the month's count, and the sizes of up to three incidents
+    moves: ClassVar[dict[str, int]] = {"ROK.dispute": +1, "JPN.dispute": +1}
+    sample: ClassVar[dict[str, object]] = {"rate_per_month": 3.0, "size": 0.2, "from": "2025-04", "to": "2025-04"}
+    rate_per_month: float = Field(0.15, ge=0, le=3, description="Mean incidents per month outside the flashpoints.")
+    flashpoint_rate: float = Field(0.5, ge=0, le=3, description="Extra mean incidents in a flashpoint month.")
+    flashpoints: list[int] = Field(
+        list(FLASHPOINTS),
+        description="Months of the year (1-12) of recurring flashpoints (default: Feb, Mar, Apr, Aug).",
+    )
+    size: float = Field(0.01, gt=0, le=1, description="Smallest incident: the Pareto minimum of the dispute opened.")
+    tail: float = Field(1.5, ge=0.5, le=10, description="Pareto tail index of incident sizes (smaller: heavier tail).")
+    cap: float = Field(0.4, gt=0, le=1, description="Largest incident size.")
+    major: float = Field(
+        0.15, ge=0, le=1, description="Size from which an incident also raises both publics' antipathy by its size."
+    )
+
+    @field_validator("flashpoints")
+    @classmethod
+    def _months(cls, v):
+        if any(not 1 <= m <= 12 for m in v) or len(set(v)) != len(v):
+            raise ValueError("flashpoints must be distinct months of the year, 1 to 12")
+        return v
+
+    handler: ClassVar = staticmethod(history_incidents)
+
+    def args(self) -> tuple[float, ...]:
+        return self.args_at("2025-01")
+
+    def args_at(self, start: str) -> tuple[float, ...]:
+        first = int(start[5:7]) - 1  # month of the year (0-11) of step 0
+        bits = sum(1 << ((m - 1 - first) % 12) for m in self.flashpoints)  # bit i: steps t with t % 12 == i
+        return (self.rate_per_month, self.flashpoint_rate, float(bits), self.size, self.tail, self.cap, self.major)
+
+
+@njit
+def us_retrenchment(s, c, a, t, first, last, u):
+    """Compiled handler of ``us_retrenchment``: a = (chance to enter, chance to leave, cut, brokerage kept, initial)."""
+    usa.retrench(s, t == first, a[0], a[1], a[4], u[0])
+    if s[S.US_REGIME] == 1.0:
+        usa.cut(s, a[2], a[3])
+
+
+class UsRetrenchment(Process):
+    """US commitment regimes: a switching process between steady commitment and retrenchment.
+
+    Example: the 2017-2020 administration's talk of withdrawing troops from Korea, its
+    demand for a fivefold rise in host-nation support (2019) and its absence as a broker
+    during the 2019 trade dispute until November. Each month a steady United States enters
+    retrenchment with chance ``enter`` and a retrenching one returns with chance ``leave``
+    (a two-state Markov chain; mean spells 1/enter and 1/leave months). While retrenching,
+    the commitment signal to both allies is cut by ``cut`` and only ``brokerage`` of the
+    brokerage effort is kept (0: the US does not broker at all). ``initial`` is the regime in
+    the first month (``stationary``: drawn from the chain's long-run shares).
+    """
+
+    type: Literal["us_retrenchment"]
+    example: ClassVar[str] = "Troop-withdrawal talk and SMA demands, 2018-2019"
+    draws: ClassVar[int] = 1
+    moves: ClassVar[dict[str, int]] = {"USA.commitment_to.ROK": -1, "USA.commitment_to.JPN": -1}
+    sample: ClassVar[dict[str, object]] = {"from": "2025-04", "to": "2025-05", "initial": "retrenched"}
+    enter: float = Field(0.01, ge=0, le=1, description="Monthly chance that a steady US starts retrenching.")
+    leave: float = Field(0.02, ge=0, le=1, description="Monthly chance that a retrenching US returns to steady.")
+    cut: float = Field(0.15, ge=0, le=1, description="Cut in the commitment signal to both allies while retrenching.")
+    brokerage: float = Field(
+        0.3, ge=0, le=1, description="Share of the brokerage effort kept while retrenching (0: no brokerage at all)."
+    )
+    initial: Literal["steady", "retrenched", "stationary"] = Field(
+        "steady", description="Regime in the first active month."
+    )
+
+    handler: ClassVar = staticmethod(us_retrenchment)
+
+    def args(self) -> tuple[float, ...]:
+        initial = {"steady": 0.0, "retrenched": 1.0, "stationary": -1.0}[self.initial]
+        return (self.enter, self.leave, self.cut, self.brokerage, initial)
+
+
+@njit
+def fire(kind, s, c, a, t, first, last, u):
+    """Run the handler of event kind ``kind`` (numbered as in :data:`EVENT_TYPES`); ``u``: its uniforms."""
     if kind == 0:
-        missile_tests(s, c, a, t, first, last, u, v)
+        missile_tests(s, c, a, t, first, last, u)
     elif kind == 1:
-        nuclear_test(s, c, a, t, first, last, u, v)
+        nuclear_test(s, c, a, t, first, last, u)
     elif kind == 2:
-        impeachment(s, c, a, t, first, last, u, v)
+        impeachment(s, c, a, t, first, last, u)
     elif kind == 3:
-        election(s, c, a, t, first, last, u, v)
+        election(s, c, a, t, first, last, u)
     elif kind == 4:
-        political_transition(s, c, a, t, first, last, u, v)
+        political_transition(s, c, a, t, first, last, u)
     elif kind == 5:
-        history_dispute(s, c, a, t, first, last, u, v)
+        history_dispute(s, c, a, t, first, last, u)
     elif kind == 6:
-        us_burden_sharing(s, c, a, t, first, last, u, v)
+        us_burden_sharing(s, c, a, t, first, last, u)
     elif kind == 7:
-        us_reassurance(s, c, a, t, first, last, u, v)
+        us_reassurance(s, c, a, t, first, last, u)
     elif kind == 8:
-        us_brokerage(s, c, a, t, first, last, u, v)
+        us_brokerage(s, c, a, t, first, last, u)
     elif kind == 9:
-        china_coercion(s, c, a, t, first, last, u, v)
+        china_coercion(s, c, a, t, first, last, u)
     elif kind == 10:
-        prk_russia_alignment(s, c, a, t, first, last, u, v)
+        prk_russia_alignment(s, c, a, t, first, last, u)
     elif kind == 11:
-        summit(s, c, a, t, first, last, u, v)
+        summit(s, c, a, t, first, last, u)
     elif kind == 12:
-        us_tariffs(s, c, a, t, first, last, u, v)
+        us_tariffs(s, c, a, t, first, last, u)
+    elif kind == 13:
+        history_incidents(s, c, a, t, first, last, u)
+    elif kind == 14:
+        us_retrenchment(s, c, a, t, first, last, u)

@@ -24,9 +24,9 @@ from . import slots as S
 from .actors import base as ally
 from .actors import chn, prk, usa
 from .columns import col
-from .events import N_ARGS, fire
+from .events import N_ARGS, N_DRAWS, fire
 from .jit import njit
-from .philox import normals, stream_id, uniform_block
+from .philox import BLOCK, normals, stream_id, uniform_block
 
 SUMMIT_DECAY = col("diplomacy.summit_decay")
 
@@ -39,7 +39,7 @@ APPROVAL = stream_id("approval")  # normals: monthly approval shocks of ROK's an
 LADDER = stream_id("ladder")  # uniforms: ROK's and JPN's steps on the escalation ladder
 MEETINGS = stream_id("meetings")  # uniforms: whether the ROK and JPN leaders meet (the second is unused)
 
-# Rows of the month's draw matrix D: the two numbers of each stream above, then two uniforms per event.
+# Rows of the month's draw matrix D: the two numbers of each stream above, then N_DRAWS uniforms per event.
 D_TESTS, D_ICBMS = 0, 1
 D_MISREAD = 2  # ROK->JPN, ROK->USA, JPN->ROK, JPN->USA, USA->ROK, USA->JPN
 D_APPROVAL = 8  # ROK, JPN
@@ -63,7 +63,7 @@ def initialise(S_, C):
 
 
 @njit
-def draw(k0, k1, reps, points, t, streams, active, D, U):
+def draw(k0, k1, reps, points, t, streams, draws, active, D, U):
     """Month ``t``'s random numbers of every replication into ``D`` (``U``: two rows of scratch)."""
     month = np.uint64(t)
     uniform_block(k0, k1, reps, points, month, np.uint64(PRK_LAUNCHES), D[D_TESTS], D[D_ICBMS])
@@ -76,13 +76,14 @@ def draw(k0, k1, reps, points, t, streams, active, D, U):
     uniform_block(k0, k1, reps, points, month, np.uint64(MEETINGS), D[D_MEETING], D[D_MEETING + 1])
     for e in range(len(streams)):
         if active[e]:  # an event that draws, in its window in some replication
-            uniform_block(
-                k0, k1, reps, points, month, np.uint64(streams[e]), D[D_EVENTS + 2 * e], D[D_EVENTS + 2 * e + 1]
-            )
+            z, stream = D_EVENTS + N_DRAWS * e, np.uint64(streams[e])
+            uniform_block(k0, k1, reps, points, month, stream, D[z], D[z + 1])
+            if draws[e] > 2:  # the next pair from the stream's second block
+                uniform_block(k0, k1, reps, points, month + np.uint64(BLOCK), stream, D[z + 2], D[z + 3])
 
 
 @njit(inline="always")
-def fire_events(s, c, t, r, d, events, a):
+def fire_events(s, c, t, r, d, events, a, u):
     """Phase 1: dated events and active processes (inputs reset, summit boosts decay), then
     whether the ROK and JPN leaders meet."""
     kinds, _streams, draws, first, last, args = events
@@ -93,12 +94,16 @@ def fire_events(s, c, t, r, d, events, a):
     s[S.IN_NUCLEAR] = 0.0
     s[S.IN_TARIFF] = 0.0
     s[S.IN_TARIFF + 1] = 0.0
+    s[S.IN_RETRENCH] = 0.0
+    s[S.IN_BROKERAGE_KEPT] = 1.0
     for e in range(len(kinds)):
         if first[r, e] <= t <= last[r, e]:
-            u, v = (d[D_EVENTS + 2 * e], d[D_EVENTS + 2 * e + 1]) if draws[e] else (0.5, 0.5)
+            z = D_EVENTS + N_DRAWS * e
+            for q in range(N_DRAWS):
+                u[q] = d[z + q] if q < draws[e] else 0.5
             for q in range(N_ARGS):
                 a[q] = args[r, e, q]
-            fire(kinds[e], s, c, a, t, first[r, e], last[r, e], u, v)
+            fire(kinds[e], s, c, a, t, first[r, e], last[r, e], u)
     ally.meet(s, c, d[D_MEETING])
 
 
@@ -158,8 +163,8 @@ def month(s, c, t, r, d, events, scratch, trace, drivers):
 
     ``d`` holds the replication's random numbers of the month (a column of :func:`draw`'s matrix).
     """
-    a, terms_rok, terms_jpn = scratch
-    fire_events(s, c, t, r, d, events, a)
+    a, u, terms_rok, terms_jpn = scratch
+    fire_events(s, c, t, r, d, events, a, u)
     adversaries_act(s, c, d)
     patron_acts(s, c)
     allies_act(s, c, d, terms_rok, terms_jpn)
@@ -174,7 +179,7 @@ def advance(S_, C, keys, points, reps, events, t0, t1, trace, drivers):
     streams, draws, first, last = events[1], events[2], events[3], events[4]
     k0, k1 = keys[:, 0].astype(np.uint64), keys[:, 1].astype(np.uint64)
     reps64, points64 = reps.astype(np.uint64), points.astype(np.uint64)
-    D = np.empty((D_EVENTS + 2 * len(streams), R))
+    D = np.empty((D_EVENTS + N_DRAWS * len(streams), R))
     U = np.empty((2, R))
     d = np.empty(D.shape[0])
     active = np.zeros(len(streams), dtype=np.bool_)
@@ -182,11 +187,11 @@ def advance(S_, C, keys, points, reps, events, t0, t1, trace, drivers):
     for r in range(R):
         for e in range(len(streams)):
             opens[e], closes[e] = min(opens[e], first[r, e]), max(closes[e], last[r, e])
-    scratch = (np.empty(N_ARGS), np.empty(ally.N_TERMS), np.empty(ally.N_TERMS))
+    scratch = (np.empty(N_ARGS), np.empty(N_DRAWS), np.empty(ally.N_TERMS), np.empty(ally.N_TERMS))
     for t in range(t0, t1):
         for e in range(len(streams)):
             active[e] = draws[e] and opens[e] <= t <= closes[e]
-        draw(k0, k1, reps64, points64, t, streams, active, D, U)
+        draw(k0, k1, reps64, points64, t, streams, draws, active, D, U)
         for r in range(R):
             for q in range(D.shape[0]):
                 d[q] = D[q, r]

@@ -63,11 +63,15 @@ SUMMIT = COOP + 18
 NEXT_COOP = COOP + 27
 INSTITUTIONS = COOP + 36  # the ROK-JPN institutional stock (pacts, data links, exercises, commitments), 0..1
 MEETING = COOP + 37  # 1 if the ROK and JPN leaders met this month (an endogenous summit), else 0
+US_REGIME = COOP + 38  # 1 while the US is retrenching (a ``us_retrenchment`` process), else 0
 
 # This month's event inputs, reset before the events fire
-IN_PRK_RATE = COOP + 38  # baseline non-ICBM launches per month
+IN_PRK_RATE = COOP + 39  # baseline non-ICBM launches per month
 IN_ICBM_RATE = IN_PRK_RATE + 1  # baseline ICBM launches per month
 IN_NUCLEAR = IN_PRK_RATE + 2  # 1 if PRK tests a nuclear device this month
 IN_TARIFF = IN_PRK_RATE + 3  # + k: US tariffs in force against ally k this month (cut in its commitment signal)
 
-N_SLOTS = IN_PRK_RATE + 5
+IN_RETRENCH = IN_PRK_RATE + 5  # cut in the commitment signal to both allies while the US retrenches
+IN_BROKERAGE_KEPT = IN_PRK_RATE + 6  # share of brokerage effort kept this month (1 unless retrenching)
+
+N_SLOTS = IN_PRK_RATE + 7

@@ -384,6 +384,16 @@ def aggrieve(s, k, magnitude):
 
 
 @njit
+def incident(s, k, size, major):
+    """A random history incident opens a dispute of its ``size``; a major one (``size >= major``)
+    also raises public antipathy by its size, as a dated history dispute does."""
+    a = k * S.ALLY_SLOTS
+    s[a + S.DISPUTE] = clip01(s[a + S.DISPUTE] + size)
+    if size >= major:
+        s[a + S.ANTIPATHY] = clip01(s[a + S.ANTIPATHY] + size)
+
+
+@njit
 def relieve(s, k, magnitude):
     """A summit eases public antipathy."""
     a = k * S.ALLY_SLOTS

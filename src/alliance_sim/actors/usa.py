@@ -44,9 +44,10 @@ def brokerage(s, c, coop_rok_jpn):
 def act(s, c, coop_rok_jpn, maritime):
     """Phase 3: commitment signals, brokerage effort and US-China tension."""
     for k in range(2):
-        s[S.US_COMMITMENT + k] = clip01(c[COMMITMENT] + s[S.US_SHOCK + k] - s[S.IN_TARIFF + k])
+        taken = s[S.IN_TARIFF + k] + s[S.IN_RETRENCH]
+        s[S.US_COMMITMENT + k] = clip01(c[COMMITMENT] + s[S.US_SHOCK + k] - taken)
         s[S.US_SHOCK + k] *= 1.0 - c[RECOVERY]
-    s[S.US_EFFORT] = clip01(brokerage(s, c, coop_rok_jpn) + s[S.US_PUSH])
+    s[S.US_EFFORT] = clip01(s[S.IN_BROKERAGE_KEPT] * brokerage(s, c, coop_rok_jpn) + s[S.US_PUSH])
     s[S.US_PUSH] *= 1.0 - c[RECOVERY]
     s[S.US_TENSION] = clip01(c[CHINA_TENSION] + c[TENSION_WEIGHT] * maritime)
 
@@ -69,6 +70,27 @@ def tariff(s, target, magnitude):
     for k in range(2):
         if target == 2 or target == k:
             s[S.IN_TARIFF + k] += magnitude
+
+
+@njit
+def retrench(s, starts, enter, leave, initial, u):
+    """The US commitment regime this month (a two-state Markov chain on uniform ``u``): in the first
+    month ``initial`` (0 steady, 1 retrenching, -1 drawn from the long-run shares), then switching."""
+    if starts:
+        stationary = enter / (enter + leave) if enter + leave > 0.0 else 0.0
+        s[S.US_REGIME] = initial if initial >= 0.0 else (1.0 if u < stationary else 0.0)
+    elif s[S.US_REGIME] == 1.0:
+        s[S.US_REGIME] = 0.0 if u < leave else 1.0
+    else:
+        s[S.US_REGIME] = 1.0 if u < enter else 0.0
+
+
+@njit
+def cut(s, magnitude, kept):
+    """Retrenchment this month: the commitment signal to both allies cut by ``magnitude``, only
+    ``kept`` of the brokerage effort (the endogenous part) spent."""
+    s[S.IN_RETRENCH] += magnitude
+    s[S.IN_BROKERAGE_KEPT] *= kept
 
 
 @njit
@@ -99,6 +121,7 @@ class UnitedStates(State):
     effort : brokerage effort this month, rising as ROK-JPN cooperation sinks below the threshold,
         plus any dated push (``us_brokerage``).
     push : decaying dated brokerage push.
+    regime : 1 while the US retrenches (``us_retrenchment``), else 0.
     tension : US-China tension, raised by Chinese maritime pressure.
     """
 
@@ -107,4 +130,5 @@ class UnitedStates(State):
     commitment_to = PerAlly(S.US_COMMITMENT)
     effort = Slot(S.US_EFFORT)
     push = Slot(S.US_PUSH)
+    regime = Slot(S.US_REGIME)
     tension = Slot(S.US_TENSION)

@@ -45,11 +45,12 @@ def report(results) -> str:
     for name in SHOWN_FINAL:
         row = last.loc[name]
         lines.append(f"{name + ' (final)':<24}{row['mean']:>8.3f}{row['p05']:>8.3f}{row['p95']:>8.3f}")
-    for name, (short, _) in metrics.OBSERVABLES.items():  # over the horizon
+    lines.append(f"{'within the horizon':<24}{'chance':>8}  95% Wilson interval")
+    for name, (short, _) in metrics.OBSERVABLES.items():
         if name in runs:
             k, n = int(runs[name].sum()), len(runs)
             lo, hi = wilson(k, n)
-            lines.append(f"{short + ' probability':<25}{k / n:.3f}  (95% Wilson interval {lo:.3f}-{hi:.3f})")
+            lines.append(f"{short:<24}{k / n:>8.3f}  {lo:.3f}-{hi:.3f}")
     return "\n".join(lines)
 
 

@@ -50,15 +50,19 @@ def compare_report(table, name_a: str, name_b: str, pairing: str = "") -> str:
     lines = [
         f"{name_b} minus {name_a} (95% intervals: {', '.join(sorted(set(table['method'])))})",
         *([pairing] if pairing else []),
-        f"{'metric':<22}{'A':>9}{'B':>9}{'B - A':>10}   95% interval",
     ]
+    width = max(22, *(len(m) + 2 for m in table["metric"]))
+    lines.append(f"{'metric':<{width}}{'A':>9}{'B':>9}{'B - A':>10}   95% interval")
     for r in table.itertuples():
         if r.diff != r.diff:  # NaN: no value on one side (e.g. no rupture to time)
-            lines.append(f"{r.metric:<22}{'no values to compare (n_a = ' + str(r.n_a) + ', n_b = ' + str(r.n_b) + ')'}")
+            lines.append(f"{r.metric:<{width}}no values to compare (n_a = {r.n_a}, n_b = {r.n_b})")
             continue
-        lines.append(
-            f"{r.metric:<22}{r.mean_a:>9.3f}{r.mean_b:>9.3f}{r.diff:>10.4f}   [{r.ci_low:.4f}, {r.ci_high:.4f}]"
+        interval = (
+            f"[{r.ci_low:.4f}, {r.ci_high:.4f}]"
+            if r.ci_low == r.ci_low
+            else f"too few values for an interval (n_a = {r.n_a}, n_b = {r.n_b})"
         )
+        lines.append(f"{r.metric:<{width}}{r.mean_a:>9.3f}{r.mean_b:>9.3f}{r.diff:>10.4f}   {interval}")
     lines.append(f"A = {name_a}, B = {name_b}")
     return "\n".join(lines)
 
