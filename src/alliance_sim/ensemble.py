@@ -30,6 +30,10 @@ class Ensemble:
     coefficients : (R, K) coefficient rows (:data:`alliance_sim.columns.COLUMNS`).
     keys : (R, 2) the Philox key (the seed's two 32-bit words) of each replication.
     points, replications : (R,) design point and replication index: the rest of the address.
+    addresses : (R, 2) the replication word of the address of the *incident* streams (events,
+        PRK launches, event numbers drawn from distributions) and of the *noise* streams
+        (misperception, approval, ladder steps, meetings): both the replication index, unless
+        a variance decomposition sets them apart (:mod:`alliance_sim.uncertainty`).
     events : (kinds, streams, draws, first, last, args): kind number, stream and whether it
         draws, per event (E,); window (R, E); the handler's numbers (R, E, N_ARGS).
     months, start : the horizon, shared by all parts.
@@ -42,6 +46,7 @@ class Ensemble:
     events: tuple
     months: int
     start: str
+    addresses: np.ndarray
 
     @property
     def size(self) -> int:
@@ -53,7 +58,7 @@ def shape_of(scenario: Scenario) -> tuple:
     return scenario.start, scenario.months, tuple((name, ev.type) for name, ev in scenario.events.items())
 
 
-def _event_rows(scenario: Scenario, point: int, replications: np.ndarray) -> tuple[np.ndarray, ...]:
+def _event_rows(scenario: Scenario, point: int, addresses: np.ndarray) -> tuple[np.ndarray, ...]:
     """Each event's window (E,) and the handler's numbers: (E, N_ARGS), or (R, E, N_ARGS) once a key
     is drawn from a distribution (:mod:`alliance_sim.distributions`)."""
     events: list[Event] = list(scenario.events.values())
@@ -67,11 +72,11 @@ def _event_rows(scenario: Scenario, point: int, replications: np.ndarray) -> tup
             drawn.append((e, name, ev))
     if not drawn:
         return windows[:, 0], windows[:, 1], args
-    per_rep = np.repeat(args[None], len(replications), axis=0)
+    per_rep = np.repeat(args[None], len(addresses), axis=0)
     for e, name, ev in drawn:
         update = {}
         for field, dist in ev.random.items():
-            u = uniforms(scenario.seed, point, replications, 1, f"event.{name}.{field}")[0, 0]
+            u = uniforms(scenario.seed, point, addresses, 1, f"event.{name}.{field}")[0, 0]
             bounds = type(ev).numeric_range(field)
             assert bounds is not None  # validated: only numeric keys are drawn
             update[field] = draw(dist, u, *bounds)
@@ -83,11 +88,14 @@ def _event_rows(scenario: Scenario, point: int, replications: np.ndarray) -> tup
 def build(
     parts: Sequence[tuple[Scenario, int, Sequence[int] | np.ndarray]],
     coefficients: Mapping[str, np.ndarray | float] | None = None,
+    addresses: np.ndarray | None = None,
 ) -> Ensemble:
     """The ensemble of ``parts`` [(scenario, point, replication indices)], in that order.
 
     ``coefficients`` may set columns (dotted paths of :data:`COLUMNS`) to one value per
     replication of the whole ensemble, or one value for all: a calibration's candidate sets.
+    ``addresses`` (R, 2) sets the replication words of the incident and noise streams
+    (default: each replication's index for both; see :class:`Ensemble`).
 
     Raises
     ------
@@ -99,6 +107,10 @@ def build(
     first_scenario = parts[0][0]
     shape = shape_of(first_scenario)
     rows, keys, points, reps, firsts, lasts, argss = [], [], [], [], [], [], []
+    total = sum(len(np.asarray(r).reshape(-1)) for _, _, r in parts)
+    if addresses is not None and np.shape(addresses) != (total, 2):
+        raise ValueError(f"addresses: expected shape ({total}, 2), got {np.shape(addresses)}")
+    at = 0
     for scenario, point, replications in parts:
         if shape_of(scenario) != shape:
             raise ValueError(
@@ -111,7 +123,8 @@ def build(
         keys.append(np.broadcast_to(np.array(key(scenario.seed), dtype=np.int64), (n, 2)))
         points.append(np.full(n, point, dtype=np.int64))
         reps.append(idx)
-        f, l_, a = _event_rows(scenario, point, idx)
+        f, l_, a = _event_rows(scenario, point, idx if addresses is None else addresses[at : at + n, 0])
+        at += n
         firsts.append(np.broadcast_to(f, (n, len(f))))
         lasts.append(np.broadcast_to(l_, (n, len(l_))))
         argss.append(a if a.ndim == 3 else np.broadcast_to(a, (n, *a.shape)))
@@ -127,14 +140,18 @@ def build(
         np.ascontiguousarray(np.concatenate(lasts)),
         np.ascontiguousarray(np.concatenate(argss)),
     )
+    replication_index = np.concatenate(reps)
+    if addresses is None:
+        addresses = np.column_stack([replication_index, replication_index])
     return Ensemble(
         C,
         np.ascontiguousarray(np.concatenate(keys)),
         np.concatenate(points),
-        np.concatenate(reps),
+        replication_index,
         events,
         first_scenario.months,
         first_scenario.start,
+        np.ascontiguousarray(addresses, dtype=np.int64),
     )
 
 

@@ -63,23 +63,27 @@ def initialise(S_, C):
 
 
 @njit
-def draw(k0, k1, reps, points, t, streams, draws, active, D, U):
-    """Month ``t``'s random numbers of every replication into ``D`` (``U``: two rows of scratch)."""
+def draw(k0, k1, incidents, noise, points, t, streams, draws, active, D, U):
+    """Month ``t``'s random numbers of every replication into ``D`` (``U``: two rows of scratch).
+
+    ``incidents`` and ``noise`` are the replication words of the two groups of streams
+    (:class:`alliance_sim.ensemble.Ensemble` ``addresses``).
+    """
     month = np.uint64(t)
-    uniform_block(k0, k1, reps, points, month, np.uint64(PRK_LAUNCHES), D[D_TESTS], D[D_ICBMS])
+    uniform_block(k0, k1, incidents, points, month, np.uint64(PRK_LAUNCHES), D[D_TESTS], D[D_ICBMS])
     for q, stream in enumerate((MISREAD_ROK, MISREAD_JPN, MISREAD_USA)):
-        uniform_block(k0, k1, reps, points, month, np.uint64(stream), D[D_MISREAD + 2 * q], D[D_MISREAD + 2 * q + 1])
-    uniform_block(k0, k1, reps, points, month, np.uint64(APPROVAL), U[0], U[1])
+        uniform_block(k0, k1, noise, points, month, np.uint64(stream), D[D_MISREAD + 2 * q], D[D_MISREAD + 2 * q + 1])
+    uniform_block(k0, k1, noise, points, month, np.uint64(APPROVAL), U[0], U[1])
     normals(U[0], D[D_APPROVAL])
     normals(U[1], D[D_APPROVAL + 1])
-    uniform_block(k0, k1, reps, points, month, np.uint64(LADDER), D[D_LADDER], D[D_LADDER + 1])
-    uniform_block(k0, k1, reps, points, month, np.uint64(MEETINGS), D[D_MEETING], D[D_MEETING + 1])
+    uniform_block(k0, k1, noise, points, month, np.uint64(LADDER), D[D_LADDER], D[D_LADDER + 1])
+    uniform_block(k0, k1, noise, points, month, np.uint64(MEETINGS), D[D_MEETING], D[D_MEETING + 1])
     for e in range(len(streams)):
         if active[e]:  # an event that draws, in its window in some replication
             z, stream = D_EVENTS + N_DRAWS * e, np.uint64(streams[e])
-            uniform_block(k0, k1, reps, points, month, stream, D[z], D[z + 1])
+            uniform_block(k0, k1, incidents, points, month, stream, D[z], D[z + 1])
             if draws[e] > 2:  # the next pair from the stream's second block
-                uniform_block(k0, k1, reps, points, month + np.uint64(BLOCK), stream, D[z + 2], D[z + 3])
+                uniform_block(k0, k1, incidents, points, month + np.uint64(BLOCK), stream, D[z + 2], D[z + 3])
 
 
 @njit(inline="always")
@@ -173,12 +177,16 @@ def month(s, c, t, r, d, events, scratch, trace, drivers):
 
 
 @njit
-def advance(S_, C, keys, points, reps, events, t0, t1, trace, drivers):
-    """Run months ``t0..t1-1`` of every replication (rows of ``S_``), in place; record into ``trace``/``drivers``."""
+def advance(S_, C, keys, points, addresses, events, t0, t1, trace, drivers):
+    """Run months ``t0..t1-1`` of every replication (rows of ``S_``), in place; record into ``trace``/``drivers``.
+
+    ``addresses`` (R, 2): the replication words of the incident and of the noise streams.
+    """
     R = S_.shape[0]
     streams, draws, first, last = events[1], events[2], events[3], events[4]
     k0, k1 = keys[:, 0].astype(np.uint64), keys[:, 1].astype(np.uint64)
-    reps64, points64 = reps.astype(np.uint64), points.astype(np.uint64)
+    incidents, noise = addresses[:, 0].astype(np.uint64), addresses[:, 1].astype(np.uint64)
+    points64 = points.astype(np.uint64)
     D = np.empty((D_EVENTS + N_DRAWS * len(streams), R))
     U = np.empty((2, R))
     d = np.empty(D.shape[0])
@@ -191,7 +199,7 @@ def advance(S_, C, keys, points, reps, events, t0, t1, trace, drivers):
     for t in range(t0, t1):
         for e in range(len(streams)):
             active[e] = draws[e] and opens[e] <= t <= closes[e]
-        draw(k0, k1, reps64, points64, t, streams, draws, active, D, U)
+        draw(k0, k1, incidents, noise, points64, t, streams, draws, active, D, U)
         for r in range(R):
             for q in range(D.shape[0]):
                 d[q] = D[q, r]

@@ -267,7 +267,7 @@ class AllianceModel(mesa.Model):
     def _advance(self, t0: int, t1: int) -> None:
         e = self.ensemble
         advance(
-            self.S, e.coefficients, e.keys, e.points, e.replications, e.events, t0, t1, self.traces, self.driver_traces
+            self.S, e.coefficients, e.keys, e.points, e.addresses, e.events, t0, t1, self.traces, self.driver_traces
         )
 
     # ------------------------------------------------------------- Mesa-style records
