@@ -3,7 +3,8 @@
 Each check reads the ensemble-mean series of a run of
 ``scenarios/hindcast/2015_2021.yaml`` and returns its figures plus whether the
 pattern holds (direction and rank order, as in data/calibration/SOURCES.md).
-Used by ``tests/test_hindcast.py`` and ``scripts/calibrate.py``.
+Used by ``tests/test_hindcast.py`` and ``scripts/calibrate.py --grid``; as continuous distances
+(the end of this module) by :mod:`alliance_sim.abc`.
 """
 
 from __future__ import annotations
