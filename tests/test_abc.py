@@ -131,6 +131,8 @@ def test_schedule_and_accepted_sets(small):
     assert len(small.posterior) == 32
     assert ((small.posterior >= low) & (small.posterior <= high)).all()
     assert (small.distance[small.accepted] <= s.eps[-1]).all() and (small.distance[~small.accepted] > s.eps[-1]).all()
+    corr = abc.correlations(small.posterior)
+    assert corr.shape == (len(abc.PRIORS),) * 2 and np.allclose(corr, corr.T) and np.allclose(np.diag(corr), 1)
 
 
 def test_polls_narrow_grievance_reversion(small):
