@@ -1,7 +1,7 @@
 """Where each coefficient default comes from (rendered into docs/calibration.md).
 
 Kinds: ``hindcast`` (chosen so the 2015-2021 hindcast reproduces the calibration
-patterns; see scripts/calibrate.py), ``data`` (read off a figure in data/calibration/),
+patterns; see the grid search of scripts/calibrate.py --grid), ``data`` (read off a figure in data/calibration/),
 ``assumption`` (a judgement, with its reason). No default is derived from a 2022-2025
 outcome (cooperation levels, election results); the only 2025 figures used are inputs of the
 base scenario's initial state and the poll volatility bound for approval_noise.
@@ -20,7 +20,7 @@ SOURCES: dict[str, tuple[str, str]] = {
     ),
     "parameters.cha.shared_threat": (
         H,
-        "Grid (scripts/calibrate.py, 432 combinations, 21 meet all five patterns): 10 with 0.6, 11 with 0.4; 0.6 kept.",
+        "Grid (scripts/calibrate.py --grid, 432 combinations, 21 meet all five patterns): 10 with 0.6, 11 with 0.4; 0.6 kept.",
     ),
     "parameters.cha.symmetric_abandonment": (
         A,
@@ -40,7 +40,7 @@ SOURCES: dict[str, tuple[str, str]] = {
     ),
     "parameters.cha.stance": (
         H,
-        "Weakly identified: all five patterns hold in 12 combinations with 0.1 and 9 with 0.2, and (before misreads, the ladder and institutions) at 0.3 only with the intercept raised (scripts/calibrate.py and a check of 0, 0.05, 0.1, 0.2, 0.3 at three intercepts). 0.2 kept, the largest value that met all four patterns at every intercept tried: with the hindcast positions, Moon's 2017 turn (-0.45 to -0.6 joint) moves the target by -0.025, less than the Sep 2017 spike.",
+        "Weakly identified: all five patterns hold in 12 combinations with 0.1 and 9 with 0.2, and (before misreads, the ladder and institutions) at 0.3 only with the intercept raised (scripts/calibrate.py --grid and a check of 0, 0.05, 0.1, 0.2, 0.3 at three intercepts). 0.2 kept, the largest value that met all four patterns at every intercept tried: with the hindcast positions, Moon's 2017 turn (-0.45 to -0.6 joint) moves the target by -0.025, less than the Sep 2017 spike.",
     ),
     "parameters.cha.veto": (
         A,
