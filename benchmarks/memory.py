@@ -49,7 +49,8 @@ names = choose(stored)
 out = Path(tempfile.mkdtemp()) / "out" if names else None
 tracemalloc.start()
 started = time.perf_counter()
-simulate(scenario, chunk=chunk, quantiles=quantiles, trajectories=names, out=out, max_memory=float("inf"))
+simulate(scenario, chunk=chunk, quantiles=quantiles, trajectories=names, out=out, max_memory=float("inf"),
+         parameters="defaults")  # point estimates: a posterior adds estimate_memory(..., drawn=columns)
 wall = time.perf_counter() - started
 peak = tracemalloc.get_traced_memory()[1]
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024

@@ -35,7 +35,10 @@ def main() -> None:
     ap.add_argument("--replications", type=int, default=1000)
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "figures" / "hindcast.png")
     args = ap.parse_args()
-    res = simulate(ROOT / "scenarios" / "hindcast" / "2015_2021.yaml", replications=args.replications)
+    # the point estimates, whose patterns docs/calibration.md describes (not posterior draws)
+    res = simulate(
+        ROOT / "scenarios" / "hindcast" / "2015_2021.yaml", replications=args.replications, parameters="defaults"
+    )
     fig, ax = plt.subplots(figsize=(10, 5), layout="constrained")
     for metric, label in DYADS.items():
         s = res.metric(metric)

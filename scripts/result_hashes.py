@@ -6,7 +6,8 @@ A refactor that must change no result is checked by running this before and afte
     python scripts/result_hashes.py > after.json    # on the new one
     diff before.json after.json
 
-Every file runs with its own seed and size, on one worker, into a temporary folder.
+Every file runs with its own seed and size, on one worker, into a temporary folder, at the
+point estimates (``--parameters defaults``: the hashes do not depend on the posterior file).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ def main() -> int:
         for i, file in enumerate(files):
             out = Path(tmp) / str(i)
             cmd = [sys.executable, "-m", "alliance_sim.cli", str(file), "--out", str(out), "--quiet"]
+            cmd += ["--parameters", "defaults"]
             if file.parent.name == "sweeps":
                 cmd += ["--workers", "1"]
             subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)

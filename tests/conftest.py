@@ -26,16 +26,59 @@ SCENARIOS = ROOT / "scenarios"
 BASE = SCENARIOS / "base.yaml"
 
 
+def write_posterior(path: Path, rows: list[dict[str, float]] | np.ndarray, columns: list[str] | None = None) -> Path:
+    """Write a posterior CSV: a header of coefficient paths, one row per coefficient set."""
+    if columns is None:
+        columns = list(rows[0])
+        rows = [[r[c] for c in columns] for r in rows]
+    lines = [",".join(columns), *(",".join(repr(float(v)) for v in r) for r in rows)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def point_estimates_posterior(folder: Path, sets: int = 16) -> Path:
+    """A posterior whose every set is the point estimates, over every coefficient a posterior may hold.
+
+    The suite's default posterior: every ``simulate`` and sweep runs the posterior path
+    (set indices, coefficient columns, manifest), never the shipped file, and its numbers
+    equal those of the point estimates. tests/test_posterior.py uses posteriors whose sets differ.
+    """
+    from alliance_sim.columns import COLUMNS, row
+    from alliance_sim.scenario import load_scenario
+
+    columns = [c for c in COLUMNS if c.startswith("parameters.") and not c.startswith("parameters.thresholds.")]
+    defaults = row(load_scenario(BASE))
+    values = [[defaults[COLUMNS.index(c)] for c in columns]] * sets
+    return write_posterior(folder / "posterior.csv", values, columns)
+
+
+_POSTERIOR_DIR: list[Path] = []
+
+
 def pytest_configure(config):
-    """Compile the month step once (or load it from the disk cache) before the test workers start.
+    """Compile the month step once (or load it from the disk cache) before the test workers start,
+    and point the default posterior at one of the suite's own (``$ALLIANCE_SIM_POSTERIOR``).
 
     Test workers, CLI subprocesses and pool workers then load the compiled code from the cache
-    instead of each compiling it (about 20 s each on a fresh cache).
+    instead of each compiling it (about 20 s each on a fresh cache), and inherit the variable.
     """
     if not hasattr(config, "workerinput"):  # the controller, or a run without workers
-        from alliance_sim.jit import warm
+        import os
+        import tempfile
 
+        from alliance_sim.jit import warm
+        from alliance_sim.posterior import ENV
+
+        _POSTERIOR_DIR.append(Path(tempfile.mkdtemp(prefix="alliance-sim-posterior-")))
+        os.environ[ENV] = str(point_estimates_posterior(_POSTERIOR_DIR[0]))
         warm()
+
+
+def pytest_unconfigure(config):
+    import shutil
+
+    for folder in _POSTERIOR_DIR:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 #: A 2 x 2 grid over base.yaml, six replications of 12 months a point: the sweep tests' small case.

@@ -24,6 +24,7 @@ from alliance_sim import ScenarioError, load_scenario
 from alliance_sim.cli import main
 from alliance_sim.errors import FolderBusy
 from alliance_sim.metrics import recovery_months
+from alliance_sim.posterior import load_default
 from alliance_sim.run import estimate_memory, simulate
 from alliance_sim.scenario import Scenario
 from alliance_sim.store import LOCK_NAME, lock_folder
@@ -146,7 +147,9 @@ def test_an_empty_existing_folder_is_used(tmp_path):
 def test_a_run_beyond_the_memory_limit_is_refused_before_allocating(tmp_path, capsys):
     out = tmp_path / "out"
     # the estimate counts the one-off cost of loading the compiled step if this process has not yet
-    need = estimate_memory(load_scenario(BASE, {"replications": 1000, "months": 60})) / 2**20
+    # and the runs table's columns of the (suite's) default posterior
+    drawn = len(load_default().columns)
+    need = estimate_memory(load_scenario(BASE, {"replications": 1000, "months": 60}), drawn=drawn) / 2**20
     assert 12 < need < 30  # one chunk of 1,000 x 60 x 21 traces is 9.6 MiB of floats
     err = fails(capsys, BASE, "-n", "1000", "--months", "60", "--out", out, "--max-memory", "0.01")
     assert f"this run needs about {need:.1f} MiB of memory (1,000 replications x 60 months)" in err

@@ -58,7 +58,10 @@ def test_runs_table_has_the_contract_columns_in_run_order(reference):
     _, out = reference
     runs = pd.read_parquet(out / "runs.parquet")
     swept = ["actors.ROK.us_trust", "events.prk_tests.rate_per_month"]
-    assert list(runs.columns) == ["point", "replication", "seed", "spawn_key", *swept, *metrics.SUMMARIES]
+    # then each replication's posterior set and coefficients (the suite's default posterior), then the summaries
+    draws = json.loads((out / "manifest.json").read_text())["parameter_draws"]
+    drawn = [draws["set_column"], *draws["columns"]]
+    assert list(runs.columns) == ["point", "replication", "seed", "spawn_key", *swept, *drawn, *metrics.SUMMARIES]
     assert len(runs) == 4 * 6
     assert list(zip(runs.point, runs.replication, strict=True)) == [(p, r) for p in range(4) for r in range(6)]
     assert runs.spawn_key.tolist() == [f"{p},{r}" for p in range(4) for r in range(6)]

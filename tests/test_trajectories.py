@@ -125,11 +125,11 @@ def test_a_run_that_fails_leaves_no_trajectories_behind(tmp_path, monkeypatch):
 
     real, calls = run.run_ensemble, []
 
-    def second_chunk_fails(*args):
+    def second_chunk_fails(*args, **kwargs):
         calls.append(args)
         if len(calls) == 2:
             raise RuntimeError("the engine failed")
-        return real(*args)
+        return real(*args, **kwargs)
 
     monkeypatch.setattr(run, "run_ensemble", second_chunk_fails)
     with pytest.raises(RuntimeError, match="the engine failed"):

@@ -62,7 +62,8 @@ def parameter_columns(results: Results) -> list[str]:
     design = results.manifest.get("design") or {}
     if design.get("parameters"):
         return [p["path"] for p in design["parameters"]]
-    return [c for c in results.runs.columns if "." in c]
+    drawn = set((results.manifest.get("parameter_draws") or {}).get("columns", []))  # sampled, not swept
+    return [c for c in results.runs.columns if "." in c and c not in drawn]
 
 
 def label(results: Results, default: str = "results") -> str:

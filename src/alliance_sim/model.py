@@ -53,7 +53,9 @@ class AllianceModel(mesa.Model):
     or ``model.run()``. Works with ``mesa.batch_run``. Every random number is
     addressed by (seed, point, replication, month, stream)
     (:mod:`alliance_sim.philox`), so replication 3 of point 0 is the same future
-    in any ensemble that holds it, built here or run by :func:`alliance_sim.simulate`.
+    in any ensemble that holds it, built here or run by :func:`alliance_sim.simulate`
+    with the same coefficients: the point estimates (``parameters="defaults"``), or its
+    posterior set (``coefficients=posterior.draw(...).values``, :mod:`alliance_sim.posterior`).
 
     Parameters
     ----------

@@ -18,11 +18,12 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from . import metrics
-from .columns import COLUMNS
+from . import metrics, posterior
+from .columns import COLUMNS, INDEX
 from .jit import loaded
 from .model import AllianceModel
 from .names import month_label
+from .posterior import Draws, Posterior
 from .scenario import Scenario, ScenarioError, apply_overrides, load_scenario, scenario_sources
 from .series import BLOCK, MonthlyStats, binned_bytes, exact_bytes, quantile_method, trace_names
 from .slots import N_SLOTS
@@ -47,6 +48,8 @@ BINNING_BYTES = 3 * 8
 #: ``tracemalloc`` on base.yaml from 1,000 x 24 to 30,000 x 120, in one chunk and in several,
 #: exact and binned, with and without trajectories (``benchmarks/memory.py``).
 RUN_BYTES = 100
+#: Bytes per replication and posterior column of the runs table (float64), the set index included.
+DRAWN_BYTES = 8
 GIB = 2**30
 
 
@@ -65,6 +68,7 @@ def estimate_memory(
     chunk: int | None = None,
     quantiles: str | None = None,
     trajectories: int = 0,
+    drawn: int = 0,
 ) -> int:
     """Peak memory (bytes) of running ``replications`` (default: all) of ``scenario`` in one process.
 
@@ -76,7 +80,8 @@ def estimate_memory(
       and for binned quantiles the work of binning it;
     - the series accumulators: every value for exact quantiles, else the histograms
       (:func:`~alliance_sim.series.quantile_method` picks by ensemble size, ``quantiles`` forces one);
-    - the runs table, one row per replication;
+    - the runs table, one row per replication (with ``drawn`` posterior columns, each
+      replication's set index and coefficients too);
     - with ``trajectories`` metrics stored, a chunk and a row group of them in float32.
 
     A sweep task runs one chunk and keeps its traces: it passes the chunk size as
@@ -98,7 +103,8 @@ def estimate_memory(
     if trajectories:
         stored = (size + replications_per_group(months)) * bytes_per_replication(months, trajectories)
     first = 0 if loaded() else FIRST_CALL_BYTES
-    return first + int(size) * (months * per_month + ROW_BYTES) + kept + int(r) * RUN_BYTES + stored
+    run_bytes = RUN_BYTES + (DRAWN_BYTES * (drawn + 1) if drawn else 0)
+    return first + int(size) * (months * per_month + ROW_BYTES) + kept + int(r) * run_bytes + stored
 
 
 def _size(n: float) -> str:
@@ -113,12 +119,13 @@ def check_memory(
     chunk: int | None = None,
     quantiles: str | None = None,
     trajectories: int = 0,
+    drawn: int = 0,
 ) -> None:
     """Refuse a run (or a sweep task of ``replications``) whose estimated memory is above ``max_memory`` bytes.
 
     A run is estimated as :func:`simulate` runs it (chunks of ``chunk``, ``quantiles``,
-    ``trajectories`` metrics stored); a sweep task as one ensemble of ``replications``
-    with exact quantiles.
+    ``trajectories`` metrics stored, ``drawn`` posterior columns); a sweep task as one
+    ensemble of ``replications`` with exact quantiles.
 
     Raises
     ------
@@ -126,10 +133,10 @@ def check_memory(
     """
     if replications is None:
         r = scenario.replications
-        need = estimate_memory(scenario, None, chunk, quantiles, trajectories)
+        need = estimate_memory(scenario, None, chunk, quantiles, trajectories, drawn)
     else:
         r = replications
-        need = estimate_memory(scenario, r, r, "exact")
+        need = estimate_memory(scenario, r, r, "exact", drawn=drawn)
     if need > max_memory:
         what = "this run" if replications is None else "each task (one chunk)"
         raise ScenarioError(
@@ -143,7 +150,12 @@ def check_memory(
 
 
 def run_ensemble(
-    scenario: Scenario, point: int = 0, replications=None, coefficients=None, ensemble=None
+    scenario: Scenario,
+    point: int = 0,
+    replications=None,
+    coefficients=None,
+    ensemble=None,
+    draws: Draws | None = None,
 ) -> tuple[pd.DataFrame, dict]:
     """Run replications (indices; default all) of design point ``point`` as one ensemble.
 
@@ -152,21 +164,42 @@ def run_ensemble(
     coefficient columns per replication (see :class:`~alliance_sim.model.AllianceModel`);
     ``ensemble`` runs prebuilt arrays instead (:func:`alliance_sim.ensemble.build`,
     e.g. several design points at once), with ``scenario`` the first part's.
+
+    The engine runs the coefficients it is given: the scenario's point estimates unless
+    ``draws`` (:meth:`alliance_sim.posterior.Posterior.draw` of these replications) gives
+    each replication a posterior set. Their values go in before ``coefficients`` (which
+    win); a prebuilt ``ensemble`` must have been built with ``coefficients=draws.values``.
+    The runs table then records each replication's set index (``posterior_set``) and the
+    value of every posterior coefficient it ran with.
+
+    Raises
+    ------
+    ValueError : ``draws`` of another number of replications than the ensemble's.
     """
     if ensemble is None:
         reps = np.arange(scenario.replications) if replications is None else np.asarray(replications)
+    size = len(reps) if ensemble is None else ensemble.size
+    if draws is not None and len(draws) != size:
+        raise ValueError(f"draws hold {len(draws)} replications, the ensemble {size}")
+    if ensemble is None:
+        if draws is not None:
+            coefficients = draws.values | dict(coefficients or {})
         model = AllianceModel(scenario, replications=reps, point=point, coefficients=coefficients, collect=False)
     else:
         model = AllianceModel(scenario, ensemble=ensemble, collect=False)
-    model.run()
     e = model.ensemble
+    model.run()
     trace = dict(model.trace) | {f"driver_{k}": v for k, v in model.drivers.items()}
     columns = {
         "point": e.points,
         "replication": e.replications,
         "seed": (e.keys[:, 0] + (e.keys[:, 1] << 32)).astype(np.uint64),
         "spawn_key": [f"{p},{r}" for p, r in zip(e.points.tolist(), e.replications.tolist(), strict=True)],
-    } | {name: fn(model.trace, scenario.parameters) for name, fn in metrics.SUMMARIES.items()}
+    }
+    if draws is not None:  # the values the replications ran with, read back from the coefficient matrix
+        columns[posterior.SET_COLUMN] = draws.sets
+        columns |= {path: e.coefficients[:, INDEX[path]].copy() for path in draws.values}
+    columns |= {name: fn(model.trace, scenario.parameters) for name, fn in metrics.SUMMARIES.items()}
     columns["first_rupture_month"] = pd.array(columns["first_rupture_month"], dtype="Int64")
     return pd.DataFrame(columns), trace  # built at once: column by column costs more than a small run
 
@@ -269,6 +302,7 @@ def simulate(
     overrides: dict | None = None,
     trajectories: str | Sequence[str] | bool | None = None,
     quantiles: str | None = None,
+    parameters: str | Path | Posterior | None = None,
 ) -> Results:
     """Run a scenario's ensemble and return its Results (written to ``out`` if given).
 
@@ -296,12 +330,21 @@ def simulate(
         ``out/trajectories.parquet``; read them with :func:`~alliance_sim.trajectories.load_trajectories`.
     quantiles : ``"exact"`` or ``"binned"`` monthly quantiles; default (None) by ensemble size
         (:func:`~alliance_sim.series.quantile_method`). The manifest's ``quantiles`` says which, and how exact.
+    parameters : where each replication's coefficients come from: ``"posterior"`` (a set
+        drawn per replication from the default posterior file, :mod:`alliance_sim.posterior`),
+        ``"defaults"`` (the point estimates), a posterior file's path or a
+        :class:`~alliance_sim.posterior.Posterior`; default (None): the scenario's
+        ``parameter_draws`` (itself ``"posterior"`` unless the scenario says otherwise).
+        Coefficients the scenario sets explicitly, and ``overrides``, win over the draws.
+        With a posterior, ``runs`` holds each replication's set index (``posterior_set``)
+        and coefficients, and the manifest's ``parameter_draws`` names the file and its SHA-256.
 
     Raises
     ------
     ScenarioError : if the scenario or an override is invalid, the run needs more
         memory than ``max_memory``, or ``out`` is being written by another process
-        (:class:`~alliance_sim.store.FolderBusy`).
+        (:class:`~alliance_sim.store.FolderBusy`); a missing or invalid posterior file
+        (:class:`~alliance_sim.posterior.PosteriorError`).
     ValueError : an unknown trajectory metric or quantile method, a chunk below 1, or
         trajectories without ``out``.
     FileExistsError : ``out`` already holds results or other files.
@@ -321,34 +364,55 @@ def simulate(
     for field, value in {"replications": replications, "seed": seed, "months": months}.items():
         if value is not None:
             scenario = apply_overrides(scenario, {field: value}, origin=f" (from {field}={value!r})")
+    draws = posterior.choose(parameters, scenario)
+    if scenario.parameter_draws != posterior.mode_of(draws):  # the resolved scenario says what ran
+        scenario = apply_overrides(scenario, {"parameter_draws": posterior.mode_of(draws)}, origin=" (parameters)")
     limit = default_max_memory() if max_memory is None else max_memory
-    check_memory(scenario, limit, sources[-1] if sources else None, None, chunk, quantiles, len(stored))
+    drawn = 0 if draws is None else len(draws.columns)
+    check_memory(scenario, limit, sources[-1] if sources else None, None, chunk, quantiles, len(stored), drawn)
     notes = events_outside_horizon(scenario)
     for note in notes:
         warnings.warn(f"{scenario.name}: {note}", UserWarning, stacklevel=2)
-    plan = _Plan(scenario, chunk, quantiles, stored, progress)
+    plan = _Plan(scenario, chunk, quantiles, stored, progress, draws)
     if out is None:
         return _run(plan, sources, notes)[0]
     with lock_folder(out) as folder:
         check_new_folder(folder)
         results, staged = _run(plan, sources, notes, folder)
         try:
-            save(results, folder, scenario.to_dict(), staged)
+            save(results, folder, resolved_scenario(scenario, draws), staged)
         finally:
             for tmp in staged.values():
                 tmp.unlink(missing_ok=True)  # renamed into place unless save failed first
     return results
 
 
+def resolved_scenario(scenario: Scenario, draws: Posterior | None) -> dict:
+    """The ``scenario.yaml`` of a run: the resolved scenario, less the coefficients drawn from the posterior.
+
+    Those are left at their defaults in the file, so that loading it draws them again
+    (a coefficient a scenario file sets is held, not drawn) and reproduces the run.
+    """
+    data = scenario.to_dict()
+    for path in posterior.drawn_paths(draws, scenario):
+        *parents, leaf = path.split(".")
+        node = data
+        for part in parents:
+            node = node[part]
+        node.pop(leaf)
+    return data
+
+
 @dataclass(frozen=True)
 class _Plan:
-    """How :func:`simulate` runs a scenario: chunk size, quantile method, trajectories, progress bar."""
+    """How :func:`simulate` runs a scenario: chunk size, quantile method, trajectories, progress bar, posterior."""
 
     scenario: Scenario
     chunk: int | None
     quantiles: str | None
     trajectories: list[str]
     progress: bool
+    draws: Posterior | None = None
 
     @property
     def size(self) -> int:
@@ -386,7 +450,8 @@ def _run(
         _frozen_heap(),
     ):
         for reps in chunks(total, plan.size):
-            runs, trace = run_ensemble(scenario, 0, reps)
+            draws = None if plan.draws is None else plan.draws.draw([(scenario, 0, reps)])
+            runs, trace = run_ensemble(scenario, 0, reps, draws=draws)
             stats.add(trace)
             if writer is not None:
                 writer.add(trace)
@@ -398,7 +463,12 @@ def _run(
     del parts
     series = stats.frame(month_dates(scenario))
     wall = time.perf_counter() - started
-    extra: dict = {"chunk": plan.size, "quantiles": stats.describe(), "warnings": notes}
+    extra: dict = {
+        "chunk": plan.size,
+        "parameter_draws": posterior.describe(plan.draws, scenario),
+        "quantiles": stats.describe(),
+        "warnings": notes,
+    }
     if writer is not None:
         extra["trajectories"] = {"file": TRAJECTORIES, "metrics": plan.trajectories, "dtype": "float32"}
     staged = {TRAJECTORIES: writer.path} if writer is not None else {}

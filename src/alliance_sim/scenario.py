@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import copy
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Union
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
 from pydantic import BeforeValidator, Field, ValidationError, field_validator
 from pydantic_core import ErrorDetails
@@ -56,6 +56,12 @@ class Scenario(Strict):
     replications: Integer = Field(1000, ge=1, le=10_000_000, description="Ensemble size R.")
     seed: Integer = Field(
         0, ge=0, le=2**63 - 1, description="Root seed: the key of every random number (alliance_sim.philox)."
+    )
+    parameter_draws: Literal["posterior", "defaults"] = Field(
+        "posterior",
+        description="Coefficients of each replication: 'posterior' draws a calibrated set per replication "
+        "(coefficients this scenario sets are kept; alliance_sim.posterior), 'defaults' runs the point estimates. "
+        "simulate --parameters overrides it.",
     )
     actors: Actors = Actors()
     parameters: Parameters = Parameters()
@@ -179,8 +185,11 @@ def _validate(data: dict, lines: dict, file: Path | str, origin: str = "") -> Sc
 FIXED_KEYS = {"extends": "the parent scenario is fixed by the file (a resolved scenario has none)"}
 
 
-def set_path(data: dict, path: str, value: Any, file: str | Path | None = None) -> None:
-    """Set ``value`` at dotted ``path`` in ``data``; the path must already exist (not ``extends``)."""
+def set_path(data: dict, path: str, value: Any, file: str | Path | None = None) -> list[str]:
+    """Set ``value`` at dotted ``path`` in ``data``; the path must already exist (not ``extends``).
+
+    Returns the path's keys (an actor alias replaced by its code).
+    """
     node = data
     parts = path.split(".")
     if parts[0] in FIXED_KEYS:
@@ -200,6 +209,17 @@ def set_path(data: dict, path: str, value: Any, file: str | Path | None = None) 
         if i == len(parts) - 1:
             node[part] = value
         node = node[part]
+    return parts
+
+
+def _give(given: dict, parts: list[str], value: Any) -> None:
+    """Set ``value`` at key path ``parts`` of a scenario's explicitly given keys, adding mappings on the way."""
+    node = given
+    for part in parts[:-1]:
+        if not isinstance(node.get(part), dict):
+            node[part] = {}
+        node = node[part]
+    node[parts[-1]] = copy.deepcopy(value)
 
 
 def parse_override(text: str) -> tuple[str, Any]:
@@ -222,13 +242,17 @@ def apply_overrides(
     """Return ``scenario`` with dotted-path overrides applied and re-validated.
 
     ``file`` and ``origin`` only label error messages (which file, which option).
+    The result remembers which keys were given (pydantic's ``model_fields_set``): the
+    scenario's own and the overridden ones, so that a coefficient given explicitly still
+    wins over a posterior draw (:func:`alliance_sim.posterior.pinned`).
     """
     if not overrides:
         return scenario
-    data = scenario.to_dict()
+    data = scenario.to_dict()  # every key: an override of a key left at its default is valid
+    given = scenario.model_dump(mode="json", by_alias=True, exclude_unset=True)
     for path, value in overrides.items():
-        set_path(data, path, value, file)
-    return _validate(data, {}, file or f"scenario {scenario.name!r}", origin=origin)
+        _give(given, set_path(data, path, value, file), value)
+    return _validate(given, {}, file or f"scenario {scenario.name!r}", origin=origin)
 
 
 def load_scenario(path: str | Path, overrides: dict[str, Any] | list[str] | None = None) -> Scenario:

@@ -126,6 +126,11 @@ def write_parquet(df: pd.DataFrame, path: Path) -> None:
     _atomic(Path(path), lambda tmp: pq.write_table(table, tmp))
 
 
+def write_bytes(data: bytes, path: Path) -> None:
+    """Write ``data`` to ``path`` atomically."""
+    _atomic(Path(path), lambda tmp: Path(tmp).write_bytes(data))
+
+
 def write_text(text: str, path: Path) -> None:
     """Write ``text`` to ``path`` atomically."""
     _atomic(Path(path), lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))

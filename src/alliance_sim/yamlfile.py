@@ -104,35 +104,52 @@ def _line_map(node, prefix=(), out=None, seen=None) -> dict[tuple, int]:
     return out
 
 
-def _read_text(path: Path) -> str:
-    """The text of a regular file of at most ``MAX_YAML_BYTES`` (never blocks on a FIFO or a device)."""
+def read_bytes(
+    path: Path,
+    limit: int,
+    what: str = "scenario file",
+    files: str = "scenario and sweep files",
+    kind: str = "YAML",
+    error: type[ScenarioError] = ScenarioError,
+) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes (never blocks on a FIFO or a device).
+
+    Messages call the file a ``what``, such files ``files``, their format ``kind``.
+
+    Raises
+    ------
+    ScenarioError : (``error``) a missing or unreadable file, a directory, device or pipe, a file over the limit.
+    """
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
-        raise ScenarioError("no such file", path) from None
+        raise error("no such file", path) from None
     except OSError as exc:
-        raise ScenarioError(f"cannot read file: {exc.strerror or type(exc).__name__}", path) from None
+        raise error(f"cannot read file: {exc.strerror or type(exc).__name__}", path) from None
     try:
         info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):
-            raise ScenarioError("is a directory, not a scenario file", path)
+            raise error(f"is a directory, not a {what}", path)
         if not stat.S_ISREG(info.st_mode):
-            raise ScenarioError("is not a regular file (a device, pipe or socket); give a YAML file", path)
-        if info.st_size > MAX_YAML_BYTES:
-            raise ScenarioError(
-                f"file is {info.st_size:,} bytes; scenario and sweep files are limited to {MAX_YAML_BYTES:,} bytes",
-                path,
-            )
+            raise error(f"is not a regular file (a device, pipe or socket); give a {kind} file", path)
+        if info.st_size > limit:
+            raise error(f"file is {info.st_size:,} bytes; {files} are limited to {limit:,} bytes", path)
         chunks: list[bytes] = []
-        while sum(map(len, chunks)) <= MAX_YAML_BYTES and (part := os.read(fd, MAX_YAML_BYTES + 1)):
+        while sum(map(len, chunks)) <= limit and (part := os.read(fd, min(limit + 1, 1 << 20))):
             chunks.append(part)
         raw = b"".join(chunks)
     except OSError as exc:
-        raise ScenarioError(f"cannot read file: {exc.strerror or type(exc).__name__}", path) from None
+        raise error(f"cannot read file: {exc.strerror or type(exc).__name__}", path) from None
     finally:
         os.close(fd)
-    if len(raw) > MAX_YAML_BYTES:  # grew while we looked
-        raise ScenarioError(f"file is over the limit of {MAX_YAML_BYTES:,} bytes", path)
+    if len(raw) > limit:  # grew while we looked
+        raise error(f"file is over the limit of {limit:,} bytes", path)
+    return raw
+
+
+def _read_text(path: Path) -> str:
+    """The text of a regular file of at most ``MAX_YAML_BYTES`` (never blocks on a FIFO or a device)."""
+    raw = read_bytes(path, MAX_YAML_BYTES)
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:

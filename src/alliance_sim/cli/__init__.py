@@ -14,7 +14,7 @@ import os
 import sys
 from pathlib import Path
 
-from .. import metrics
+from .. import metrics, posterior
 from ..analysis import wilson
 from ..errors import EXIT_BROKEN_PIPE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from ..jit import is_cached
@@ -30,12 +30,21 @@ from .sweep import sweep_main
 __all__ = ["entry", "main"]
 
 
+def coefficients_line(draws: dict) -> str:
+    """Where the replications' coefficients came from: the posterior file and its sets, or the point estimates."""
+    if draws.get("mode") != "posterior":
+        return "coefficients: point estimates"
+    held = f"; {len(draws['held'])} held at the scenario's values" if draws.get("held") else ""
+    return f"coefficients: a set per replication from {draws['file']} ({draws['sets']:,} sets{held})"
+
+
 def report(results) -> str:
     """A short terminal table: mean and 90% interval of key metrics, the observable breakdowns' probabilities."""
     runs, series, m = results.runs, results.series, results.manifest
     lines = [
         f"{m['name']}: {m['replications']} replications x {m['months']} months from {m['start']} "
         f"(seed {m['seed']}, {m['wall_seconds']:.2f} s)",
+        coefficients_line(m.get("parameter_draws") or {}),
         f"{'metric':<24}{'mean':>8}{'p05':>8}{'p95':>8}",
     ]
     for name in SHOWN_SUMMARIES:
@@ -104,6 +113,7 @@ def scenario_main(args: argparse.Namespace) -> int:
             value = getattr(args, field)
             if value is not None:
                 scenario = apply_overrides(scenario, {field: value}, args.file, origin=f" (from {flag})")
+        draws = posterior.choose(args.parameters, scenario)  # a missing posterior stops here, before anything
         out = args.out or new_folder("results", scenario.name)
         if not args.quiet and not is_cached():
             print("compiling the model's month step (first run of this version only, about 20 s)", file=sys.stderr)
@@ -116,6 +126,7 @@ def scenario_main(args: argparse.Namespace) -> int:
             sources=scenario_sources(args.file),
             max_memory=None if args.max_memory is None else args.max_memory * GIB,
             trajectories=trajectories,
+            parameters="defaults" if draws is None else draws,
         )
     except (ScenarioError, OSError) as exc:  # OSError: FileExistsError, NotADirectoryError, PermissionError
         print(f"error: {exc}", file=sys.stderr)

@@ -48,6 +48,12 @@ def nonnegative(text: str) -> int:
     return value
 
 
+PARAMETERS_HELP = (
+    "each replication's coefficients: 'posterior' draws a calibrated set per replication from "
+    "data/posterior/v1.csv (coefficients the scenario or --set gives are kept), 'defaults' runs the point "
+    "estimates, FILE draws from another posterior CSV (default: the scenario's parameter_draws, else posterior)"
+)
+
 #: Command-line flags that set a top-level scenario field.
 FLAG_FIELDS = {"--replications": "replications", "--seed": "seed", "--months": "months"}
 
@@ -64,6 +70,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--months", type=positive, help="horizon in months (overrides the scenario)")
     p.add_argument(
         "--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE", help="override a dotted path"
+    )
+    p.add_argument(
+        "--parameters",
+        metavar="posterior|defaults|FILE",
+        help=PARAMETERS_HELP,
     )
     p.add_argument("--out", type=Path, help="new or empty results folder (default: results/<name>/<timestamp>-<id>)")
     p.add_argument("--chunk", type=positive, help="replications per ensemble chunk (does not change results)")

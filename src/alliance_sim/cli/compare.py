@@ -9,7 +9,7 @@ from pathlib import Path
 from ..errors import EXIT_OK, EXIT_USAGE
 from ..run import simulate
 from ..scenario import ScenarioError
-from .args import Parser
+from .args import PARAMETERS_HELP, Parser
 
 
 def compare_parser() -> argparse.ArgumentParser:
@@ -24,6 +24,7 @@ def compare_parser() -> argparse.ArgumentParser:
     p.add_argument("--replications", "-n", type=int, help="ensemble size for scenario files")
     p.add_argument("--seed", type=int, help="root seed for scenario files")
     p.add_argument("--months", type=int, help="horizon in months for scenario files")
+    p.add_argument("--parameters", metavar="posterior|defaults|FILE", help="for scenario files: " + PARAMETERS_HELP)
     pairing = p.add_mutually_exclusive_group()
     pairing.add_argument(
         "--paired", action="store_true", help="require pairing by seed key (error if the runs do not share them)"
@@ -42,7 +43,9 @@ def load_or_run(path: Path, args: argparse.Namespace):
 
     if path.is_dir():
         return load_results(path)
-    return simulate(path, replications=args.replications, seed=args.seed, months=args.months)
+    return simulate(
+        path, replications=args.replications, seed=args.seed, months=args.months, parameters=args.parameters
+    )
 
 
 def compare_report(table, name_a: str, name_b: str, pairing: str = "") -> str:

@@ -28,6 +28,7 @@ def _resume_command(args) -> str:
         ("--scheduler", args.scheduler),
         ("--dask-timeout", None if args.dask_timeout == int(DASK_TIMEOUT) else args.dask_timeout),
         ("--max-points", None if args.max_points == MAX_POINTS else args.max_points),
+        ("--parameters", args.parameters),
     ):
         if value is not None:
             cmd += [flag, str(value)]
@@ -54,6 +55,7 @@ def sweep_main(args: argparse.Namespace) -> int:
             overrides=args.overrides,
             max_points=args.max_points,
             max_memory=None if args.max_memory is None else args.max_memory * GIB,
+            parameters=args.parameters,
         )
         if args.resume and args.out and Path(args.resume) != Path(args.out):
             raise SweepError("give either --out or --resume, not two different folders")

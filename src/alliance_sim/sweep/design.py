@@ -9,11 +9,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .. import samplers
+from .. import posterior, samplers
+from ..posterior import Posterior
 from ..run import chunks
 from ..scenario import Scenario
 from .spec import SweepSpec
-from .store import DESIGN
+from .store import DESIGN, POSTERIOR
 from .tasks import Chunk, PointSeries
 
 
@@ -23,7 +24,9 @@ class Sweep:
 
     ``scenario`` is the base scenario with the sweep's fixed overrides, seed and
     replications applied; design point ``p`` runs it with the values of row
-    ``p`` of ``design``.
+    ``p`` of ``design``. ``draws`` is the posterior every replication draws its
+    coefficient set from (None: the point estimates); swept paths are held at the
+    point's values.
     """
 
     name: str
@@ -33,6 +36,7 @@ class Sweep:
     design: pd.DataFrame
     chunk: int
     sources: list[str] = field(default_factory=list)
+    draws: Posterior | None = None
 
     @property
     def points(self) -> int:
@@ -67,7 +71,18 @@ class Sweep:
     def fingerprint(self) -> str:
         """Hash of everything that decides the results and the task ids (not workers or executor)."""
         key = {"scenario": self.scenario.to_dict(), "design": self.design_info(), "chunk": self.chunk}
+        if self.draws is not None:  # which file, and which coefficients the scenario holds rather than draws
+            key["posterior"] = {"sha256": self.draws.sha256, "held": posterior.pinned(self.scenario)}
         return hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()
+
+    def draws_info(self) -> dict:
+        """The manifest's ``parameter_draws`` entry; with a posterior, ``held`` includes the swept coefficients."""
+        info = posterior.describe(self.draws, self.scenario)
+        if self.draws is not None:
+            swept = [p.path for p in self.params if p.path in self.draws.columns]
+            info["held"] = list(dict.fromkeys([*info["held"], *swept]))
+            info["copy"] = POSTERIOR
+        return info
 
     def point_values(self) -> list[dict]:
         """Per design point, the dotted-path overrides (plain Python scalars)."""

@@ -14,7 +14,7 @@ import time
 import traceback
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -26,6 +26,7 @@ from .design import Sweep
 from .executors import Health
 from .store import (
     FAILURES,
+    POSTERIOR,
     QUARANTINE,
     AppendLog,
     TaskLog,
@@ -103,6 +104,8 @@ class Execution:
     def __init__(self, sweep: Sweep, folder: Path, number: int):
         self.sweep, self.folder, self.number = sweep, folder, number
         self.values = sweep.point_values()
+        # Workers read the folder's copy of the posterior (pickled by path and SHA-256).
+        self.draws = None if sweep.draws is None else replace(sweep.draws, path=folder / POSTERIOR)
         self.runs, self.finals = sweep.tasks()
         self.log = TaskLog(folder)
         self.quarantined: list[str] = []
@@ -221,7 +224,7 @@ class Execution:
         return tasks
 
     def _submit(self, pool: Executor, tasks: list[Task]) -> None:
-        job = Job(str(self.folder), self.sweep.scenario, tuple((t, self.values[t.point]) for t in tasks))
+        job = Job(str(self.folder), self.sweep.scenario, tuple((t, self.values[t.point]) for t in tasks), self.draws)
         try:
             self.in_flight[pool.submit(run_job, job)] = tasks
         except BrokenExecutor as exc:
@@ -326,6 +329,7 @@ class Execution:
             "execution": self.number,
             "failures": [{k: v for k, v in f.items() if k != "traceback"} for f in self.failures],
             "quarantined": self.quarantined,
+            "parameter_draws": sweep.draws_info(),
             "files": table_hashes(folder),
         }
         wall = time.perf_counter() - started

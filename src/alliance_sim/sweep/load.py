@@ -8,8 +8,9 @@ from pathlib import Path
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from .. import samplers
+from .. import posterior, samplers
 from ..errors import ScenarioError, SweepError
+from ..posterior import Posterior
 from ..run import DEFAULT_CHUNK, check_memory, default_max_memory
 from ..scenario import Scenario, apply_overrides, load_scenario, parse_override
 from ..schema import field_names, first_error, locate, plain_message, suggest
@@ -57,6 +58,7 @@ def load_sweep(
     overrides: dict | list[str] | None = None,
     max_points: int = MAX_POINTS,
     max_memory: float | None = None,
+    parameters: str | Path | Posterior | None = None,
 ) -> Sweep:
     """Load and validate a sweep file (or a spec mapping) and build its design.
 
@@ -70,16 +72,23 @@ def load_sweep(
     max_points : refuse a design of more points than this (checked before it is built).
     max_memory : refuse a chunk size whose task would need more bytes than this
         (default :func:`~alliance_sim.run.default_max_memory`).
+    parameters : each replication's coefficients, as in :func:`alliance_sim.simulate`:
+        ``"posterior"``, ``"defaults"``, a posterior file or None (the base scenario's
+        ``parameter_draws``). Swept paths, like the scenario's own coefficients, are held.
 
     Raises
     ------
-    ScenarioError : (a :class:`SweepError`) for any invalid input, naming file, line and key path.
+    ScenarioError : (a :class:`SweepError`) for any invalid input, naming file, line and key path;
+        a missing or invalid posterior file (:class:`~alliance_sim.posterior.PosteriorError`).
     """
     options = {"replications": replications, "seed": seed, "chunk": chunk, "months": months}
     spec, where = _read_spec(source, {k: v for k, v in options.items() if v is not None})
     base_dir = Path.cwd() if isinstance(source, dict) else Path(source).parent
     scenario_path = base_dir / spec.scenario
     scenario = _base_scenario(where, spec, scenario_path, overrides)
+    draws = posterior.choose(parameters, scenario)
+    if scenario.parameter_draws != posterior.mode_of(draws):  # the resolved scenario says what ran
+        scenario = apply_overrides(scenario, {"parameter_draws": posterior.mode_of(draws)}, origin=" (parameters)")
     params = [_check_param(where, spec, scenario, path, p) for path, p in spec.parameters.items()]
     _check_sampler(where, spec)
     _check_size(where, spec, params, max_points)
@@ -94,9 +103,10 @@ def load_sweep(
     name = _name(where, spec, source, scenario)
     size = min(scenario.replications, DEFAULT_CHUNK) if spec.chunk is None else spec.chunk
     limit = default_max_memory() if max_memory is None else max_memory
-    check_memory(scenario, limit, where.file, replications=min(size, scenario.replications))
+    drawn = 0 if draws is None else len(draws.columns)
+    check_memory(scenario, limit, where.file, replications=min(size, scenario.replications), drawn=drawn)
     sources = [] if isinstance(source, dict) else [str(source), str(scenario_path)]
-    return Sweep(name, spec, scenario, params, design, size, sources)
+    return Sweep(name, spec, scenario, params, design, size, sources, draws)
 
 
 def _read_spec(source: str | Path | dict, updates: dict) -> tuple[SweepSpec, _Where]:
@@ -183,6 +193,8 @@ def _lookup(data: dict, path: str):
 
 def _check_param(where: _Where, spec: SweepSpec, scenario: Scenario, path: str, p: ParamSpec) -> samplers.Param:
     loc = ("sweep", "parameters", path)
+    if path == "parameter_draws":
+        raise where.error(loc, "holds for the whole sweep and cannot be swept (set it in overrides, or --parameters)")
     if path in RESERVED:
         raise where.error(loc, f"{path!r} is set by the sweep itself and cannot be swept")
     try:

@@ -8,6 +8,7 @@ from contextlib import nullcontext
 from pathlib import Path
 
 from ..errors import SweepError
+from ..posterior import Posterior
 from ..store import Results, load_results, lock_folder, new_folder
 from . import state
 from .design import Sweep
@@ -104,6 +105,7 @@ def run_sweep(
     max_points: int = MAX_POINTS,
     max_memory: float | None = None,
     dask_timeout: float = DASK_TIMEOUT,
+    parameters: str | Path | Posterior | None = None,
 ) -> Results:
     """Run a sweep and return its Results (``runs``, ``series`` and ``manifest``).
 
@@ -111,7 +113,8 @@ def run_sweep(
     ``workers`` defaults to the core count (1 runs in this process); ``executor`` is
     ``"process"``, ``"dask"`` (``scheduler``: its address, default a LocalCluster) or any
     ``concurrent.futures.Executor``; ``out`` a new folder (default ``results/<name>/<stamp>``)
-    or ``resume`` an interrupted one; the rest as in :func:`load_sweep` and :func:`execute`.
+    or ``resume`` an interrupted one; the rest (``parameters``: each replication's coefficients,
+    posterior draws by default) as in :func:`load_sweep` and :func:`execute`.
     If tasks failed, the results hold the complete design points and ``manifest["complete"]``
     is False, with the failures in ``manifest["failures"]``.
 
@@ -131,6 +134,7 @@ def run_sweep(
             overrides=overrides,
             max_points=max_points,
             max_memory=max_memory,
+            parameters=parameters,
         )
     folder = Path(resume or out or new_folder("results", sweep.name))
     outcome = execute(

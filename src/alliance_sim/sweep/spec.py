@@ -8,8 +8,8 @@ from pydantic import Field, field_validator
 
 from ..schema import Strict
 
-#: Scenario paths a sweep sets itself and so may not sweep.
-RESERVED = ("replications", "seed", "name")
+#: Scenario paths a sweep sets itself and so may not sweep (``parameter_draws`` holds for the whole sweep).
+RESERVED = ("replications", "seed", "name", "parameter_draws")
 
 Scalar = bool | int | float | str
 

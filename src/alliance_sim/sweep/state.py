@@ -17,8 +17,8 @@ import pandas as pd
 
 from ..errors import SweepError
 from ..run import git_commit, package_version
-from ..store import LOCK_NAME, check_new_folder, sha256_file, write_json, write_parquet
-from .store import DESIGN, SWEEP_JSON, remove_temporaries
+from ..store import LOCK_NAME, check_new_folder, sha256_file, write_bytes, write_json, write_parquet
+from .store import DESIGN, POSTERIOR, SWEEP_JSON, remove_temporaries
 
 if TYPE_CHECKING:
     from .design import Sweep
@@ -64,6 +64,11 @@ def start(sweep: Sweep, folder: Path) -> pd.DataFrame:
     check_new(folder)
     folder.mkdir(parents=True, exist_ok=True)
     write_parquet(sweep.design, folder / DESIGN)
+    if sweep.draws is not None:  # workers read the copy: the folder is the one place every worker sees
+        raw = sweep.draws.path.read_bytes()
+        write_bytes(raw, folder / POSTERIOR)
+        if sha256_file(folder / POSTERIOR) != sweep.draws.sha256:
+            raise SweepError(f"the posterior file changed while the sweep started: {sweep.draws.path}")
     info = {
         "name": sweep.name,
         "fingerprint": sweep.fingerprint(),
@@ -75,6 +80,7 @@ def start(sweep: Sweep, folder: Path) -> pd.DataFrame:
         "design": sweep.design_info(),
         "design_sha256": sha256_file(folder / DESIGN),
         "scenario": sweep.scenario.to_dict(),
+        "parameter_draws": sweep.draws_info(),
     }
     write_json(info, folder / SWEEP_JSON)  # last: its presence means the design is in place
     return sweep.design
@@ -108,6 +114,7 @@ def check_resumable(sweep: Sweep, folder: Path) -> pd.DataFrame:
         # Killed before sweep.json was written: nothing to mix with, so start afresh.
         remove_temporaries(folder)
         (folder / DESIGN).unlink(missing_ok=True)
+        (folder / POSTERIOR).unlink(missing_ok=True)
         return start(sweep, folder)
     stored = read(folder)
     check_code(folder, stored)
@@ -115,7 +122,8 @@ def check_resumable(sweep: Sweep, folder: Path) -> pd.DataFrame:
         points = stored["design"].get("points") if isinstance(stored["design"], dict) else "?"
         raise SweepError(
             f"{folder} holds a different sweep ({stored['name']!r}, {points} points, chunk {stored['chunk']}); "
-            "resume with the same sweep file and the same --replications/--seed/--months/--set/--chunk"
+            "resume with the same sweep file and the same --replications/--seed/--months/--set/--chunk/--parameters "
+            "(and the same posterior file)"
         )
     design = folder / DESIGN
     if not design.is_file():
@@ -130,14 +138,24 @@ def check_resumable(sweep: Sweep, folder: Path) -> pd.DataFrame:
             f"cannot resume {folder}: {DESIGN} was changed after the sweep started (its SHA-256 differs from the "
             f"one in {SWEEP_JSON}); run the sweep again into a new folder (--out)"
         )
+    if sweep.draws is not None and not _has_copy(folder, sweep.draws.sha256):
+        raise SweepError(
+            f"cannot resume {folder}: its copy of the posterior ({POSTERIOR}) is missing or was changed after the "
+            "sweep started; run the sweep again into a new folder (--out)"
+        )
     remove_temporaries(folder)  # only once the folder is known to be this sweep's
     return pd.read_parquet(design)
 
 
+def _has_copy(folder: Path, sha256: str) -> bool:
+    return (folder / POSTERIOR).is_file() and sha256_file(folder / POSTERIOR) == sha256
+
+
 def _never_started(folder: Path) -> bool:
-    """The folder holds only what a sweep writes before sweep.json: the lock, temporaries, design.parquet."""
+    """The folder holds only what a sweep writes before sweep.json: the lock, temporaries, design, posterior copy."""
     return all(
-        p.name in (LOCK_NAME, DESIGN) or (p.name.startswith(".") and p.suffix == ".tmp") for p in folder.iterdir()
+        p.name in (LOCK_NAME, DESIGN, POSTERIOR) or (p.name.startswith(".") and p.suffix == ".tmp")
+        for p in folder.iterdir()
     )
 
 

@@ -7,6 +7,8 @@ Layout::
                       fingerprint, package version and git commit (written first),
                       the number of executions so far (rewritten as each execution starts)
     design.parquet    one row per design point: ``point`` and one column per dotted path
+    posterior.csv     with posterior draws: a copy of the posterior file (workers read it here, so it
+                      must only be on the shared folder; its SHA-256 is in sweep.json), kept
     tasks.log         completed tasks, one per line: the id and the SHA-256 of each file it wrote,
                       appended by the parent
     failures.jsonl    tasks that raised or were not run, of every execution (execution number,
@@ -42,6 +44,7 @@ from ..store import _atomic
 
 SWEEP_JSON = "sweep.json"
 DESIGN = "design.parquet"
+POSTERIOR = "posterior.csv"
 TASK_LOG = "tasks.log"
 FAILURES = "failures.jsonl"
 PARTS = "parts"

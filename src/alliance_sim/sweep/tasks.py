@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..ensemble import build, shape_of
+from ..posterior import Posterior
 from ..run import run_ensemble, series_table
 from ..scenario import Scenario, apply_overrides
 from ..store import sha256_file, write_parquet
@@ -81,11 +82,12 @@ class PointSeries:
 
 @dataclass(frozen=True)
 class Job:
-    """What a worker needs: the folder, the base scenario, and each task with its point's values."""
+    """What a worker needs: the folder, the base scenario, each task with its point's values, the posterior."""
 
     folder: str
     scenario: Scenario
     tasks: tuple[tuple[Chunk | PointSeries, dict], ...]
+    draws: Posterior | None = None
 
 
 def point_series(scenario: Scenario, traces: Iterable[tuple[str, np.ndarray]], point: int) -> pd.DataFrame:
@@ -121,7 +123,7 @@ def run_job(job: Job) -> list[Result]:
             results[task.id] = (task.id, traceback.format_exc(), {})
     for group in _same_shape(batch):
         try:
-            _run_chunks(folder, group)
+            _run_chunks(folder, group, job.draws)
             results |= {task.id: _done(folder, task) for task, _, _ in group}
         except Exception:
             tb = traceback.format_exc()
@@ -141,16 +143,23 @@ def _same_shape(batch: list[tuple[Chunk, Scenario, dict]]) -> list[list[tuple[Ch
     return list(groups.values())
 
 
-def _run_chunks(folder: Path, group: list[tuple[Chunk, Scenario, dict]]) -> None:
-    """Run chunks of one shape as one ensemble, then write each chunk's files as if it had run alone."""
+def _run_chunks(folder: Path, group: list[tuple[Chunk, Scenario, dict]], draws: Posterior | None = None) -> None:
+    """Run chunks of one shape as one ensemble, then write each chunk's files as if it had run alone.
+
+    With ``draws``, each replication runs the posterior set of its address (swept paths held).
+    """
     parts = [(scenario, task.point, range(task.start, task.stop)) for task, scenario, _ in group]
-    runs, trace = run_ensemble(group[0][1], ensemble=build(parts))
+    drawn = None if draws is None else draws.draw(parts)
+    ensemble = build(parts, coefficients=None if drawn is None else drawn.values)
+    runs, trace = run_ensemble(group[0][1], ensemble=ensemble, draws=drawn)
     at = 0
     for task, scenario, overrides in group:
         rows = slice(at, at + task.runs)
         at += task.runs
         own = runs.iloc[rows].reset_index(drop=True)
         for i, (path, value) in enumerate(overrides.items()):
+            if path in own:  # a posterior coefficient the sweep holds: one column, with the swept ones
+                own.pop(path)
             own.insert(4 + i, path, value)
         write_parquet(own, runs_part(folder, task.point, task.start))
         values = {name: np.ascontiguousarray(v[:, rows]) for name, v in trace.items()}
