@@ -4,10 +4,15 @@ For each scenario: mean cohesion, ROK-JPN cooperation at months 12 and 60, and t
 leaders' meetings a year, and the probabilities of a year without a leaders' meeting, trade
 measures, security linkage and rupture (Wilson 95% interval), each with its difference from base (or, in a
 ``results:NAME vs OTHER`` block, from scenario OTHER: a counterfactual pair) and a 95%
-interval. Scenarios share base's seed and horizon, so replication r shares most of its
-random numbers with base's replication r (see docs/scenarios.md): differences of continuous
-metrics use a paired t interval over the replications (scipy.stats.ttest_rel); differences
-of probabilities use Newcombe's interval.
+interval. Every run draws each replication's coefficient set from the shipped posterior
+(data/posterior/v1.csv), so the values integrate parameter uncertainty; a further column
+gives the standard deviation of each value *across* coefficient sets (64 sets x 128 futures,
+less the Monte Carlo part; see :func:`between_sets`). Scenarios share base's seed and horizon,
+so replication r shares its random numbers and coefficient set with base's replication r (see
+docs/scenarios.md): differences of continuous metrics use a paired t interval over the
+replications (scipy.stats.ttest_rel); differences of probabilities use Newcombe's interval.
+``variance:NAME`` blocks hold the variance decomposition of scenario NAME
+(:mod:`alliance_sim.uncertainty`).
 
     python scripts/scenario_tables.py [--check]      # --check: exit 1 if the doc is stale
 """
@@ -22,19 +27,36 @@ from pathlib import Path
 import numpy as np
 from scipy.stats import ttest_1samp, ttest_rel
 
-from alliance_sim import load_scenario
+from alliance_sim import load_scenario, uncertainty
 from alliance_sim.analysis import newcombe, wilson
+from alliance_sim.posterior import DEFAULT_FILE, load
 from alliance_sim.run import run_ensemble
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "scenarios.md"
 BLOCK = re.compile(r"(<!-- BEGIN results:(\w+)(?: vs (\w+))? -->\n)(.*?)(<!-- END results:\2(?: vs \3)? -->)", re.S)
+VARIANCE = re.compile(r"(<!-- BEGIN variance:(\w+) -->\n)(.*?)(<!-- END variance:\2 -->)", re.S)
+#: The design of the spread across coefficient sets: sets, futures per set.
+SETS, PER_SET = 64, 128
 
 
-def outcomes(name: str) -> dict[str, np.ndarray]:
-    """Per-replication outcomes of a scenario at its own size and seed."""
+def posterior():
+    """The shipped posterior (not $ALLIANCE_SIM_POSTERIOR: the docs describe the shipped one)."""
+    return load(DEFAULT_FILE)
+
+
+def outcomes(name: str, sets: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Per-replication outcomes of a scenario at its own seed: its own size with drawn coefficient sets,
+    or (``sets``) one future per entry, running that coefficient set."""
     s = load_scenario(ROOT / "scenarios" / f"{name}.yaml")
-    runs, trace = run_ensemble(s)
+    post = posterior()
+    if sets is None:
+        reps = np.arange(s.replications)
+        coefficients = post.draw([(s, 0, reps)]).values
+    else:
+        reps = np.arange(len(sets))
+        coefficients = {path: post.table[sets, j] for j, path in enumerate(post.columns)}
+    runs, trace = run_ensemble(s, 0, reps, coefficients=coefficients)
     return {
         "mean cohesion": runs["cohesion_mean"].to_numpy(),
         "ROK-JPN, month 12": trace["coop_rok_jpn"][11],
@@ -47,25 +69,48 @@ def outcomes(name: str) -> dict[str, np.ndarray]:
     }
 
 
-def table(name: str, own: dict, base: dict, against: str = "base") -> str:
-    rows = [f"| metric | value (95% interval) | difference from {against} (95% interval) |", "|---|---|---|"]
+def between_sets(name: str) -> dict[str, float]:
+    """Standard deviation of each metric's value across coefficient sets.
+
+    :data:`SETS` sets spread over the posterior file, :data:`PER_SET` futures each (seed keys
+    0..SETS*PER_SET-1); the variance of the per-set means less its Monte Carlo part (the mean
+    within-set variance over PER_SET), so that a probability's sampling noise is not counted as
+    parameter uncertainty (0 when the difference is negative).
+    """
+    post = posterior()
+    chosen = np.linspace(0, post.sets - 1, SETS).round().astype(np.int64)
+    values = outcomes(name, np.repeat(chosen, PER_SET))
+    out = {}
+    for metric, x in values.items():
+        per_set = np.asarray(x, dtype=float).reshape(SETS, PER_SET)
+        between = per_set.mean(axis=1).var(ddof=1) - per_set.var(axis=1, ddof=1).mean() / PER_SET
+        out[metric] = float(np.sqrt(max(between, 0.0)))
+    return out
+
+
+def table(name: str, own: dict, base: dict, spread: dict, against: str = "base") -> str:
+    rows = [
+        f"| metric | value (95% interval) | sd across coefficient sets | difference from {against} (95% interval) |",
+        "|---|---|---|---|",
+    ]
     for metric, x in own.items():
         b = base[metric]
+        sd = f"{spread[metric]:.3f}"
         if x.dtype == bool:  # an observable event: its probability over the horizon
             k, n, kb = int(x.sum()), len(x), int(b.sum())
             lo, hi = wilson(k, n)
             d, dlo, dhi = newcombe(kb, len(b), k, n)
             dtext = "—" if name == against else f"{d:+.3f} ({dlo:+.3f} to {dhi:+.3f})"
-            rows.append(f"| {metric} probability | {k / n:.3f} ({lo:.3f} to {hi:.3f}) | {dtext} |")
+            rows.append(f"| {metric} probability | {k / n:.3f} ({lo:.3f} to {hi:.3f}) | {sd} | {dtext} |")
             continue
         ci = ttest_1samp(x, 0).confidence_interval() if x.std() > 0 else None
         value = f"{x.mean():.3f}" + (f" ({ci.low:.3f} to {ci.high:.3f})" if ci else "")
         if name == against:
-            rows.append(f"| {metric} | {value} | — |")
+            rows.append(f"| {metric} | {value} | {sd} | — |")
             continue
         diff = ttest_rel(x, b).confidence_interval() if np.any(x != b) else None
         dtext = f"{(x - b).mean():+.3f}" + (f" ({diff.low:+.3f} to {diff.high:+.3f})" if diff else "")
-        rows.append(f"| {metric} | {value} | {dtext} |")
+        rows.append(f"| {metric} | {value} | {sd} | {dtext} |")
     return "\n".join(rows)
 
 
@@ -78,10 +123,15 @@ def render(text: str) -> str:
         return cache[name]
 
     def block(m: re.Match) -> str:
-        against = m.group(3) or "base"
-        return m.group(1) + table(m.group(2), of(m.group(2)), of(against), against) + "\n" + m.group(5)
+        name, against = m.group(2), m.group(3) or "base"
+        return m.group(1) + table(name, of(name), of(against), between_sets(name), against) + "\n" + m.group(5)
 
-    return BLOCK.sub(block, text)
+    def variance(m: re.Match) -> str:
+        s = load_scenario(ROOT / "scenarios" / f"{m.group(2)}.yaml")
+        frame = uncertainty.decompose(s, posterior(), base=uncertainty.DOCS_BASE)
+        return m.group(1) + uncertainty.table(frame) + "\n" + m.group(4)
+
+    return VARIANCE.sub(variance, BLOCK.sub(block, text))
 
 
 def main() -> int:

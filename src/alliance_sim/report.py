@@ -97,6 +97,26 @@ def _header(results: Results) -> list[str]:
     return [*lines, ""]
 
 
+def _variance_section(results: Results) -> list[str]:
+    """Where the spread comes from: the variance decomposition, from fresh runs of the scenario."""
+    from . import uncertainty
+
+    frame = uncertainty.of_results(results, base=REPORT_BASE)
+    runs = REPORT_BASE * (len(uncertainty.GROUPS) + 2)
+    return [
+        "## Where the spread comes from",
+        "",
+        uncertainty.READING + f" From {runs:,} further runs of the scenario (Sobol' design, base {REPORT_BASE:,}).",
+        "",
+        uncertainty.table(frame),
+        "",
+    ]
+
+
+#: Base size of the report's variance decomposition (its runs: 5 times as many).
+REPORT_BASE = 1024
+
+
 def scenario_report(results: Results, folder: Path) -> tuple[str, list[Path]]:
     """Figures and Markdown for a single scenario run."""
     written = []
@@ -125,6 +145,7 @@ def scenario_report(results: Results, folder: Path) -> tuple[str, list[Path]]:
         "",
         markdown_table(table),
         "",
+        *_variance_section(results),
         "## Figures",
         "",
         *figures,
