@@ -6,8 +6,8 @@ measures, security linkage and rupture (Wilson 95% interval), each with its diff
 ``results:NAME vs OTHER`` block, from scenario OTHER: a counterfactual pair) and a 95%
 interval. Every run draws each replication's coefficient set from the shipped posterior
 (data/posterior/v1.csv), so the values integrate parameter uncertainty; a further column
-gives the standard deviation of each value *across* coefficient sets (64 sets x 128 futures,
-less the Monte Carlo part; see :func:`between_sets`). Scenarios share base's seed and horizon,
+gives the 5-95% range of each value *across* coefficient sets (64 sets x 128 futures, the
+Monte Carlo part removed; see :func:`between_sets`). Scenarios share base's seed and horizon,
 so replication r shares its random numbers and coefficient set with base's replication r (see
 docs/scenarios.md): differences of continuous metrics use a paired t interval over the
 replications (scipy.stats.ttest_rel); differences of probabilities use Newcombe's interval.
@@ -69,13 +69,15 @@ def outcomes(name: str, sets: np.ndarray | None = None) -> dict[str, np.ndarray]
     }
 
 
-def between_sets(name: str) -> dict[str, float]:
-    """Standard deviation of each metric's value across coefficient sets.
+def between_sets(name: str) -> dict[str, tuple[float, float]]:
+    """The 5-95% range of each metric's value across coefficient sets.
 
     :data:`SETS` sets spread over the posterior file, :data:`PER_SET` futures each (seed keys
-    0..SETS*PER_SET-1); the variance of the per-set means less its Monte Carlo part (the mean
-    within-set variance over PER_SET), so that a probability's sampling noise is not counted as
-    parameter uncertainty (0 when the difference is negative).
+    0..SETS*PER_SET-1). Each set's mean carries Monte Carlo noise (a probability from 128
+    futures is off by up to 0.044), which is not parameter uncertainty: the set means are
+    shrunk toward their grand mean by sqrt(between / total), where between is the variance of
+    the set means less the mean within-set variance over PER_SET (empirical Bayes, method of
+    moments), and the range is taken over the shrunk means.
     """
     post = posterior()
     chosen = np.linspace(0, post.sets - 1, SETS).round().astype(np.int64)
@@ -83,19 +85,22 @@ def between_sets(name: str) -> dict[str, float]:
     out = {}
     for metric, x in values.items():
         per_set = np.asarray(x, dtype=float).reshape(SETS, PER_SET)
-        between = per_set.mean(axis=1).var(ddof=1) - per_set.var(axis=1, ddof=1).mean() / PER_SET
-        out[metric] = float(np.sqrt(max(between, 0.0)))
+        means = per_set.mean(axis=1)
+        total = means.var(ddof=1)
+        between = max(total - per_set.var(axis=1, ddof=1).mean() / PER_SET, 0.0)
+        shrunk = means.mean() + (means - means.mean()) * (np.sqrt(between / total) if total > 0 else 0.0)
+        out[metric] = (float(np.percentile(shrunk, 5)), float(np.percentile(shrunk, 95)))
     return out
 
 
 def table(name: str, own: dict, base: dict, spread: dict, against: str = "base") -> str:
     rows = [
-        f"| metric | value (95% interval) | sd across coefficient sets | difference from {against} (95% interval) |",
+        f"| metric | value (95% interval) | across coefficient sets (5-95%) | difference from {against} (95% interval) |",
         "|---|---|---|---|",
     ]
     for metric, x in own.items():
         b = base[metric]
-        sd = f"{spread[metric]:.3f}"
+        sd = f"{spread[metric][0]:.3f} to {spread[metric][1]:.3f}"
         if x.dtype == bool:  # an observable event: its probability over the horizon
             k, n, kb = int(x.sum()), len(x), int(b.sum())
             lo, hi = wilson(k, n)
