@@ -321,6 +321,27 @@ def test_antipathy_shrinks_only_the_room_for_warming():
     np.testing.assert_array_equal(move(COOLING, 0.8), move(COOLING, 0.1))
 
 
+def test_a_popular_pragmatist_moves_ahead_of_the_public_and_pays_for_it():
+    # Gate-bound warming under high antipathy: leader initiative overrides part of the public's
+    # drag (about 55% here), so the move is larger, and the larger warming costs more approval.
+    setting = {**WARMING, "actors.ROK.antipathy": 0.8, "actors.ROK.approval": 0.8, "actors.ROK.position": 0.8}
+    led = run(settings={**setting, "parameters.gate.initiative": 1.0})
+    held = run(settings={**setting, "parameters.gate.initiative": 0.0})
+    assert (first_move(led, 0.05) > 1.3 * first_move(held, 0.05)).all()
+    assert_below(led.actor("ROK").approval, held.actor("ROK").approval)
+
+
+def test_an_unpopular_government_or_a_hawk_cannot_lead():
+    for who in (
+        {"actors.ROK.approval": 0.3, "actors.ROK.position": 0.8},  # at or below gate.initiative_floor
+        {"actors.ROK.approval": 0.8, "actors.ROK.position": -0.3},  # a history hawk
+    ):
+        setting = {**WARMING, "actors.ROK.antipathy": 0.8, **who}
+        on = first_move(run(settings={**setting, "parameters.gate.initiative": 1.0}), 0.05)
+        off = first_move(run(settings={**setting, "parameters.gate.initiative": 0.0}), 0.05)
+        np.testing.assert_array_equal(on, off)
+
+
 def test_an_interim_government_is_frozen_both_ways():
     frozen = 0.003  # gate.interim_winset's default
     for setting, sign in ((WARMING, 1), (COOLING, -1)):

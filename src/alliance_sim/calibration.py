@@ -126,6 +126,17 @@ SOURCES: dict[str, tuple[str, str]] = {
         A,
         "Fearon (1994): warming toward an unpopular partner costs approval; small relative to monthly noise.",
     ),
+    "parameters.gate.initiative": (
+        A,
+        "Not identified on 2015-2021: no government of the hindcast is a pragmatist (Park, Abe and Moon sit below 0), "
+        "so it never acts there. Scaled so that Kim Dae-jung in 1998 (position about +0.6, approval about 0.65) "
+        "overrides about a quarter of the drag; a full-strength pragmatist at approval 1 all of it.",
+    ),
+    "parameters.gate.initiative_floor": (
+        A,
+        "Below about a third approval a government cannot lead its public: the 2015 comfort-women agreement came "
+        "from a president near 0.4 and was repudiated by her successor (assumption).",
+    ),
     "parameters.axelrod.reciprocity": (
         H,
         "Grid: 0.4 meets all five patterns in 11 combinations, 0.2 in 10, 0.6 in none (feuds too long); 0.4 kept.",

@@ -146,6 +146,16 @@ class Gate(Group):
     audience_cost: float = Field(
         0.5, ge=0, le=5, description="Approval lost per unit of warming toward a partner, times public antipathy."
     )
+    initiative: float = Field(
+        1.0,
+        ge=0,
+        le=2,
+        description="Leader initiative: share of the public's drag a pragmatist overrides, per unit of position "
+        "and of approval above the floor (scaled to the room above it).",
+    )
+    initiative_floor: float = Field(
+        0.35, ge=0, le=0.95, description="Approval at or below which a government cannot move ahead of its public."
+    )
 
 
 class Axelrod(Group):

@@ -63,6 +63,8 @@ WINSET_APPROVAL = col("gate.winset_approval")
 ANTIPATHY_DRAG = col("gate.antipathy_drag")
 INTERIM_WINSET = col("gate.interim_winset")
 AUDIENCE_COST = col("gate.audience_cost")
+INITIATIVE = col("gate.initiative")
+INITIATIVE_FLOOR = col("gate.initiative_floor")
 RECIPROCITY = col("axelrod.reciprocity")
 FORGIVENESS = col("axelrod.forgiveness")
 MISPERCEPTION = col("axelrod.misperception")
@@ -216,13 +218,30 @@ def winset(s, c, k):
     """Putnam's win-set: the largest (cooling, warming) move this month.
 
     An interim government freezes both ways (no new initiatives, no collapse).
-    Public antipathy shrinks the room for warming moves only.
+    Public antipathy shrinks the room for warming moves only, less so for a government
+    that leads its public (:func:`initiative`).
     """
     a = k * S.ALLY_SLOTS
     if s[a + S.INTERIM] != 0.0:
         return c[INTERIM_WINSET], c[INTERIM_WINSET]
     room = c[WINSET_BASE] + c[WINSET_APPROVAL] * s[a + S.APPROVAL]
-    return room, room * (1.0 - c[ANTIPATHY_DRAG] * s[a + S.ANTIPATHY])
+    drag = c[ANTIPATHY_DRAG] * s[a + S.ANTIPATHY] * (1.0 - initiative(s, c, k))
+    return room, room * (1.0 - drag)
+
+
+@njit(inline="always")
+def initiative(s, c, k):
+    """Leader initiative: the share of the public's drag on warming moves that a government
+    overrides by moving ahead of its public (Kim Dae-jung and the 1998 Obuchi declaration).
+
+    Only a pragmatist (position > 0) with approval above ``gate.initiative_floor`` can lead;
+    the share grows with both. It pays through the audience cost of the warming it makes.
+    """
+    a = k * S.ALLY_SLOTS
+    approval, position = s[a + S.APPROVAL], s[a + S.POSITION]
+    if position <= 0.0 or approval <= c[INITIATIVE_FLOOR]:
+        return 0.0
+    return clip01(c[INITIATIVE] * position * (approval - c[INITIATIVE_FLOOR]) / (1.0 - c[INITIATIVE_FLOOR]))
 
 
 @njit
