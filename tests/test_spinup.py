@@ -162,3 +162,12 @@ def test_2022_2024_inputs_are_inputs_only():
         "prk_russia_alignment",
         "impeachment",
     }
+
+
+def test_driver_contributions_sum_to_the_change_from_the_spun_up_start(base):
+    model = AllianceModel(base, replications=40, collect=False)
+    start = 0.5 * (model.coop["ROK", "JPN"] + model.coop["JPN", "ROK"])
+    model.run()
+    coop = model.trace["coop_rok_jpn"]
+    change = np.diff(coop, axis=0, prepend=start[None])
+    np.testing.assert_allclose(sum(model.drivers.values()), change, atol=1e-12)
