@@ -24,6 +24,8 @@ from alliance_sim.store import Results
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
 BASE = SCENARIOS / "base.yaml"
+#: base.yaml from its assumed start (spin_up: null): for tests that set initial states.
+BASE_ASSUMED = Path(__file__).parent / "scenarios" / "base_assumed.yaml"
 
 
 def write_posterior(path: Path, rows: list[dict[str, float]] | np.ndarray, columns: list[str] | None = None) -> Path:

@@ -7,7 +7,7 @@ from typing import Annotated, Literal, Union, get_args, get_origin
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import BASE
+from conftest import BASE_ASSUMED as BASE  # mechanism tests set initial states: no spin-up
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError

@@ -10,7 +10,7 @@ and kinds, in order).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -19,6 +19,7 @@ from .distributions import draw
 from .events import N_ARGS, Event
 from .philox import key, stream_id, uniforms
 from .scenario import Scenario
+from .spinup import seed_of
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,9 @@ class Ensemble:
     events : (kinds, streams, draws, first, last, args): kind number, stream and whether it
         draws, per event (E,); window (R, E); the handler's numbers (R, E, N_ARGS).
     months, start : the horizon, shared by all parts.
+    spin : the scenario's spin-up (:mod:`alliance_sim.spinup`), an ensemble of the same
+        replications over the spin-up storyline, or None: each replication's coefficient row
+        with the spin-up file's actor values, its address under the spin-up's seed.
     """
 
     coefficients: np.ndarray
@@ -47,6 +51,7 @@ class Ensemble:
     months: int
     start: str
     addresses: np.ndarray
+    spin: Ensemble | None = None
 
     @property
     def size(self) -> int:
@@ -54,8 +59,9 @@ class Ensemble:
 
 
 def shape_of(scenario: Scenario) -> tuple:
-    """What parts of one ensemble must share: start, horizon, event names and kinds."""
-    return scenario.start, scenario.months, tuple((name, ev.type) for name, ev in scenario.events.items())
+    """What parts of one ensemble must share: start, horizon, event names and kinds, and the spin-up's."""
+    shape = scenario.start, scenario.months, tuple((name, ev.type) for name, ev in scenario.events.items())
+    return shape if scenario.spin_up is None else (*shape, shape_of(scenario.spin_up))
 
 
 def _event_rows(scenario: Scenario, point: int, addresses: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -143,6 +149,7 @@ def build(
     replication_index = np.concatenate(reps)
     if addresses is None:
         addresses = np.column_stack([replication_index, replication_index])
+    spin = None if first_scenario.spin_up is None else _spin_up(parts, C, addresses)
     return Ensemble(
         C,
         np.ascontiguousarray(np.concatenate(keys)),
@@ -152,7 +159,25 @@ def build(
         first_scenario.months,
         first_scenario.start,
         np.ascontiguousarray(addresses, dtype=np.int64),
+        spin,
     )
+
+
+#: The coefficient columns that are not actors' values (a spin-up runs the replication's own).
+COEFFICIENT_COLUMNS = np.array([i for i, p in enumerate(COLUMNS) if not p.startswith("actors.")], dtype=np.int64)
+
+
+def _spin_up(parts, C: np.ndarray, addresses: np.ndarray) -> Ensemble:
+    """The spin-up ensemble of ``parts``: each part's spin-up under the spin-up seed of its seed, the same
+    points and replication words, and each replication's coefficient row with the spin-up's actor values."""
+    spin_parts = []
+    for scenario, point, replications in parts:
+        spin = scenario.spin_up
+        spin_parts.append((spin.model_copy(update={"seed": seed_of(scenario.seed)}), point, replications))
+    ensemble = build(spin_parts, addresses=addresses)
+    rows = ensemble.coefficients.copy()
+    rows[:, COEFFICIENT_COLUMNS] = C[:, COEFFICIENT_COLUMNS]  # coefficients: the replication's own
+    return replace(ensemble, coefficients=np.ascontiguousarray(rows))
 
 
 def _set_columns(C: np.ndarray, values: Mapping[str, np.ndarray | float]) -> None:

@@ -16,7 +16,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from . import metrics
+from . import metrics, spinup
 from .actors import Ally, China, Japan, NorthKorea, SouthKorea, UnitedStates
 from .ensemble import Ensemble, build
 from .events import Election
@@ -114,6 +114,8 @@ class AllianceModel(mesa.Model):
         #: The state matrix: one row per replication (see :mod:`alliance_sim.slots`).
         self.S = np.empty((self.R, N_SLOTS))
         initialise(self.S, ensemble.coefficients)
+        if ensemble.spin is not None:  # each replication starts where its spin-up ends
+            self.S[:] = spinup.end_state(ensemble.spin)
         self.states = {
             "ROK": SouthKorea(self),
             "JPN": Japan(self),

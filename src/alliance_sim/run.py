@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from . import metrics, posterior
+from . import metrics, posterior, spinup
 from .columns import COLUMNS, INDEX
 from .jit import loaded
 from .model import AllianceModel
@@ -47,6 +47,8 @@ BINNING_BYTES = 3 * 8
 #: With these, :func:`estimate_memory` was within 10% (traced / estimate 0.93-1.02) of the peak traced by
 #: ``tracemalloc`` on base.yaml from 1,000 x 24 to 30,000 x 120, in one chunk and in several,
 #: exact and binned, with and without trajectories (``benchmarks/memory.py``).
+#: With base.yaml's spin-up (:func:`alliance_sim.spinup.memory`, added on top) the ratio was 0.87-0.95
+#: from 200 x 12 to 5,000 x 60.
 RUN_BYTES = 100
 #: Bytes per replication and posterior column of the runs table (float64), the set index included.
 DRAWN_BYTES = 8
@@ -82,7 +84,8 @@ def estimate_memory(
       (:func:`~alliance_sim.series.quantile_method` picks by ensemble size, ``quantiles`` forces one);
     - the runs table, one row per replication (with ``drawn`` posterior columns, each
       replication's set index and coefficients too);
-    - with ``trajectories`` metrics stored, a chunk and a row group of them in float32.
+    - with ``trajectories`` metrics stored, a chunk and a row group of them in float32;
+    - a spin-up's scratch traces and per-replication rows (:func:`alliance_sim.spinup.memory`).
 
     A sweep task runs one chunk and keeps its traces: it passes the chunk size as
     ``replications`` (and as ``chunk``) with ``quantiles="exact"``.
@@ -104,7 +107,8 @@ def estimate_memory(
         stored = (size + replications_per_group(months)) * bytes_per_replication(months, trajectories)
     first = 0 if loaded() else FIRST_CALL_BYTES
     run_bytes = RUN_BYTES + (DRAWN_BYTES * (drawn + 1) if drawn else 0)
-    return first + int(size) * (months * per_month + ROW_BYTES) + kept + int(r) * run_bytes + stored
+    spin = spinup.memory(scenario, int(size))
+    return first + int(size) * (months * per_month + ROW_BYTES) + spin + kept + int(r) * run_bytes + stored
 
 
 def _size(n: float) -> str:

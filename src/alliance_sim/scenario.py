@@ -14,14 +14,14 @@ import copy
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
-from pydantic import BeforeValidator, Field, ValidationError, field_validator
+from pydantic import BeforeValidator, Field, ValidationError, ValidationInfo, field_validator
 from pydantic_core import ErrorDetails
 
 from .coefficients import Parameters
 from .errors import ScenarioError
 from .events import EVENT_TYPES, Event
 from .initial import Actors
-from .names import ACTORS, ALIASES, Month
+from .names import ACTORS, ALIASES, Month, month_label
 from .schema import Strict, field_names, first_error, locate, plain_message, suggest
 from .yamlfile import load_yaml_text, read_yaml
 
@@ -66,6 +66,12 @@ class Scenario(Strict):
     actors: Actors = Actors()
     parameters: Parameters = Parameters()
     events: dict[Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+$")], EventSpec] = Field(default_factory=dict)
+    spin_up: Scenario | None = Field(
+        None,
+        description="A storyline of inputs run before the start (a file path relative to the scenario file, "
+        "e.g. hindcast/2015_2024.yaml): each replication starts from the state it reaches, run with the "
+        "replication's own coefficients (alliance_sim.spinup). It must end the month before 'start'.",
+    )
 
     @field_validator("start")
     @classmethod
@@ -74,9 +80,35 @@ class Scenario(Strict):
             raise ValueError(f"the year must be between {FIRST_YEAR} and {LAST_YEAR}")
         return value
 
+    @field_validator("spin_up", mode="before")
+    @classmethod
+    def _spin_up_loaded(cls, value: object) -> object:
+        if isinstance(value, str):  # a path is replaced by the file's scenario when the file is loaded
+            raise ValueError("a spin-up file is read when its scenario file is loaded; give it in a scenario file")
+        return value
+
+    @field_validator("spin_up")
+    @classmethod
+    def _spin_up_joins(cls, spin: Scenario | None, info: ValidationInfo) -> Scenario | None:
+        start = info.data.get("start")
+        if spin is None or start is None:
+            return spin
+        if spin.spin_up is not None:
+            raise ValueError("a spin-up cannot have a spin-up of its own")
+        end = month_label(spin.start, spin.months)  # the month after the spin-up's last
+        if end != start:
+            raise ValueError(
+                f"the spin-up runs {spin.start}..{month_label(spin.start, spin.months - 1)}, so the scenario "
+                f"must start {end}, not {start}"
+            )
+        return spin
+
     def to_dict(self) -> dict:
         """The resolved scenario as plain data (YAML keys, defaults included)."""
         return self.model_dump(mode="json", by_alias=True)
+
+
+Scenario.model_rebuild()
 
 
 def deep_merge(parent: dict, child: dict) -> dict:
@@ -110,6 +142,41 @@ def _normalise_actors(data: dict, lines: dict, path: Path) -> None:
 
 #: File name endings a parent scenario (``extends``) may have.
 YAML_SUFFIXES = (".yaml", ".yml")
+
+
+def _load_spin_up(data: dict, lines: dict, sources: list[str]) -> None:
+    """Replace a ``spin_up`` path by the spin-up file's data (its ``extends`` resolved), in place.
+
+    The path is relative to the file that gives the key. A spin-up file sets no
+    coefficients (each replication runs its own through the spin-up) and has no spin-up.
+    """
+    ref = data.get("spin_up")
+    if ref is None or isinstance(ref, dict):
+        return
+    file, line = lines.get(("spin_up",), (Path(sources[-1]), None))
+    if not isinstance(ref, str):
+        raise ScenarioError("expected a scenario file path, or null for none", file, line, "spin_up")
+    target = (Path(file).parent / ref).resolve()
+    if target.suffix.lower() not in YAML_SUFFIXES:
+        raise ScenarioError(f"the spin-up must be a .yaml or .yml file, not {ref!r}", file, line, "spin_up")
+    if not target.is_file():
+        raise ScenarioError(f"spin-up scenario {ref!r} not found (looked for {target})", file, line, "spin_up")
+    if target in {Path(s).resolve() for s in sources}:
+        raise ScenarioError("a scenario cannot spin up from itself or its parents", file, line, "spin_up")
+    spin, spin_lines, _ = _resolve(target)
+    for key in ("parameters", "spin_up"):
+        if key in spin:
+            where = spin_lines.get((key,), (target, None))
+            what = (
+                "each replication runs its own coefficients through the spin-up"
+                if key == "parameters"
+                else "a spin-up cannot have a spin-up of its own"
+            )
+            raise ScenarioError(f"a spin-up file sets no {key!r}: {what}", where[0], where[1], key)
+    data["spin_up"] = spin
+    for key, where in spin_lines.items():
+        lines[("spin_up", *key)] = where
+    lines[("spin_up",)] = (file, line)
 
 
 def _resolve(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict, dict, list[str]]:
@@ -268,7 +335,8 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | list[str] | None
     ScenarioError : for any invalid input, naming file, line and key path.
     """
     path = Path(path)
-    data, lines, _ = _resolve(path)
+    data, lines, sources = _resolve(path)
+    _load_spin_up(data, lines, sources)
     scenario = _validate(data, lines, path)
     if isinstance(overrides, list):
         overrides = dict(parse_override(o) for o in overrides)
