@@ -191,6 +191,7 @@ def spread(scenario, metric, month):
 
 #: ROK-JPN below the US brokerage threshold, the US retrenching in half the futures
 LOW = {
+    "spin_up": None,  # start from these values, not from the spin-up's end state
     "actors.ROK.coop.JPN": 0.3,
     "actors.JPN.coop.ROK": 0.3,
     "events.us_retrenchment.enter": 0.02,
@@ -223,8 +224,8 @@ def test_switching_a_source_of_uncertainty_off_narrows_the_spread(source):
     base = apply_overrides(load_scenario(SCENARIOS / "base.yaml"), stage)
     on_sd, off_sd = spread(base, metric, month), spread(apply_overrides(base, off), metric, month)
     # removing randomness narrows the spread of futures; the standard error of a standard
-    # deviation of 2,000 values is about 1.6%, so a 10% narrowing is no accident
-    assert off_sd < 0.9 * on_sd, (source, on_sd, off_sd)
+    # deviation of 2,000 values is about 1.6%, so a 5% narrowing (3 standard errors) is no accident
+    assert off_sd < 0.95 * on_sd, (source, on_sd, off_sd)
 
 
 def test_drawing_coefficients_from_the_posterior_widens_the_spread():
