@@ -66,7 +66,11 @@ def outcomes(name: str, sets: np.ndarray | None = None) -> dict[str, np.ndarray]
         "trade measures": runs["trade_measures_ever"].to_numpy(),
         "security linkage": runs["security_linkage_ever"].to_numpy(),
         "rupture": runs["rupture"].to_numpy(),
-    }
+    } | (  # only where an agreement is in force: elsewhere it cannot happen, by construction
+        {"agreement repudiated": runs["agreement_repudiated_ever"].to_numpy()}
+        if any(ev.type == "agreement" for ev in s.events.values())
+        else {}
+    )
 
 
 def between_sets(name: str) -> dict[str, tuple[float, float]]:
@@ -99,7 +103,7 @@ def table(name: str, own: dict, base: dict, spread: dict, against: str = "base")
         "|---|---|---|---|",
     ]
     for metric, x in own.items():
-        b = base[metric]
+        b = base.get(metric, np.zeros_like(x))  # an outcome the other scenario cannot have: none there
         sd = f"{spread[metric][0]:.3f} to {spread[metric][1]:.3f}"
         if x.dtype == bool:  # an observable event: its probability over the horizon
             k, n, kb = int(x.sum()), len(x), int(b.sum())

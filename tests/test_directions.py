@@ -342,6 +342,42 @@ def test_an_unpopular_government_or_a_hawk_cannot_lead():
         np.testing.assert_array_equal(on, off)
 
 
+#: The agreements in force from the first month, ROK's public hostile (antipathy 0.8 and its anchor).
+PACT = {"pact": {"type": "agreement", "at": START, "depth": 0.3}}
+HOSTILE = {"actors.ROK.antipathy": 0.8, "actors.ROK.antipathy_anchor": 0.8, "actors.ROK.interim": False}
+
+
+def repudiated_by(months: int, settings: dict) -> np.ndarray:
+    """Per replication: the agreements were repudiated within ``months``."""
+    return steps(months, PACT, settings, read=lambda m: m.agreement == 0).any(axis=0)
+
+
+def test_a_hawk_facing_a_hostile_public_repudiates_more_often_than_a_pragmatist():
+    # chance a month = repudiation * (antipathy - tolerance) * (1 - position) / 2: 0.4 * 0.3 * 0.9
+    # for a hawk at -0.8, 0.4 * 0.3 * 0.25 for a pragmatist at +0.5, none at +1
+    hawk = repudiated_by(12, {**HOSTILE, "actors.ROK.position": -0.8})
+    pragmatist = repudiated_by(12, {**HOSTILE, "actors.ROK.position": 0.5})
+    assert_above(hawk, pragmatist)
+    assert not repudiated_by(12, {**HOSTILE, "actors.ROK.position": 1.0, "actors.JPN.position": 1.0}).any()
+
+
+def test_a_public_within_its_tolerance_or_an_acting_government_keeps_the_agreement():
+    calm = {"actors.ROK.antipathy": 0.3, "actors.ROK.antipathy_anchor": 0.3, "actors.JPN.antipathy": 0.3}
+    assert not repudiated_by(12, {**calm, "actors.JPN.antipathy_anchor": 0.3, "actors.ROK.position": -1.0}).any()
+    acting = {**HOSTILE, "actors.ROK.interim": True, "actors.ROK.position": -1.0, "actors.JPN.antipathy": 0.0}
+    assert not repudiated_by(6, {**acting, "actors.JPN.antipathy_anchor": 0.0}).any()
+
+
+def test_repudiation_costs_institutions_cooperation_and_opens_a_dispute_in_the_partner():
+    certain = {**HOSTILE, "actors.ROK.position": -1.0, "parameters.agreements.repudiation": 5.0}
+    never = {**certain, "parameters.agreements.repudiation": 0.0}
+    broken, kept = run(2, PACT, certain), run(2, PACT, never)
+    assert (broken.agreement == 0).all() and (kept.agreement > 0).all()
+    assert (broken.institutions < kept.institutions).all()
+    assert_below(broken.coop[("ROK", "JPN")], kept.coop[("ROK", "JPN")])
+    assert (broken.actor("JPN").dispute > kept.actor("JPN").dispute).all()
+
+
 def test_an_interim_government_is_frozen_both_ways():
     frozen = 0.003  # gate.interim_winset's default
     for setting, sign in ((WARMING, 1), (COOLING, -1)):

@@ -154,3 +154,15 @@ def test_a_chosen_numba_cache_dir_still_gets_a_folder_per_source_version(tmp_pat
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     folder = Path(out.stdout.strip())
     assert folder.parent == tmp_path and re.fullmatch(r"[0-9a-f]{16}", folder.name)
+
+
+def test_parts_with_different_rupture_thresholds_do_not_share_an_ensemble():
+    # the run summaries read one threshold per ensemble: a sweep over it must not batch its points
+    from alliance_sim.ensemble import shape_of
+    from alliance_sim.scenario import Scenario
+
+    low, high = (
+        Scenario.model_validate({"name": "t", "start": "2025-01", "parameters": {"thresholds": {"rupture": r}}})
+        for r in (0.1, 0.9)
+    )
+    assert shape_of(low) != shape_of(high)

@@ -56,7 +56,7 @@ def test_probabilities_of_rupture_over_time(small):
     ens = explore.run(s)
     p = ens.probabilities
     # the two rupture views, and every indicator step metric (the observable events' monthly probability)
-    indicators = {"leaders_meeting", "trade_measures", "security_linkage"}
+    indicators = {"leaders_meeting", "trade_measures", "security_linkage", "agreement_repudiated"}
     assert set(p.event) == {"rupture this month", "ruptured by this month", *indicators}
     assert (p.n == 300).all() and ((p.ci_low <= p.probability) & (p.probability <= p.ci_high)).all()
     by = p[p.event == "ruptured by this month"].set_index("month")
@@ -79,7 +79,13 @@ def test_new_indicator_metrics_appear_in_the_probability_view(small, monkeypatch
 
     summit_held.indicator = True
     monkeypatch.setitem(metrics.STEP_METRICS, "summit_held", summit_held)
-    assert explore.indicator_metrics() == ["leaders_meeting", "trade_measures", "security_linkage", "summit_held"]
+    assert explore.indicator_metrics() == [
+        "leaders_meeting",
+        "trade_measures",
+        "security_linkage",
+        "agreement_repudiated",
+        "summit_held",
+    ]
     ens = explore.run(small)
     held = ens.probabilities[ens.probabilities.event == "summit_held"]
     assert len(held) == 36 and held.probability.iloc[0] == 1.0  # the January 2025 meeting

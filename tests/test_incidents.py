@@ -239,3 +239,34 @@ def test_drawing_coefficients_from_the_posterior_widens_the_spread():
     _, drawn = run_ensemble(base, 0, reps, coefficients=draws.values)
     _, point = run_ensemble(base, 0, reps)
     assert point["coop_rok_jpn"][-1].std() < 0.9 * drawn["coop_rok_jpn"][-1].std()
+
+
+def test_retrenchment_starts_in_the_first_month_of_the_run_and_ends_with_its_window():
+    events = {
+        "r": {
+            "type": "us_retrenchment",
+            "from": "2024-06",
+            "to": "2025-02",
+            "initial": "retrenched",
+            "enter": 0.0,
+            "leave": 0.0,
+        }
+    }
+    s = Scenario.model_validate({"name": "t", "start": "2025-01", "months": 3, "events": events})
+    m = AllianceModel(s, replications=8)
+    m.step()
+    assert (m.actor("USA").regime == 1).all()  # the window opened before the run: its first month counts
+    m.step()
+    m.step()
+    assert (m.actor("USA").regime == 0).all()  # closed after 2025-02
+
+
+def test_incident_size_above_the_cap_is_refused():
+    with pytest.raises(ValueError, match="above cap"):
+        Scenario.model_validate(
+            {
+                "name": "t",
+                "start": "2025-01",
+                "events": {"h": {"type": "history_incidents", "from": "2025-01", "size": 0.5, "cap": 0.4}},
+            }
+        )

@@ -23,6 +23,7 @@ def trace():
         # trade measures in months 2-3 of the first future; security linkage in month 3 of the second
         "trade_measures": np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 0.0]]),
         "security_linkage": np.array([[0.0, 0.0], [0.0, 0.0], [0.0, 1.0]]),
+        "agreement_repudiated": np.array([[0.0, 0.0], [0.0, 1.0], [0.0, 0.0]]),
         # leaders met in month 2 of the first future only
         "leaders_meeting": np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 0.0]]),
     }
@@ -42,6 +43,8 @@ def test_summaries(trace):
     np.testing.assert_array_equal(got["first_trade_measures_month"], [2.0, np.nan])
     np.testing.assert_array_equal(got["security_linkage_ever"], [False, True])
     np.testing.assert_array_equal(got["first_security_linkage_month"], [np.nan, 3.0])
+    np.testing.assert_array_equal(got["agreement_repudiated_ever"], [False, True])
+    np.testing.assert_array_equal(got["first_agreement_repudiated_month"], [np.nan, 2.0])
     np.testing.assert_allclose(got["meetings_per_year"], [4.0, 0.0])  # one meeting in 3 months
     np.testing.assert_array_equal(got["year_without_meeting"], [False, False])  # a 3-month horizon
 
@@ -94,6 +97,7 @@ def known_state() -> np.ndarray:
     state[:, S.JPN * S.ALLY_SLOTS + S.RUNG] = [2.0, 0.0]
     state[:, S.INSTITUTIONS] = [0.3, 0.7]
     state[:, S.MEETING] = [0.0, 1.0]
+    state[:, S.REPUDIATED] = [1.0, 0.0]
     return state
 
 
@@ -113,6 +117,7 @@ KNOWN = {
     "leaders_meeting": [0.0, 1.0],
     "trade_measures": [1.0, 1.0],  # either government on rung 2 or higher
     "security_linkage": [0.0, 1.0],  # either on rung 3
+    "agreement_repudiated": [1.0, 0.0],
 }
 
 

@@ -87,3 +87,11 @@ def test_the_report_says_where_the_spread_comes_from(tmp_path):
     row = next(line for line in section.splitlines() if line.startswith("| ROK-JPN, final month |"))
     # the suite's default posterior holds only the point estimates: the sets cannot matter
     assert row.split(" | ")[2] == "0.00 ± 0.00; 0.00 ± 0.00"
+
+
+def test_a_posterior_of_one_set_runs_that_set(tmp_path):
+    # nothing random is active in QUIET without events: every future is the same deterministic run
+    one = write_posterior(tmp_path / "one.csv", [{"parameters.cha.baseline": 0.59}])
+    with_set = uncertainty.decompose(scenario({}), load(one), base=4)
+    point = uncertainty.decompose(scenario({}, {**QUIET, "cha": {"baseline": 0.59}}), None, base=4)
+    assert with_set["mean"].iloc[0] == point["mean"].iloc[0]

@@ -126,6 +126,22 @@ SOURCES: dict[str, tuple[str, str]] = {
         A,
         "Fearon (1994): warming toward an unpopular partner costs approval; small relative to monthly noise.",
     ),
+    "parameters.agreements.repudiation": (
+        A,
+        "Not identified on 2015-2021 (the hindcast encodes the 2015 agreement as a summit). Scaled so that a "
+        "government at Moon's position (-0.6) facing antipathy 0.66 (the hindcast's ROK level in 2017-18) "
+        "repudiates within about 20 months: Seoul dissolved the 2015 agreement's foundation in November 2018, "
+        "18 months after Moon took office.",
+    ),
+    "parameters.agreements.tolerance": (
+        A,
+        "Half the public unfavourable: the 2015 agreement held under Park (ROK unfavourable 72.5% in 2015, but a "
+        "government at -0.4 and then an acting one) and fell under Moon; assumption on the level.",
+    ),
+    "parameters.agreements.cost": (
+        A,
+        "A repudiation is a defection: the same order as the summit boost it undoes (0.05, decaying); assumption.",
+    ),
     "parameters.gate.initiative": (
         A,
         "Not identified on 2015-2021: no government of the hindcast is a pragmatist (Park, Abe and Moon sit below 0), "

@@ -211,6 +211,28 @@ class Institutions(Group):
     )
 
 
+class Agreements(Group):
+    """Agreements and their repudiation: an agreement in force deepens the institutional stock; a
+    government whose public no longer holds it may repudiate it (Putnam's involuntary defection:
+    the 2015 comfort-women agreement, whose foundation Seoul dissolved in 2018-19).
+
+    chance a month = repudiation * max(antipathy - tolerance, 0) * (1 - position) / 2, none while an
+    acting government is in office. Repudiation removes the agreement's depth from the stock,
+    lowers both ROK-JPN targets by ``cost`` (decaying like a summit boost) and opens a dispute of
+    its depth in the partner's government.
+    """
+
+    repudiation: float = Field(
+        0.4, ge=0, le=5, description="Monthly chance of repudiation per unit of antipathy above the tolerance."
+    )
+    tolerance: float = Field(
+        0.5, ge=0, le=1, description="Public antipathy up to which the public holds an agreement in force."
+    )
+    cost: float = Field(
+        0.05, ge=0, le=1, description="Fall of both ROK-JPN targets when an agreement is repudiated (decays)."
+    )
+
+
 class Meetings(Group):
     """Leaders' meetings: endogenous ROK-JPN summits, more likely the closer the two are.
 
@@ -373,6 +395,7 @@ class Parameters(Strict):
     gate: Gate = Gate()
     axelrod: Axelrod = Axelrod()
     institutions: Institutions = Institutions()
+    agreements: Agreements = Agreements()
     meetings: Meetings = Meetings()
     ladder: Ladder = Ladder()
     brokerage: Brokerage = Brokerage()

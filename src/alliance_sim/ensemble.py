@@ -33,7 +33,7 @@ class Ensemble:
     points, replications : (R,) design point and replication index: the rest of the address.
     addresses : (R, 2) the replication word of the address of the *incident* streams (events,
         PRK launches, event numbers drawn from distributions) and of the *noise* streams
-        (misperception, approval, ladder steps, meetings): both the replication index, unless
+        (misperception, approval, ladder steps, meetings, repudiations): both the replication index, unless
         a variance decomposition sets them apart (:mod:`alliance_sim.uncertainty`).
     events : (kinds, streams, draws, first, last, args): kind number, stream and whether it
         draws, per event (E,); window (R, E); the handler's numbers (R, E, N_ARGS).
@@ -59,8 +59,10 @@ class Ensemble:
 
 
 def shape_of(scenario: Scenario) -> tuple:
-    """What parts of one ensemble must share: start, horizon, event names and kinds, and the spin-up's."""
-    shape = scenario.start, scenario.months, tuple((name, ev.type) for name, ev in scenario.events.items())
+    """What parts of one ensemble must share: start, horizon, event names and kinds, the thresholds the run
+    summaries read (computed once for the whole ensemble), and the spin-up's."""
+    events = tuple((name, ev.type) for name, ev in scenario.events.items())
+    shape = scenario.start, scenario.months, events, scenario.parameters.thresholds.rupture
     return shape if scenario.spin_up is None else (*shape, shape_of(scenario.spin_up))
 
 

@@ -708,6 +708,12 @@ class HistoryIncidents(Process):
         0.15, ge=0, le=1, description="Size from which an incident also raises both publics' antipathy by its size."
     )
 
+    @model_validator(mode="after")
+    def _size_within_cap(self):
+        if self.size > self.cap:
+            raise ValueError(f"size ({self.size}) is above cap ({self.cap}): every incident would be the cap")
+        return self
+
     @field_validator("flashpoints")
     @classmethod
     def _months(cls, v):
@@ -729,9 +735,11 @@ class HistoryIncidents(Process):
 @njit
 def us_retrenchment(s, c, a, t, first, last, u):
     """Compiled handler of ``us_retrenchment``: a = (chance to enter, chance to leave, cut, brokerage kept, initial)."""
-    usa.retrench(s, t == first, a[0], a[1], a[4], u[0])
+    usa.retrench(s, t == max(first, 0), a[0], a[1], a[4], u[0])
     if s[S.US_REGIME] == 1.0:
         usa.cut(s, a[2], a[3])
+    if t == last:  # the process ends with its window
+        s[S.US_REGIME] = 0.0
 
 
 class UsRetrenchment(Process):
@@ -744,7 +752,9 @@ class UsRetrenchment(Process):
     (a two-state Markov chain; mean spells 1/enter and 1/leave months). While retrenching,
     the commitment signal to both allies is cut by ``cut`` and only ``brokerage`` of the
     brokerage effort is kept (0: the US does not broker at all). ``initial`` is the regime in
-    the first month (``stationary``: drawn from the chain's long-run shares).
+    the first month (``stationary``: drawn from the chain's long-run shares), the run's first
+    month if the window opened before it; the regime ends with the window. Two such processes
+    would share one regime: give a scenario one.
     """
 
     type: Literal["us_retrenchment"]
@@ -767,6 +777,35 @@ class UsRetrenchment(Process):
     def args(self) -> tuple[float, ...]:
         initial = {"steady": 0.0, "retrenched": 1.0, "stationary": -1.0}[self.initial]
         return (self.enter, self.leave, self.cut, self.brokerage, initial)
+
+
+@njit
+def agreement(s, c, a, t, first, last, u):
+    """Compiled handler of ``agreement``: a = (depth,)."""
+    ally.sign(s, a[0])
+
+
+class Agreement(DatedEvent):
+    """A ROK-JPN agreement takes effect: it deepens the institutional stock and can be repudiated.
+
+    Example: the General Security of Military Information Agreement (November 2016); the
+    comfort-women agreement (December 2015), whose foundation Seoul dissolved in 2018-19. While
+    the agreements are in force, a government whose public no longer holds them may repudiate
+    them (``parameters.agreements``), an observable event (``agreement_repudiated``).
+    """
+
+    type: Literal["agreement"]
+    example: ClassVar[str] = "GSOMIA, 2016-11; comfort-women agreement, 2015-12"
+    moves: ClassVar[dict[str, int]] = {"institutions": +1, "agreement": +1}
+    sample: ClassVar[dict[str, object]] = {"at": "2025-04", "depth": 0.3}
+    depth: float = Field(
+        0.2, ge=0, le=1, description="Share of the institutional stock still to build that the agreement adds."
+    )
+
+    handler: ClassVar = staticmethod(agreement)
+
+    def args(self) -> tuple[float, ...]:
+        return (self.depth,)
 
 
 @njit
@@ -802,3 +841,5 @@ def fire(kind, s, c, a, t, first, last, u):
         history_incidents(s, c, a, t, first, last, u)
     elif kind == 14:
         us_retrenchment(s, c, a, t, first, last, u)
+    elif kind == 15:
+        agreement(s, c, a, t, first, last, u)

@@ -38,6 +38,7 @@ MISREAD_USA = stream_id("misperception.USA")  # uniforms: the USA misreads ROK's
 APPROVAL = stream_id("approval")  # normals: monthly approval shocks of ROK's and JPN's governments
 LADDER = stream_id("ladder")  # uniforms: ROK's and JPN's steps on the escalation ladder
 MEETINGS = stream_id("meetings")  # uniforms: whether the ROK and JPN leaders meet (the second is unused)
+AGREEMENTS = stream_id("agreements")  # uniforms: whether ROK's and JPN's governments repudiate the agreements
 
 # Rows of the month's draw matrix D: the two numbers of each stream above, then N_DRAWS uniforms per event.
 D_TESTS, D_ICBMS = 0, 1
@@ -45,7 +46,8 @@ D_MISREAD = 2  # ROK->JPN, ROK->USA, JPN->ROK, JPN->USA, USA->ROK, USA->JPN
 D_APPROVAL = 8  # ROK, JPN
 D_LADDER = 10  # ROK, JPN
 D_MEETING = 12  # and an unused second uniform
-D_EVENTS = 14
+D_AGREEMENTS = 14  # ROK, JPN
+D_EVENTS = 16
 
 
 @njit
@@ -78,6 +80,7 @@ def draw(k0, k1, incidents, noise, points, t, streams, draws, active, D, U):
     normals(U[1], D[D_APPROVAL + 1])
     uniform_block(k0, k1, noise, points, month, np.uint64(LADDER), D[D_LADDER], D[D_LADDER + 1])
     uniform_block(k0, k1, noise, points, month, np.uint64(MEETINGS), D[D_MEETING], D[D_MEETING + 1])
+    uniform_block(k0, k1, noise, points, month, np.uint64(AGREEMENTS), D[D_AGREEMENTS], D[D_AGREEMENTS + 1])
     for e in range(len(streams)):
         if active[e]:  # an event that draws, in its window in some replication
             z, stream = D_EVENTS + N_DRAWS * e, np.uint64(streams[e])
@@ -100,6 +103,7 @@ def fire_events(s, c, t, r, d, events, a, u):
     s[S.IN_TARIFF + 1] = 0.0
     s[S.IN_RETRENCH] = 0.0
     s[S.IN_BROKERAGE_KEPT] = 1.0
+    s[S.REPUDIATED] = 0.0
     for e in range(len(kinds)):
         if first[r, e] <= t <= last[r, e]:
             z = D_EVENTS + N_DRAWS * e
@@ -141,11 +145,14 @@ def allies_act(s, c, d, terms_rok, terms_jpn):
 @njit(inline="always")
 def domestic_politics(s, c, d):
     """Phase 5: domestic politics (approval with audience costs, grievance drift), then each
-    government's step on the escalation ladder of an open history dispute."""
+    government's step on the escalation ladder of an open history dispute, then whether it
+    repudiates the agreements in force."""
     ally.update_politics(s, c, S.ROK, d[D_APPROVAL])
     ally.update_politics(s, c, S.JPN, d[D_APPROVAL + 1])
     ally.escalate(s, c, S.ROK, d[D_LADDER])
     ally.escalate(s, c, S.JPN, d[D_LADDER + 1])
+    ally.repudiate(s, c, S.ROK, d[D_AGREEMENTS])
+    ally.repudiate(s, c, S.JPN, d[D_AGREEMENTS + 1])
 
 
 @njit(inline="always")

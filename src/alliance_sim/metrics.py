@@ -180,6 +180,16 @@ def security_linkage(s):
 security_linkage.indicator = True  # type: ignore[attr-defined]
 
 
+@step_metric
+@njit
+def agreement_repudiated(s):
+    """A government repudiated the ROK-JPN agreements in force this month (1) or not (0)."""
+    return s[S.REPUDIATED]
+
+
+agreement_repudiated.indicator = True  # type: ignore[attr-defined]
+
+
 #: The step metrics :func:`record` writes, in its order (the first rows of a model's trace).
 RECORDED = (
     "coop_rok_jpn",
@@ -196,6 +206,7 @@ RECORDED = (
     "leaders_meeting",
     "trade_measures",
     "security_linkage",
+    "agreement_repudiated",
 )
 
 
@@ -228,6 +239,7 @@ def record(s, trace, t, r):
     trace[11, t, r] = leaders_meeting(s)
     trace[12, t, r] = trade_measures(s)
     trace[13, t, r] = security_linkage(s)
+    trace[14, t, r] = agreement_repudiated(s)
 
 
 def below_threshold(trace: dict, params) -> np.ndarray:
@@ -321,6 +333,18 @@ def first_security_linkage_month(trace, params) -> np.ndarray:
 
 
 @summary
+def agreement_repudiated_ever(trace, params) -> np.ndarray:
+    """A government repudiated the ROK-JPN agreements in force in at least one month (an observable breakdown)."""
+    return (trace["agreement_repudiated"] > 0).any(axis=0)
+
+
+@summary
+def first_agreement_repudiated_month(trace, params) -> np.ndarray:
+    """First month (1 = the start month) in which the agreements were repudiated; NaN (null) if never."""
+    return _first_month(trace["agreement_repudiated"])
+
+
+@summary
 def meetings_per_year(trace, params) -> np.ndarray:
     """ROK-JPN leaders' meetings per year of the horizon."""
     met = trace["leaders_meeting"]
@@ -349,6 +373,7 @@ OBSERVABLES = {
     "trade_measures_ever": ("trade measures", "trade measures between ROK and JPN"),
     "security_linkage_ever": ("security linkage", "security cooperation linked to the dispute (a GSOMIA notice)"),
     "year_without_meeting": ("year without meeting", "a year without a ROK-JPN leaders' meeting"),
+    "agreement_repudiated_ever": ("agreement repudiated", "a government repudiated the ROK-JPN agreements in force"),
     "rupture": ("rupture", "rupture (ROK-JPN cooperation below the threshold, a derived quantity)"),
 }
 

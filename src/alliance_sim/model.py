@@ -23,7 +23,7 @@ from .events import Election
 from .kernel import advance, initialise
 from .names import month_label
 from .scenario import Scenario, apply_overrides, load_scenario
-from .slots import ALLIED, COOP, LAST_MOVE, N_SLOTS, SUMMIT
+from .slots import AGREEMENT, ALLIED, COOP, INSTITUTIONS, LAST_MOVE, N_SLOTS, SUMMIT
 
 #: Largest ensemble for which a model built the Mesa way keeps a DataCollector by default.
 COLLECT_LIMIT = 100
@@ -226,6 +226,16 @@ class AllianceModel(mesa.Model):
     def last_move(self) -> dict[tuple[str, str], np.ndarray]:
         """Last month's change in each directed cooperation (views)."""
         return self._block(LAST_MOVE)
+
+    @property
+    def institutions(self) -> np.ndarray:
+        """The ROK-JPN institutional stock (a view)."""
+        return self.S[:, INSTITUTIONS]
+
+    @property
+    def agreement(self) -> np.ndarray:
+        """Depth of the ROK-JPN agreements in force, 0 if none (a view)."""
+        return self.S[:, AGREEMENT]
 
     @property
     def summit_boost(self) -> dict[tuple[str, str], np.ndarray]:

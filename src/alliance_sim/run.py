@@ -395,7 +395,9 @@ def resolved_scenario(scenario: Scenario, draws: Posterior | None) -> dict:
     """The ``scenario.yaml`` of a run: the resolved scenario, less the coefficients drawn from the posterior.
 
     Those are left at their defaults in the file, so that loading it draws them again
-    (a coefficient a scenario file sets is held, not drawn) and reproduces the run.
+    (a coefficient a scenario file sets is held, not drawn) and reproduces the run, when
+    it draws from the default posterior: a run with ``--parameters FILE`` is reproduced with
+    the same ``--parameters FILE`` (the manifest's ``parameter_draws`` names it).
     """
     data = scenario.to_dict()
     for path in posterior.drawn_paths(draws, scenario):

@@ -8,7 +8,8 @@ Each future of a scenario is a function of three groups of random inputs:
   history incidents, nuclear tests, US regimes, elections and the new leaders' positions,
   event numbers drawn from distributions; and PRK's launch counts);
 - **noise**: month-to-month noise, the numbers of the noise streams (misperception,
-  approval shocks, steps on the escalation ladder, leaders' meetings).
+  approval shocks, steps on the escalation ladder, leaders' meetings, repudiations of an
+  agreement).
 
 The engine addresses the two groups of streams by separate replication words
 (:class:`alliance_sim.ensemble.Ensemble` ``addresses``), so a group can be held fixed while
@@ -58,7 +59,7 @@ def design(base: int, sets: int, seed: int) -> tuple[np.ndarray | None, np.ndarr
     """The rows' coefficient-set indices (None without sets) and stream addresses (rows, 2)."""
     x = sobol_sample.sample(PROBLEM, base, calc_second_order=False, scramble=True, seed=seed)
     addresses = np.floor(x[:, 1:] * 2.0**32).astype(np.int64)
-    return (np.floor(x[:, 0] * sets).astype(np.int64) if sets > 1 else None), addresses
+    return (np.floor(x[:, 0] * sets).astype(np.int64) if sets >= 1 else None), addresses
 
 
 def decompose(

@@ -81,6 +81,9 @@ BUILD = col("institutions.build")
 WITHER = col("institutions.decay")
 RATCHET = col("institutions.ratchet")
 EXIT_COST = col("institutions.exit_cost")
+REPUDIATION = col("agreements.repudiation")
+TOLERANCE = col("agreements.tolerance")
+REPUDIATION_COST = col("agreements.cost")
 MEETING_RATE = col("meetings.rate")
 MEETING_FLOOR = col("meetings.floor")
 MEETING_BOOST = col("meetings.boost")
@@ -400,6 +403,34 @@ def aggrieve(s, k, magnitude):
     a = k * S.ALLY_SLOTS
     s[a + S.ANTIPATHY] = clip01(s[a + S.ANTIPATHY] + magnitude)
     s[a + S.DISPUTE] = clip01(s[a + S.DISPUTE] + magnitude)
+
+
+@njit
+def sign(s, depth):
+    """A ROK-JPN agreement takes effect: the stock of institutions deepens by ``depth`` (of what is left
+    to build), and the depth of the agreements in force grows alike."""
+    s[S.INSTITUTIONS] = clip01(s[S.INSTITUTIONS] + depth * (1.0 - s[S.INSTITUTIONS]))
+    s[S.AGREEMENT] = clip01(s[S.AGREEMENT] + depth * (1.0 - s[S.AGREEMENT]))
+
+
+@njit(inline="always")
+def repudiate(s, c, k, u):
+    """Involuntary defection (Putnam): a government whose public no longer holds the agreements in
+    force repudiates them with a chance that grows with antipathy above the tolerance and with how
+    hawkish it is (uniform ``u``); an acting government does not. Repudiation removes their depth
+    from the stock, lowers both ROK-JPN targets and opens a dispute in the partner's government."""
+    a, b = k * S.ALLY_SLOTS, (1 - k) * S.ALLY_SLOTS
+    depth = s[S.AGREEMENT]
+    if depth <= 0.0 or s[a + S.INTERIM] != 0.0:
+        return
+    chance = c[REPUDIATION] * max(s[a + S.ANTIPATHY] - c[TOLERANCE], 0.0) * (1.0 - s[a + S.POSITION]) / 2.0
+    if u < chance:
+        s[S.INSTITUTIONS] = max(s[S.INSTITUTIONS] - depth, 0.0)
+        s[S.AGREEMENT] = 0.0
+        s[S.REPUDIATED] = 1.0
+        s[S.SUMMIT + 3 * S.ROK + S.JPN] -= c[REPUDIATION_COST]
+        s[S.SUMMIT + 3 * S.JPN + S.ROK] -= c[REPUDIATION_COST]
+        s[b + S.DISPUTE] = clip01(s[b + S.DISPUTE] + depth)
 
 
 @njit
