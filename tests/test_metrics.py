@@ -172,3 +172,9 @@ def test_series_percentiles_equal_numpy(rows, n, seed, kind):
     for values in (v, np.tile(v, 20)):  # short rows, and rows long enough for the SIMD sort
         expected = np.percentile(values, QUANTILES, axis=1)
         assert percentiles(values).tobytes() == expected.tobytes()
+
+
+def test_an_agreement_can_only_be_repudiated_where_one_is_in_force():
+    assert "agreement_repudiated_ever" not in metrics.possible_observables(["election", "summit"])
+    assert "agreement_repudiated_ever" in metrics.possible_observables(["agreement"])
+    assert metrics.possible_observables(["agreement"]) == list(metrics.OBSERVABLES)

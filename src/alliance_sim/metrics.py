@@ -378,6 +378,13 @@ OBSERVABLES = {
 }
 
 
+def possible_observables(event_types) -> list[str]:
+    """The observables a scenario with events of ``event_types`` can show: an agreement can only be
+    repudiated where one is in force (elsewhere its probability is zero by construction)."""
+    types = set(event_types)
+    return [name for name in OBSERVABLES if name != "agreement_repudiated_ever" or "agreement" in types]
+
+
 def definitions() -> dict[str, dict[str, str]]:
     """Names and one-line definitions of every metric, for the manifest."""
 

@@ -46,11 +46,13 @@ DOCS_BASE = 2048
 MIN_EVENTS = 100
 
 
-def outcomes(runs: pd.DataFrame, trace: dict) -> dict[str, np.ndarray]:
-    """The decomposed outcomes per replication: ROK-JPN at the horizon, then each observable event."""
+def outcomes(runs: pd.DataFrame, trace: dict, scenario: Scenario) -> dict[str, np.ndarray]:
+    """The decomposed outcomes per replication: ROK-JPN at the horizon, then each observable event
+    the scenario can show (:func:`alliance_sim.metrics.possible_observables`)."""
     values = {"ROK-JPN, final month": trace["coop_rok_jpn"][-1]}
+    possible = metrics.possible_observables(ev.type for ev in scenario.events.values())
     for name, (short, _) in metrics.OBSERVABLES.items():
-        if name in runs:
+        if name in runs and name in possible:
             values[f"{short} probability"] = runs[name].to_numpy(dtype=float)
     return values
 
@@ -88,7 +90,7 @@ def decompose(
     ensemble = build([(scenario, 0, np.arange(len(addresses)))], coefficients, addresses)
     runs, trace = run_ensemble(scenario, ensemble=ensemble)
     rows = []
-    for name, y in outcomes(runs, trace).items():
+    for name, y in outcomes(runs, trace, scenario).items():
         y = np.asarray(y, dtype=float)
         binary = np.isin(y, (0.0, 1.0)).all()
         seen = min(int(y.sum()), int((1 - y).sum())) if binary else len(y)

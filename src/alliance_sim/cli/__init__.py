@@ -55,8 +55,10 @@ def report(results) -> str:
         row = last.loc[name]
         lines.append(f"{name + ' (final)':<24}{row['mean']:>8.3f}{row['p05']:>8.3f}{row['p95']:>8.3f}")
     lines.append(f"{'within the horizon':<24}{'chance':>8}  95% Wilson interval")
+    events = (m.get("scenario") or {}).get("events") or {}
+    possible = metrics.possible_observables(ev.get("type") for ev in events.values() if isinstance(ev, dict))
     for name, (short, _) in metrics.OBSERVABLES.items():
-        if name in runs:
+        if name in runs and name in possible:
             k, n = int(runs[name].sum()), len(runs)
             lo, hi = wilson(k, n)
             lines.append(f"{short:<24}{k / n:>8.3f}  {lo:.3f}-{hi:.3f}")
