@@ -171,3 +171,11 @@ def test_driver_contributions_sum_to_the_change_from_the_spun_up_start(base):
     coop = model.trace["coop_rok_jpn"]
     change = np.diff(coop, axis=0, prepend=start[None])
     np.testing.assert_allclose(sum(model.drivers.values()), change, atol=1e-12)
+
+
+@pytest.mark.parametrize("path", ["spin_up.parameters.cha.baseline=0.1", "spin_up.seed=5", "spin_up.replications=3"])
+def test_a_spin_up_key_a_run_never_reads_cannot_be_set(path, tmp_path, capsys):
+    assert main([str(BASE), "--set", path, "-n", "4", "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "not read by a run" in err and path.split("=")[0] in err
+    assert not (tmp_path / "out").exists()

@@ -303,6 +303,15 @@ def parse_override(text: str) -> tuple[str, Any]:
     return path.strip(), value
 
 
+#: Keys of a spin-up that a run never reads, and why (an override of one is an error, not a silent no-op).
+IGNORED_IN_SPIN_UP = {
+    "parameters": "a spin-up runs each replication's own coefficients (set parameters.* instead)",
+    "seed": "the spin-up's seed derives from the scenario's (alliance_sim.spinup.seed_of)",
+    "replications": "the spin-up runs the scenario's replications",
+    "parameter_draws": "the spin-up runs each replication's own coefficients (set parameter_draws instead)",
+}
+
+
 def apply_overrides(
     scenario: Scenario, overrides: dict[str, Any] | None, file: str | Path | None = None, origin: str = " (from --set)"
 ) -> Scenario:
@@ -315,6 +324,15 @@ def apply_overrides(
     """
     if not overrides:
         return scenario
+    for path in overrides:
+        head = path.split(".")[:2]
+        if head[0] == "spin_up" and len(head) == 2 and head[1] in IGNORED_IN_SPIN_UP:
+            raise ScenarioError(
+                f"not read by a run (from --set): {IGNORED_IN_SPIN_UP[head[1]]}",
+                file or f"scenario {scenario.name!r}",
+                None,
+                path,
+            )
     data = scenario.to_dict()  # every key: an override of a key left at its default is valid
     given = scenario.model_dump(mode="json", by_alias=True, exclude_unset=True)
     for path, value in overrides.items():
