@@ -68,7 +68,7 @@ def test_flashpoint_bits_follow_the_calendar_from_the_start_month():
     scenario = Scenario.model_validate(
         {"name": "t", "start": "2025-11", "events": {"h": {"type": "history_incidents", "from": "2025-11"}}}
     )
-    bits = int(scenario.events["h"].args_at("2025-11")[2])
+    bits = int(scenario.events["h"].args("2025-11")[2])
     flash = [t for t in range(24) if bits >> (t % 12) & 1]
     # steps 3, 4, 5, 9 are 2026-02, -03, -04, -08 (Feb, Mar, Apr, Aug)
     assert flash == [3, 4, 5, 9, 15, 16, 17, 21]

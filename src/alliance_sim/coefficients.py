@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from .schema import Strict
+from .schema import Strict, field_bounds
 
 
 class Group(Strict):
@@ -415,8 +415,7 @@ def coefficient_registry() -> list[dict]:
             raise TypeError(f"parameters.{group_name} must be a group of coefficients, got {group!r}")
         doctrine = (group.__doc__ or "").strip().splitlines()[0]
         for name, f in group.model_fields.items():
-            lo = next((m.ge for m in f.metadata if hasattr(m, "ge")), None)
-            hi = next((m.le for m in f.metadata if hasattr(m, "le")), None)
+            lo, hi = field_bounds(f)
             rows.append(
                 {
                     "path": f"parameters.{group_name}.{name}",

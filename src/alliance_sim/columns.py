@@ -22,6 +22,7 @@ from pydantic import BaseModel
 
 from .coefficients import Parameters
 from .initial import Actors
+from .schema import field_bounds
 
 CAMP = {"conservative": 1.0, "progressive": -1.0}
 #: Anchors that default to another field when unset.
@@ -114,9 +115,7 @@ def _field(path: str):
 
 def bounds(path: str) -> tuple[float, float]:
     """The valid range of a column: its schema bounds (a camp: -1..1, a flag: 0..1)."""
-    field = _field(path)
-    lo = next((m.ge for m in field.metadata if hasattr(m, "ge")), None)
-    hi = next((m.le for m in field.metadata if hasattr(m, "le")), None)
+    lo, hi = field_bounds(_field(path))
     if lo is None or hi is None:  # Share fields carry their bounds in the annotation
         leaf = path.rsplit(".", 1)[1]
         lo, hi = (-1.0, 1.0) if leaf == "government" else (0.0, 1.0)

@@ -74,7 +74,7 @@ def _event_rows(scenario: Scenario, point: int, addresses: np.ndarray) -> tuple[
     args = np.full((len(events), N_ARGS), np.nan)
     drawn = []
     for e, (name, ev) in enumerate(scenario.events.items()):
-        values = ev.args_at(scenario.start)
+        values = ev.args(scenario.start)
         args[e, : len(values)] = values
         if ev.random:
             drawn.append((e, name, ev))
@@ -88,7 +88,7 @@ def _event_rows(scenario: Scenario, point: int, addresses: np.ndarray) -> tuple[
             bounds = type(ev).numeric_range(field)
             assert bounds is not None  # validated: only numeric keys are drawn
             update[field] = draw(dist, u, *bounds)
-        values = ev.model_copy(update=update).args_at(scenario.start)
+        values = ev.model_copy(update=update).args(scenario.start)
         per_rep[:, e, : len(values)] = np.column_stack(np.broadcast_arrays(*values))
     return windows[:, 0], windows[:, 1], per_rep
 

@@ -32,7 +32,7 @@ from .columns import CAMP, col
 from .distributions import DISTRIBUTION, within
 from .jit import njit
 from .names import ALLIES, Actor, Democracy, Government, Month, Target, month_index
-from .schema import Strict
+from .schema import Strict, field_bounds, is_float
 
 #: Junior allies and event targets as the handlers read them.
 ALLY = {"ROK": float(S.ROK), "JPN": float(S.JPN)}
@@ -83,17 +83,13 @@ class Event(Strict):
     def numeric_range(cls, name: str) -> tuple[float, float] | None:
         """The valid range of a numeric key (a float, or a float that may be omitted); None for any other key."""
         field = cls.model_fields[name]
-        if field.annotation not in (float, float | None):
+        if not is_float(field.annotation):
             return None
-        low, high = -np.inf, np.inf
-        for m in field.metadata:
-            if (ge := getattr(m, "ge", None)) is not None:
-                low = ge
-            if (le := getattr(m, "le", None)) is not None:
-                high = le
-            if (gt := getattr(m, "gt", None)) is not None:
-                low = float(np.nextafter(gt, np.inf))
-        return float(low), float(high)
+        low, high = field_bounds(field)
+        gt = next((m.gt for m in field.metadata if getattr(m, "gt", None) is not None), None)
+        if gt is not None:  # a strict lower bound: the next float above it
+            low = float(np.nextafter(gt, np.inf))
+        return float(-np.inf if low is None else low), float(np.inf if high is None else high)
 
     @model_validator(mode="wrap")
     @classmethod
@@ -142,13 +138,10 @@ class Event(Strict):
         """First and last active step (inclusive), relative to ``start``."""
         raise NotImplementedError
 
-    def args(self) -> tuple[float, ...]:
-        """The numbers the handler reads as ``a`` (at most :data:`N_ARGS`)."""
+    def args(self, start: str) -> tuple[float, ...]:
+        """The numbers the handler reads as ``a`` (at most :data:`N_ARGS`), for a run starting in month
+        ``start`` (which only kinds that read the calendar use)."""
         raise NotImplementedError
-
-    def args_at(self, start: str) -> tuple[float, ...]:
-        """:meth:`args` for a run starting in month ``start`` (kinds that read the calendar override it)."""
-        return self.args()
 
     @classmethod
     def kind(cls) -> int:
@@ -220,7 +213,7 @@ class MissileTests(Process):
 
     handler: ClassVar = staticmethod(missile_tests)
 
-    def args(self) -> tuple[float, ...]:
+    def args(self, start: str) -> tuple[float, ...]:
         return (self.rate_per_month * (1 - self.icbm_share), self.rate_per_month * self.icbm_share)
 
 
@@ -265,7 +258,7 @@ class NuclearTest(Event):
 
     handler: ClassVar = staticmethod(nuclear_test)
 
-    def args(self) -> tuple[float, ...]:
+    def args(self, start: str) -> tuple[float, ...]:
         return (self.probability,)
 
 
@@ -308,7 +301,7 @@ class Impeachment(Event):
 
     handler: ClassVar = staticmethod(impeachment)
 
-    def args(self) -> tuple[float, ...]:
+    def args(self, start: str) -> tuple[float, ...]:
         return (ALLY[self.actor], float(self.removed))
 
 
@@ -353,7 +346,7 @@ class Election(DatedEvent):
 
     handler: ClassVar = staticmethod(election)
 
-    def args(self) -> tuple[float, ...]:
+    def args(self, start: str) -> tuple[float, ...]:
         outcome = np.nan if self.outcome is None else float(self.outcome == "kept")
         return (ALLY[self.actor], self.incumbent_advantage, float(self.leader_changes), outcome)
 
@@ -392,7 +385,7 @@ class PoliticalTransition(DatedEvent):
 
     handler: ClassVar = staticmethod(political_transition)
 
-    def args(self) -> tuple[float, ...]:
+    def args(self, start: str) -> tuple[float, ...]:
         position = np.nan if self.position is None else self.position
         return (ALLY[self.actor], CAMP[self.government], position, np.nan if self.approval is None else self.approval)
 
@@ -421,7 +414,7 @@ class HistoryDispute(DatedEvent):
 
     handler: ClassVar = staticmethod(history_dispute)
 
-    def args(self) -> tuple[float, ...]:
+    def args(self, start: str) -> tuple[float, ...]:
         return (self.magnitude * self.rok, self.magnitude * self.jpn)
 
 
@@ -449,7 +442,7 @@ class UsBurdenSharing(DatedEvent):
 
     handler: ClassVar = staticmethod(us_burden_sharing)
 
-    def args(self) -> tuple[float, ...]:
+    def args(self, start: str) -> tuple[float, ...]:
         return (TARGET[self.target], self.magnitude)
 
 
@@ -475,7 +468,7 @@ class UsReassurance(DatedEvent):
 
     handler: ClassVar = staticmethod(us_reassurance)
 
-    def args(self) -> tuple[float, ...]:
+    def args(self, start: str) -> tuple[float, ...]:
         return (TARGET[self.target], self.magnitude)
 
 
@@ -501,7 +494,7 @@ class UsBrokerage(DatedEvent):
 
     handler: ClassVar = staticmethod(us_brokerage)
 
-    def args(self) -> tuple[float, ...]:
+    def args(self, start: str) -> tuple[float, ...]:
         return (self.magnitude,)
 
 
@@ -542,7 +535,7 @@ class ChinaCoercion(DatedEvent):
         i = month_index(start, self.at)
         return i, i + self.months - 1
 
-    def args(self) -> tuple[float, ...]:
+    def args(self, start: str) -> tuple[float, ...]:
         return (float(self.channel == "economic"), TARGET[self.target], self.magnitude)
 
 
@@ -567,7 +560,7 @@ class PrkRussiaAlignment(DatedEvent):
 
     handler: ClassVar = staticmethod(prk_russia_alignment)
 
-    def args(self) -> tuple[float, ...]:
+    def args(self, start: str) -> tuple[float, ...]:
         return (self.magnitude,)
 
 
@@ -616,7 +609,7 @@ class Summit(DatedEvent):
 
     handler: ClassVar = staticmethod(summit)
 
-    def args(self) -> tuple[float, ...]:
+    def args(self, start: str) -> tuple[float, ...]:
         allied = sum(1 << i for i, code in enumerate(ALLIES) if code in self.parties)
         return (float(allied), float("PRK" in self.parties), self.magnitude)
 
@@ -646,7 +639,7 @@ class UsTariffs(Process):
 
     handler: ClassVar = staticmethod(us_tariffs)
 
-    def args(self) -> tuple[float, ...]:
+    def args(self, start: str) -> tuple[float, ...]:
         return (TARGET[self.target], self.magnitude)
 
 
@@ -723,10 +716,7 @@ class HistoryIncidents(Process):
 
     handler: ClassVar = staticmethod(history_incidents)
 
-    def args(self) -> tuple[float, ...]:
-        return self.args_at("2025-01")
-
-    def args_at(self, start: str) -> tuple[float, ...]:
+    def args(self, start: str) -> tuple[float, ...]:
         first = int(start[5:7]) - 1  # month of the year (0-11) of step 0
         bits = sum(1 << ((m - 1 - first) % 12) for m in self.flashpoints)  # bit i: steps t with t % 12 == i
         return (self.rate_per_month, self.flashpoint_rate, float(bits), self.size, self.tail, self.cap, self.major)
@@ -774,7 +764,7 @@ class UsRetrenchment(Process):
 
     handler: ClassVar = staticmethod(us_retrenchment)
 
-    def args(self) -> tuple[float, ...]:
+    def args(self, start: str) -> tuple[float, ...]:
         initial = {"steady": 0.0, "retrenched": 1.0, "stationary": -1.0}[self.initial]
         return (self.enter, self.leave, self.cut, self.brokerage, initial)
 
@@ -804,7 +794,7 @@ class Agreement(DatedEvent):
 
     handler: ClassVar = staticmethod(agreement)
 
-    def args(self) -> tuple[float, ...]:
+    def args(self, start: str) -> tuple[float, ...]:
         return (self.depth,)
 
 

@@ -22,7 +22,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, get_args, get_origin
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -32,6 +32,7 @@ from . import analysis, metrics
 from .names import month_index, month_label
 from .run import manifest, run_ensemble, series_table
 from .scenario import Scenario, ScenarioError, apply_overrides, load_scenario
+from .schema import field_bounds, is_float
 from .store import Results
 
 #: Environment variable through which ``simulate explore`` tells the app its first scenario.
@@ -64,18 +65,6 @@ class SliderSpec:
         return self.path.removeprefix(self.group + ".")
 
 
-def _bounds(info) -> tuple[float | None, float | None]:
-    low = next((m.ge for m in info.metadata if getattr(m, "ge", None) is not None), None)
-    high = next((m.le for m in info.metadata if getattr(m, "le", None) is not None), None)
-    return low, high
-
-
-def _is_float(annotation) -> bool:
-    if annotation is float:
-        return True
-    return get_origin(annotation) is not None and float in get_args(annotation) and bool not in get_args(annotation)
-
-
 def _step(low: float, high: float, value: float) -> float:
     """About :data:`SLIDER_POSITIONS` positions a range, a power of ten, refined (up to a thousandfold)
     until the scenario's value is one of the positions: loading a scenario must not move a slider."""
@@ -97,8 +86,8 @@ def _walk(model: BaseModel, prefix: str, group: str, out: list[SliderSpec]) -> N
         if isinstance(value, BaseModel):
             _walk(value, path, group, out)
             continue
-        low, high = _bounds(info)
-        if low is None or high is None or not _is_float(info.annotation) or value is None:
+        low, high = field_bounds(info)
+        if low is None or high is None or not is_float(info.annotation) or value is None:
             continue
         out.append(
             SliderSpec(

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 
 
@@ -21,6 +22,20 @@ class Strict(BaseModel):
     """A model that refuses unknown keys and is immutable once validated."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def field_bounds(field: FieldInfo) -> tuple[float | None, float | None]:
+    """A field's schema bounds (``ge``, ``le``), None where it has none."""
+    low = next((m.ge for m in field.metadata if getattr(m, "ge", None) is not None), None)
+    high = next((m.le for m in field.metadata if getattr(m, "le", None) is not None), None)
+    return low, high
+
+
+def is_float(annotation: Any) -> bool:
+    """A float annotation, or a union holding float and not bool (``float | None``)."""
+    if annotation is float:
+        return True
+    return get_origin(annotation) is not None and float in get_args(annotation) and bool not in get_args(annotation)
 
 
 def first_error(exc: ValidationError) -> ErrorDetails:
