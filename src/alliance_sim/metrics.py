@@ -308,40 +308,37 @@ def _first_month(flags: np.ndarray) -> np.ndarray:
     return np.where(on.any(axis=0), on.argmax(axis=0) + 1.0, np.nan)
 
 
-@summary
-def trade_measures_ever(trace, params) -> np.ndarray:
-    """Trade measures between ROK and JPN came into force in at least one month (an observable breakdown)."""
-    return (trace["trade_measures"] > 0).any(axis=0)
+def _observed(metric: str, ever: str, first: str) -> None:
+    """Register the two run summaries of an indicator step metric: ``<metric>_ever`` (it was on in at
+    least one month) and ``first_<metric>_month``; ``ever`` and ``first`` are their definitions."""
+
+    def happened(trace, params) -> np.ndarray:
+        return (trace[metric] > 0).any(axis=0)
+
+    def first_month(trace, params) -> np.ndarray:
+        return _first_month(trace[metric])
+
+    for fn, name, doc in ((happened, f"{metric}_ever", ever), (first_month, f"first_{metric}_month", first)):
+        fn.__name__ = fn.__qualname__ = name
+        fn.__doc__ = doc
+        summary(fn)
 
 
-@summary
-def first_trade_measures_month(trace, params) -> np.ndarray:
-    """First month (1 = the start month) with trade measures in force; NaN (null) if none."""
-    return _first_month(trace["trade_measures"])
-
-
-@summary
-def security_linkage_ever(trace, params) -> np.ndarray:
-    """Security cooperation was linked to the dispute (a GSOMIA notice) in at least one month."""
-    return (trace["security_linkage"] > 0).any(axis=0)
-
-
-@summary
-def first_security_linkage_month(trace, params) -> np.ndarray:
-    """First month (1 = the start month) with security cooperation linked to the dispute; NaN (null) if none."""
-    return _first_month(trace["security_linkage"])
-
-
-@summary
-def agreement_repudiated_ever(trace, params) -> np.ndarray:
-    """A government repudiated the ROK-JPN agreements in force in at least one month (an observable breakdown)."""
-    return (trace["agreement_repudiated"] > 0).any(axis=0)
-
-
-@summary
-def first_agreement_repudiated_month(trace, params) -> np.ndarray:
-    """First month (1 = the start month) in which the agreements were repudiated; NaN (null) if never."""
-    return _first_month(trace["agreement_repudiated"])
+_observed(
+    "trade_measures",
+    "Trade measures between ROK and JPN came into force in at least one month (an observable breakdown).",
+    "First month (1 = the start month) with trade measures in force; NaN (null) if none.",
+)
+_observed(
+    "security_linkage",
+    "Security cooperation was linked to the dispute (a GSOMIA notice) in at least one month.",
+    "First month (1 = the start month) with security cooperation linked to the dispute; NaN (null) if none.",
+)
+_observed(
+    "agreement_repudiated",
+    "A government repudiated the ROK-JPN agreements in force in at least one month (an observable breakdown).",
+    "First month (1 = the start month) in which the agreements were repudiated; NaN (null) if never.",
+)
 
 
 @summary
