@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 from scipy.stats import ttest_1samp, ttest_rel
 
-from alliance_sim import load_scenario, uncertainty
+from alliance_sim import load_scenario, metrics, uncertainty
 from alliance_sim.analysis import newcombe, wilson
 from alliance_sim.posterior import DEFAULT_FILE, load
 from alliance_sim.run import run_ensemble
@@ -68,7 +68,7 @@ def outcomes(name: str, sets: np.ndarray | None = None) -> dict[str, np.ndarray]
         "rupture": runs["rupture"].to_numpy(),
     } | (  # only where an agreement is in force: elsewhere it cannot happen, by construction
         {"agreement repudiated": runs["agreement_repudiated_ever"].to_numpy()}
-        if any(ev.type == "agreement" for ev in s.events.values())
+        if "agreement_repudiated_ever" in metrics.possible_observables(ev.type for ev in s.events.values())
         else {}
     )
 

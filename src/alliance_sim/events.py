@@ -17,7 +17,6 @@ the handler of a kind inside the compiled month step.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import ClassVar, Literal, get_args, get_origin
 
@@ -658,12 +657,7 @@ def history_incidents(s, c, a, t, first, last, u):
     Pareto from ``u[1..3]``.
     """
     rate = a[0] + (a[1] if int(a[2]) >> (t % 12) & 1 else 0.0)
-    p = math.exp(-rate)
-    cdf, n = p, 0
-    while u[0] > cdf and n < 3:
-        n += 1
-        p *= rate / n
-        cdf += p
+    n = int(min(prk.poisson_inverse(u[0], rate), 3.0))
     for i in range(n):
         size = min(a[5], a[3] * (1.0 - u[1 + i]) ** (-1.0 / a[4]))
         ally.incident(s, S.ROK, size, a[6])

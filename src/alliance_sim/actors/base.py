@@ -437,10 +437,11 @@ def repudiate(s, c, k, u):
 def incident(s, k, size, major):
     """A random history incident opens a dispute of its ``size``; a major one (``size >= major``)
     also raises public antipathy by its size, as a dated history dispute does."""
-    a = k * S.ALLY_SLOTS
-    s[a + S.DISPUTE] = clip01(s[a + S.DISPUTE] + size)
     if size >= major:
-        s[a + S.ANTIPATHY] = clip01(s[a + S.ANTIPATHY] + size)
+        aggrieve(s, k, size)
+    else:
+        a = k * S.ALLY_SLOTS
+        s[a + S.DISPUTE] = clip01(s[a + S.DISPUTE] + size)
 
 
 @njit
