@@ -34,7 +34,7 @@ from SALib.sample import sobol as sobol_sample
 
 from . import metrics
 from .ensemble import build
-from .posterior import Posterior, pinned
+from .posterior import Posterior, load, pinned
 from .run import run_ensemble
 from .scenario import Scenario
 
@@ -118,8 +118,6 @@ def decompose(
 def of_results(results, base: int = 1024) -> pd.DataFrame:
     """:func:`decompose` for a scenario run's results: its resolved scenario, the posterior it drew from and
     the coefficients it held (from the manifest)."""
-    from .posterior import load
-
     scenario = Scenario.model_validate(results.manifest["scenario"])  # resolved: every key set
     info = results.manifest.get("parameter_draws") or {"mode": "defaults"}
     posterior = None if info.get("mode") == "defaults" else load(info["file"], info["sha256"])
