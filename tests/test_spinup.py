@@ -1,6 +1,7 @@
 """The spin-up start (scenario key ``spin_up``): reproducible, chunk-free, the spin-up's end state, inputs only."""
 
 import csv
+from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
@@ -8,13 +9,13 @@ import pandas as pd
 import pytest
 from conftest import BASE
 
-from alliance_sim import load_scenario, simulate
+from alliance_sim import load_scenario, simulate, spinup
 from alliance_sim.cli import main
 from alliance_sim.columns import INDEX
 from alliance_sim.ensemble import build
 from alliance_sim.model import AllianceModel
 from alliance_sim.philox import key
-from alliance_sim.scenario import ScenarioError
+from alliance_sim.scenario import ScenarioError, apply_overrides
 from alliance_sim.spinup import end_state, seed_of
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -79,13 +80,57 @@ def test_spin_up_changes_the_start(base):
     assert not np.array_equal(spun, assumed)
 
 
-def test_end_state_blocks_change_nothing(base, monkeypatch):
-    import alliance_sim.spinup as spinup
+@pytest.fixture
+def cold(monkeypatch):
+    """The spin-up module with an empty cache of end states, and a record of how many replications each run spun up."""
+    monkeypatch.setattr(spinup, "_cache", OrderedDict())
+    ran: list[int] = []
+    original = spinup._run
 
+    def run(spin, idx):
+        ran.append(len(idx))
+        return original(spin, idx)
+
+    monkeypatch.setattr(spinup, "_run", run)
+    return ran
+
+
+def test_end_state_blocks_change_nothing(base, cold, monkeypatch):
     spin = build([(base, 0, range(50))]).spin
     whole = end_state(spin)
+    spinup._cache.clear()
     monkeypatch.setattr(spinup, "BLOCK", 16)
     np.testing.assert_array_equal(end_state(spin), whole)
+    assert cold == [50, 50]
+
+
+def test_kept_end_states_are_what_a_fresh_spin_up_gives(base, cold, monkeypatch):
+    first = end_state(build([(base, 0, range(30))]).spin)
+    overlap = end_state(build([(base, 0, range(20, 40))]).spin)  # 20..29 kept, 30..39 new
+    assert cold == [30, 10]
+    np.testing.assert_array_equal(overlap[:10], first[20:])
+    spinup._cache.clear()
+    np.testing.assert_array_equal(end_state(build([(base, 0, range(20, 40))]).spin), overlap)
+    # repeats within one ensemble run once; another coefficient is another input
+    spinup._cache.clear()
+    cold.clear()
+    end_state(build([(base, 0, range(5)), (base, 1, range(5))]).spin)
+    end_state(build([(base, 0, range(5))], coefficients={"parameters.cha.grievance": 0.9}).spin)
+    assert cold == [5, 5]
+    monkeypatch.setattr(spinup, "CACHE_ROWS", 8)
+    end_state(build([(base, 0, range(30))]).spin)
+    assert len(spinup._cache) == 8
+
+
+def test_design_points_share_the_spin_up_unless_its_inputs_differ(base):
+    """The spin-up is at point 0 for every point: an event value of the main run leaves the start alone,
+    a coefficient the spin-up runs changes it."""
+    start = AllianceModel(base, ensemble=build([(base, 0, range(10))])).S
+    busier = apply_overrides(base, {"events.prk_tests.rate_per_month": 5.0})
+    np.testing.assert_array_equal(AllianceModel(busier, ensemble=build([(busier, 3, range(10))])).S, start)
+    grieving = apply_overrides(base, {"parameters.cha.grievance": 0.9})
+    moved = AllianceModel(grieving, ensemble=build([(grieving, 3, range(10))])).S
+    assert not np.isclose(moved, start).all(axis=1).any()  # every replication starts elsewhere
 
 
 def _write(tmp_path, text, name="s.yaml"):

@@ -40,7 +40,7 @@ class Ensemble:
     months, start : the horizon, shared by all parts.
     spin : the scenario's spin-up (:mod:`alliance_sim.spinup`), an ensemble of the same
         replications over the spin-up storyline, or None: each replication's coefficient row
-        with the spin-up file's actor values, its address under the spin-up's seed.
+        with the spin-up file's actor values, its address under the spin-up's seed at point 0.
     """
 
     coefficients: np.ndarray
@@ -170,12 +170,13 @@ COEFFICIENT_COLUMNS = np.array([i for i, p in enumerate(COLUMNS) if not p.starts
 
 
 def _spin_up(parts, C: np.ndarray, addresses: np.ndarray) -> Ensemble:
-    """The spin-up ensemble of ``parts``: each part's spin-up under the spin-up seed of its seed, the same
-    points and replication words, and each replication's coefficient row with the spin-up's actor values."""
+    """The spin-up ensemble of ``parts``: each part's spin-up under the spin-up seed of its seed, at point 0
+    (every design point spins up alike unless its coefficients differ), the same replication words, and
+    each replication's coefficient row with the spin-up's actor values."""
     spin_parts = []
-    for scenario, point, replications in parts:
+    for scenario, _point, replications in parts:
         spin = scenario.spin_up
-        spin_parts.append((spin.model_copy(update={"seed": seed_of(scenario.seed)}), point, replications))
+        spin_parts.append((spin.model_copy(update={"seed": seed_of(scenario.seed)}), 0, replications))
     ensemble = build(spin_parts, addresses=addresses)
     rows = ensemble.coefficients.copy()
     rows[:, COEFFICIENT_COLUMNS] = C[:, COEFFICIENT_COLUMNS]  # coefficients: the replication's own

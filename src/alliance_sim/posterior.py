@@ -5,12 +5,14 @@ The posterior is a CSV file, by default ``data/posterior/v1.csv`` (with its meta
 coefficient paths (``parameters.<group>.<name>``, columns of
 :data:`alliance_sim.columns.INDEX`) and one row per accepted coefficient set.
 
-Replication ``r`` of design point ``p`` under seed ``s`` runs set
-``k = floor(u * n_sets)``, where ``u`` is the first Philox uniform at
-``(s, p, r, month 0, stream "posterior")`` (:mod:`alliance_sim.philox`): a
-replication's set depends on its address alone, never on the chunk, worker or
-executor that runs it, and two scenarios with the same seed draw the same sets
-(common random numbers extend to the coefficients).
+Replication ``r`` under seed ``s`` runs set ``k = floor(u * n_sets)``, where
+``u`` is the first Philox uniform at ``(s, point 0, r, month 0, stream
+"posterior")`` (:mod:`alliance_sim.philox`): a replication's set depends on its
+seed and index alone, never on the chunk, worker or executor that runs it. Two
+scenarios with the same seed draw the same sets, and so do all the design points
+of a sweep: common random numbers extend to the coefficients, so that a sweep
+compares its points on the same coefficient sets (and the same spin-up starts,
+:mod:`alliance_sim.spinup`).
 
 Precedence, per coefficient: a value the scenario gives explicitly (in its YAML,
 through ``extends`` too), a ``--set`` override or a swept path wins over the
@@ -121,9 +123,9 @@ def _parse(raw: bytes, path: Path) -> tuple[tuple[str, ...], np.ndarray]:
     return columns, table
 
 
-def set_indices(seed: int, point: int, replications, sets: int) -> np.ndarray:
-    """The set index of each replication: ``floor(u * sets)``, ``u`` the uniform at (seed, point, r, 0, "posterior")."""
-    u = uniforms(seed, point, replications, 1, STREAM)[0, 0]
+def set_indices(seed: int, replications, sets: int) -> np.ndarray:
+    """The set index of each replication: ``floor(u * sets)``, ``u`` the uniform at (seed, 0, r, 0, "posterior")."""
+    u = uniforms(seed, 0, replications, 1, STREAM)[0, 0]
     return np.minimum((u * sets).astype(np.int64), sets - 1)  # u < 1, but u * sets may round up to sets
 
 
@@ -194,9 +196,9 @@ class Posterior:
         """
         sets: list[np.ndarray] = []
         values: dict[str, list[np.ndarray]] = {c: [] for c in self.columns}
-        for scenario, point, replications in parts:
+        for scenario, _point, replications in parts:  # the same sets at every design point
             reps = np.asarray(replications, dtype=np.int64).reshape(-1)
-            k = set_indices(scenario.seed, point, reps, self.sets)
+            k = set_indices(scenario.seed, reps, self.sets)
             held, base = set(pinned(scenario)), row(scenario)
             for j, path in enumerate(self.columns):
                 values[path].append(np.full(len(reps), base[INDEX[path]]) if path in held else self.table[k, j])

@@ -15,14 +15,26 @@ file's own values.
 
 Random numbers: the spin-up runs under its own Philox key, :func:`seed_of` the
 scenario's seed, so its numbers never share an address with the main run's; the
-rest of the address (design point, replication words, month from the spin-up's
-start, stream) is the replication's. A replication's spin-up is therefore the same
-in any chunk, worker or ensemble that holds it.
+rest of the address is the replication's words, the month from the spin-up's
+start and the stream, at design point 0 whatever the replication's point. A
+replication's spin-up is therefore the same in any chunk, worker or ensemble that
+holds it, and the same at every design point of a sweep whose points differ only
+in what the spin-up does not read (event values, actors' monthly inputs): with
+the posterior sets, also drawn without the point (:mod:`alliance_sim.posterior`),
+the points of such a sweep start from the same states (common random numbers).
+
+A spin-up is a pure function of its replication's inputs (coefficient row, key,
+address words, event windows and numbers), so :func:`end_state` runs each distinct
+input once per process: it keeps the end states of the last :data:`CACHE_ROWS`
+replications it ran, keyed by a digest of those inputs. A sweep worker then spins
+up a replication once for all the points it runs, not once per point.
 """
 
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections import OrderedDict
 
 import numpy as np
 
@@ -57,12 +69,64 @@ def seed_of(seed: int) -> int:
     return int.from_bytes(digest, "little") >> 1
 
 
+#: End states kept per process (about 0.8 kB each): a sweep worker's replications of one point, many times over.
+CACHE_ROWS = 32_768
+_cache: OrderedDict[bytes, np.ndarray] = OrderedDict()
+_lock = threading.Lock()
+
+
+def _digests(spin) -> list[bytes]:
+    """A digest per replication of everything its spin-up reads (the ensemble-wide event kinds and
+    streams and the horizon are hashed into each)."""
+    kinds, streams, draws, first, last, args = spin.events
+    R = spin.size
+    shared = hashlib.sha1(  # not for security: a 160-bit digest, about twice as fast as BLAKE2b here
+        np.concatenate([kinds, streams, draws, [spin.months, N_SLOTS]]).astype(np.int64).tobytes(),
+        usedforsecurity=False,
+    )
+    columns = (spin.coefficients, spin.keys, spin.points, spin.addresses, first, last, args)
+    rows = np.concatenate([np.ascontiguousarray(a).reshape(R, -1).view(np.uint8) for a in columns], axis=1)
+    digests = []
+    for r in range(R):
+        h = shared.copy()
+        h.update(rows[r])
+        digests.append(h.digest())
+    return digests
+
+
 def end_state(spin) -> np.ndarray:
     """Run a spin-up ensemble (:attr:`alliance_sim.ensemble.Ensemble.spin`) to its end: its final state matrix (R, slots).
 
-    Replications run in blocks of :data:`BLOCK` (they never interact, so the blocks change nothing).
+    Replications whose inputs this process has spun up before (or that repeat within ``spin``)
+    take the kept end state; the others run, in blocks of :data:`BLOCK` (replications never
+    interact, so neither the blocks nor the cache change a number).
     """
-    R, months = spin.size, spin.months
+    digests = _digests(spin)
+    S_ = np.empty((spin.size, N_SLOTS))
+    todo: dict[bytes, list[int]] = {}
+    with _lock:
+        for r, d in enumerate(digests):
+            kept = _cache.get(d)
+            if kept is None:
+                todo.setdefault(d, []).append(r)
+            else:
+                _cache.move_to_end(d)
+                S_[r] = kept
+    if todo:
+        first = np.array([rows[0] for rows in todo.values()], dtype=np.int64)
+        ran = _run(spin, first)
+        with _lock:
+            for i, (d, rows) in enumerate(todo.items()):
+                S_[rows] = ran[i]
+                _cache[d] = ran[i].copy()
+            while len(_cache) > CACHE_ROWS:
+                _cache.popitem(last=False)
+    return S_
+
+
+def _run(spin, idx: np.ndarray) -> np.ndarray:
+    """End states of replications ``idx`` of ``spin``, run in blocks of :data:`BLOCK`."""
+    R, months = len(idx), spin.months
     S_ = np.empty((R, N_SLOTS))
     kinds, streams, draws, first, last, args = spin.events
     scratch: dict[int, tuple[np.ndarray, np.ndarray]] = {}
@@ -74,8 +138,11 @@ def end_state(spin) -> np.ndarray:
                 np.empty((len(metrics.DRIVERS), months, b - a)),
             )
         traces, drivers = scratch[b - a]
-        C = spin.coefficients[a:b]
+        rows = idx[a:b]
+        C = spin.coefficients[rows]
         initialise(S_[a:b], C)
-        events = (kinds, streams, draws, first[a:b], last[a:b], args[a:b])
-        advance(S_[a:b], C, spin.keys[a:b], spin.points[a:b], spin.addresses[a:b], events, 0, months, traces, drivers)
+        events = (kinds, streams, draws, first[rows], last[rows], args[rows])
+        advance(
+            S_[a:b], C, spin.keys[rows], spin.points[rows], spin.addresses[rows], events, 0, months, traces, drivers
+        )
     return S_
