@@ -24,6 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import pandas as pd
+
 ROOT = Path(__file__).resolve().parents[1]
 REPLICATIONS = 1000
 MONTHS = 120
@@ -69,6 +71,7 @@ def child(runs: int, workers: int) -> None:
         "worker_mb": kids.ru_maxrss / 1024,  # the largest worker
         "cpu": own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime,
         "sys": own.ru_stime + kids.ru_stime,
+        "parent_cpu": own.ru_utime + own.ru_stime,
     }
     print(json.dumps(figures))
 
@@ -116,10 +119,14 @@ def throughput(runs: int) -> None:
 
 
 def profile(tasks: int = 10) -> None:
-    """Where the time of one task (one point x 1,000 replications x 120 months) goes, in this process."""
-    import pandas as pd
+    """Where the time of one task (one point x 1,000 replications x 120 months) goes, in this process.
 
-    from alliance_sim import metrics
+    As a sweep worker runs it: posterior draws, the spin-up start (each replication spun up by
+    the first task, then kept: :data:`alliance_sim.spinup.CACHE_ROWS`), the run, the summaries,
+    the series and the two Parquet files. Stage times are the mean over ``tasks`` tasks after a
+    first, untimed one.
+    """
+    from alliance_sim import metrics, posterior
     from alliance_sim.ensemble import build
     from alliance_sim.model import AllianceModel
     from alliance_sim.run import series_table
@@ -127,16 +134,18 @@ def profile(tasks: int = 10) -> None:
     from alliance_sim.store import write_parquet
     from alliance_sim.sweep import load_sweep
 
-    sweep = load_sweep(spec(tasks * REPLICATIONS))
+    sweep = load_sweep(spec((tasks + 1) * REPLICATIONS))
     values = sweep.point_values()
-    AllianceModel(sweep.scenario, replications=2, collect=False).run()  # load the compiled step first
-    stages = dict.fromkeys(["overrides", "arrays", "model step", "summaries", "series", "parquet"], 0.0)
+    draws = posterior.load_default()
+    stages = dict.fromkeys(["draws+arrays", "spin-up start", "model step", "summaries", "series", "parquet"], 0.0)
     with tempfile.TemporaryDirectory() as tmp:
-        for p in range(tasks):
+        for p in range(tasks + 1):
             t0 = time.perf_counter()
             scenario = apply_overrides(sweep.scenario, values[p])
+            parts = [(scenario, p, range(REPLICATIONS))]
+            ensemble = build(parts, coefficients=draws.draw(parts).values)
             t1 = time.perf_counter()
-            model = AllianceModel(scenario, ensemble=build([(scenario, p, range(REPLICATIONS))]), collect=False)
+            model = AllianceModel(scenario, ensemble=ensemble, collect=False)
             t2 = time.perf_counter()
             model.run()
             t3 = time.perf_counter()
@@ -148,13 +157,15 @@ def profile(tasks: int = 10) -> None:
             write_parquet(runs, Path(tmp) / "runs.parquet")
             write_parquet(series, Path(tmp) / "series.parquet")
             t6 = time.perf_counter()
+            if p == 0:  # compiles or loads the month step, and spins the replications up
+                continue
             for key, dt in zip(stages, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5), strict=True):
                 stages[key] += dt
     total = sum(stages.values())
     print(f"== profile: one task = 1 point x {REPLICATIONS} replications x {MONTHS} months, mean of {tasks} ({load()})")
     for key, value in stages.items():
-        print(f"{key:<12}{value / tasks * 1000:8.1f} ms  {value / total:6.1%}")
-    print(f"{'total':<12}{total / tasks * 1000:8.1f} ms  -> {REPLICATIONS * tasks / total:,.0f} runs/s per core")
+        print(f"{key:<14}{value / tasks * 1000:8.1f} ms  {value / total:6.1%}")
+    print(f"{'total':<14}{total / tasks * 1000:8.1f} ms  -> {REPLICATIONS * tasks / total:,.0f} runs/s per core")
 
 
 def main() -> None:
