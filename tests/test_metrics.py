@@ -153,10 +153,13 @@ def test_definitions_name_what_a_run_writes():
     st.integers(1, 5),
     st.integers(1, 60),
     st.integers(0, 2**32 - 1),
-    st.sampled_from(["normal", "rounded", "zeros", "signed_zeros", "nan", "counts"]),
+    st.sampled_from(
+        ["normal", "rounded", "zeros", "signed_zeros", "nan", "counts", "outlier", "spread", "infinite", "constant"]
+    ),
 )
 def test_series_percentiles_equal_numpy(rows, n, seed, kind):
-    # the sort-based quantiles must give numpy's numbers bit for bit, signed zeros and NaN included
+    # the sort-based quantiles must give numpy's numbers bit for bit, signed zeros and NaN included,
+    # and whatever the values' spread (outliers, 600 orders of magnitude, infinities, constant rows)
     rng = np.random.default_rng(seed)
     v = rng.normal(size=(rows, n))
     if kind == "rounded":
@@ -169,6 +172,14 @@ def test_series_percentiles_equal_numpy(rows, n, seed, kind):
         v[rng.random(v.shape) < 0.1] = np.nan
     elif kind == "counts":
         v = rng.poisson(1.0, size=(rows, n)).astype(float)
+    elif kind == "outlier":
+        v[rng.random(v.shape) < 0.05] = 1e12
+    elif kind == "spread":
+        v = 10.0 ** rng.uniform(-300, 300, size=v.shape) * rng.choice([-1.0, 1.0], size=v.shape)
+    elif kind == "infinite":
+        v[rng.random(v.shape) < 0.1] = rng.choice([-np.inf, np.inf])
+    elif kind == "constant":
+        v = np.full_like(v, v[0, 0])
     for values in (v, np.tile(v, 20)):  # short rows, and rows long enough for the SIMD sort
         expected = np.percentile(values, QUANTILES, axis=1)
         assert percentiles(values).tobytes() == expected.tobytes()
