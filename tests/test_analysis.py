@@ -223,6 +223,13 @@ def test_survival_at_horizon_equals_share_never_ruptured(base_results):
     assert len(s) == 36
     assert s["survival"].iloc[-1] == pytest.approx(1 - base_results.runs["rupture"].mean())
     assert (np.diff(s["survival"]) <= 0).all()
+    # another event's survival reads its own first month
+    runs = base_results.runs
+    for event, ever in (("trade_measures", "trade_measures_ever"), ("below_threshold", "below_threshold_ever")):
+        other = analysis.survival(base_results, event=event)
+        assert other["survival"].iloc[-1] == pytest.approx(1 - runs[ever].mean())
+    with pytest.raises(ValueError, match=r"events: .*below_threshold.*rupture"):
+        analysis.survival(base_results, event="summit")
 
 
 # --------------------------------------------------------------------------- sweeps

@@ -67,7 +67,7 @@ def test_probabilities_of_rupture_over_time(small):
     np.testing.assert_allclose(by.ci_low, 1 - survival.ci_high, atol=1e-12)
     now = p[p.event == "rupture this month"].set_index("month")
     assert (now.probability <= by.probability + 1e-12).all()
-    # the rupture share in month m is the share of futures below the threshold in that month
+    # the rupture share in month m is the share of futures in rupture (two tracks broken) that month
     months_in_rupture = ens.results.runs.months_in_rupture.sum()
     assert now.probability.sum() * 300 == pytest.approx(months_in_rupture)
 
@@ -84,6 +84,7 @@ def test_new_indicator_metrics_appear_in_the_probability_view(small, monkeypatch
         "trade_measures",
         "security_linkage",
         "agreement_repudiated",
+        "rupture",
         "summit_held",
     ]
     ens = explore.run(small)

@@ -26,6 +26,8 @@ def trace():
         "agreement_repudiated": np.array([[0.0, 0.0], [0.0, 1.0], [0.0, 0.0]]),
         # leaders met in month 2 of the first future only
         "leaders_meeting": np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 0.0]]),
+        # rupture (two tracks broken) in month 3 of the first future, months 2-3 of the second
+        "rupture": np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 1.0]]),
     }
 
 
@@ -35,9 +37,13 @@ def test_summaries(trace):
     np.testing.assert_allclose(got["cohesion_mean"], [0.5, 0.8])
     np.testing.assert_allclose(got["cohesion_min"], [0.4, 0.7])
     np.testing.assert_allclose(got["cohesion_final"], [0.4, 0.9])
-    np.testing.assert_array_equal(got["rupture"], [True, False])
-    np.testing.assert_array_equal(got["first_rupture_month"], [2.0, np.nan])
-    np.testing.assert_array_equal(got["months_in_rupture"], [2, 0])
+    np.testing.assert_array_equal(got["rupture"], [True, True])
+    np.testing.assert_array_equal(got["first_rupture_month"], [3.0, 2.0])
+    np.testing.assert_array_equal(got["months_in_rupture"], [1, 2])
+    # the latent index below the default threshold 0.30: months 2-3 of the first future only
+    np.testing.assert_array_equal(got["below_threshold_ever"], [True, False])
+    np.testing.assert_array_equal(got["first_below_threshold_month"], [2.0, np.nan])
+    np.testing.assert_array_equal(got["months_below_threshold"], [2, 0])
     np.testing.assert_allclose(got["coop_rok_jpn_final"], [0.10, 0.35])
     np.testing.assert_array_equal(got["trade_measures_ever"], [True, False])
     np.testing.assert_array_equal(got["first_trade_measures_month"], [2.0, np.nan])
@@ -70,7 +76,8 @@ def test_recovery_after_the_largest_drop():
 
 def test_threshold_is_a_coefficient(trace):
     p = Parameters.model_validate({"thresholds": {"rupture": 0.35}})
-    np.testing.assert_array_equal(metrics.months_in_rupture(trace, p), [3, 1])
+    np.testing.assert_array_equal(metrics.months_below_threshold(trace, p), [3, 1])
+    np.testing.assert_array_equal(metrics.months_in_rupture(trace, p), [1, 2])  # observables: not the threshold
 
 
 def known_state() -> np.ndarray:
@@ -97,6 +104,7 @@ def known_state() -> np.ndarray:
     state[:, S.JPN * S.ALLY_SLOTS + S.RUNG] = [2.0, 0.0]
     state[:, S.INSTITUTIONS] = [0.3, 0.7]
     state[:, S.MEETING] = [0.0, 1.0]
+    state[:, S.MEETING_GAP] = [11.0, 0.0]  # replication 0: eleven months since the leaders met
     state[:, S.REPUDIATED] = [1.0, 0.0]
     return state
 
@@ -118,7 +126,27 @@ KNOWN = {
     "trade_measures": [1.0, 1.0],  # either government on rung 2 or higher
     "security_linkage": [0.0, 1.0],  # either on rung 3
     "agreement_repudiated": [1.0, 0.0],
+    "rupture": [0.0, 1.0],  # 0: trade only (eleven months without a meeting); 1: security linkage breaks two tracks
 }
+
+
+@pytest.mark.parametrize(
+    ("rok_rung", "jpn_rung", "gap", "tracks"),
+    [
+        (0, 0, 0, 0),
+        (0, 0, 40, 1),  # no meeting for over three years, nothing else: diplomacy only
+        (2, 0, 11, 1),  # trade measures, leaders met eleven months ago
+        (2, 0, 12, 2),  # trade measures and a year without a meeting: rupture
+        (1, 1, 12, 1),  # protests do not break a track
+        (0, 3, 0, 2),  # security linkage sits above trade measures on the ladder: two tracks
+        (3, 2, 12, 3),
+    ],
+)
+def test_rupture_needs_two_of_the_three_tracks(rok_rung, jpn_rung, gap, tracks):
+    s = known_state()[0]
+    s[S.ROK * S.ALLY_SLOTS + S.RUNG], s[S.JPN * S.ALLY_SLOTS + S.RUNG], s[S.MEETING_GAP] = rok_rung, jpn_rung, gap
+    assert metrics.broken_tracks(s) == tracks
+    assert metrics.rupture(s) == (1.0 if tracks >= 2 else 0.0)
 
 
 def test_step_metrics_on_a_known_state():

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from alliance_sim import load_scenario, simulate
+from alliance_sim import slots as S
 from alliance_sim.analysis import newcombe, wilson
 from alliance_sim.coefficients import coefficient_registry
 from alliance_sim.events import EVENT_TYPES
@@ -393,3 +394,22 @@ def test_acting_governments_do_not_meet():
     _, trace = run_ensemble(s, 0, range(500))
     acting = trace["leaders_meeting"][:3]
     assert acting.sum() == 0 and trace["leaders_meeting"][3:].sum() > 0
+
+
+def test_rupture_is_two_broken_tracks_rebuilt_from_the_observables():
+    # The months since the leaders last met, rebuilt from the meeting record (0 at the assumed start),
+    # and the monthly rupture flag, rebuilt from it and the ladder's two indicators, must equal the model's.
+    s = load_scenario(BASE, {"months": 48, "seed": 3, "parameters.cha.grievance": 1.4})
+    model = AllianceModel(s, replications=400, collect=False)
+    gaps, gap = np.zeros((48, 400)), np.zeros(400)
+    for t in range(48):
+        model.step()
+        gap = np.where(model.trace["leaders_meeting"][t] > 0, 0.0, gap + 1.0)
+        gaps[t] = gap
+        np.testing.assert_array_equal(model.S[:, S.MEETING_GAP], gap)
+    trace = model.trace
+    tracks = (trace["trade_measures"] > 0).astype(int) + (trace["security_linkage"] > 0) + (gaps >= 12)
+    np.testing.assert_array_equal(trace["rupture"], (tracks >= 2).astype(float))
+    assert 0 < trace["rupture"].any(axis=0).mean() < 1  # the setting gives ruptures in some futures only
+    # a rupture always has trade measures in force (both ways to two tracks go through rung 2)
+    assert (trace["trade_measures"][trace["rupture"] > 0] > 0).all()

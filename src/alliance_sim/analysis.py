@@ -15,6 +15,7 @@ Conventions
 
 from __future__ import annotations
 
+import re
 import warnings
 from dataclasses import dataclass
 
@@ -286,23 +287,34 @@ def _dates(results: Results, point: int) -> pd.Series:
     return s.sort_index()
 
 
-def survival(results: Results, confidence: float = 0.95) -> pd.DataFrame:
-    """Share of futures without a rupture by the end of each month, per design point.
+def survival(results: Results, confidence: float = 0.95, event: str = "rupture") -> pd.DataFrame:
+    """Share of futures without a rupture (or another ``event``) by the end of each month, per design point.
 
-    ``survival`` at month m is the share of replications whose ``first_rupture_month`` is
-    null (never ruptured) or later than m; ``ci_low``/``ci_high`` is its Wilson interval.
+    ``survival`` at month m is the share of replications whose ``first_<event>_month`` is
+    null (never happened) or later than m; ``ci_low``/``ci_high`` is its Wilson interval.
     Every replication runs the full horizon, so there is no censoring and this is the
-    empirical survival function itself.
+    empirical survival function itself. ``event`` is ``"rupture"`` (two of the three tracks
+    broken), ``"below_threshold"`` (the latent ROK-JPN index below ``thresholds.rupture``),
+    ``"trade_measures"``, ``"security_linkage"`` or ``"agreement_repudiated"``.
 
     Returns
     -------
-    DataFrame with columns point, month, date, survival, ci_low, ci_high, ruptured, n.
+    DataFrame with columns point, month, date, survival, ci_low, ci_high, ruptured (how many
+    futures the event has reached), n.
+
+    Raises
+    ------
+    ValueError : an ``event`` without a first-month summary in the runs table.
     """
+    column = f"first_{event}_month"
+    if column not in results.runs:
+        known = sorted(c[len("first_") : -len("_month")] for c in results.runs if re.fullmatch(r"first_.+_month", c))
+        raise ValueError(f"no run summary {column!r} for event {event!r}; events: {', '.join(known)}")
     frames = []
     for point, runs in results.runs.groupby("point", sort=True):
         dates = _dates(results, point)
         months = dates.index.to_numpy()
-        first = runs["first_rupture_month"].astype("Float64").to_numpy(dtype=float, na_value=np.inf)
+        first = runs[column].astype("Float64").to_numpy(dtype=float, na_value=np.inf)
         n = len(first)
         ruptured = (first[None, :] <= months[:, None]).sum(axis=1)
         intervals = [wilson(n - k, n, confidence) for k in ruptured]

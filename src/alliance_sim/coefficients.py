@@ -381,7 +381,7 @@ class Thresholds(Group):
         0.30,
         ge=0,
         le=1,
-        description="ROK-JPN cooperation below which a month counts as rupture: the GSOMIA-termination brink of 2019 in the hindcast.",
+        description="Latent ROK-JPN cooperation below which a month counts as below threshold (a derived quantity; rupture itself is two broken tracks): the GSOMIA-termination brink of 2019 in the hindcast.",
     )
 
 

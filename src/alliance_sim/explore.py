@@ -188,20 +188,20 @@ def _wilson(k: np.ndarray, n: int, z: float = 1.959963984540054) -> tuple[np.nda
 def event_probabilities(scenario: Scenario, trace: dict[str, np.ndarray]) -> pd.DataFrame:
     """Probability over time of each event the model knows, with 95% Wilson intervals.
 
-    - ``rupture this month``: ROK-JPN cooperation below ``parameters.thresholds.rupture``;
-    - ``ruptured by this month``: at least one month below it so far (1 - survival);
-    - every step metric flagged as an indicator (:func:`indicator_metrics`).
+    - ``rupture this month``: the step metric ``rupture`` (two of the three tracks broken);
+    - ``ruptured by this month``: at least one month of rupture so far (1 - survival);
+    - every other step metric flagged as an indicator (:func:`indicator_metrics`).
 
     Returns
     -------
     DataFrame with columns month, date, event, probability, ci_low, ci_high, n.
     """
-    below = metrics.below_threshold(trace, scenario.parameters)
-    flags = {"rupture this month": below, "ruptured by this month": np.logical_or.accumulate(below, axis=0)}
+    now = trace["rupture"] > 0.5
+    flags = {"rupture this month": now, "ruptured by this month": np.logical_or.accumulate(now, axis=0)}
     for name in indicator_metrics():
-        if name in trace:
+        if name in trace and name != "rupture":
             flags[name] = trace[name] > 0.5
-    months, n = below.shape
+    months, n = now.shape
     dates = pd.to_datetime([month_label(scenario.start, t) for t in range(months)], format="%Y-%m")
     frames = []
     for event, flag in flags.items():

@@ -189,6 +189,33 @@ def agreement_repudiated(s):
 
 agreement_repudiated.indicator = True  # type: ignore[attr-defined]
 
+#: Months without a leaders' meeting after which the diplomatic track counts as broken.
+NO_MEETING_MONTHS = 12.0
+
+
+@njit
+def broken_tracks(s):
+    """How many of the three tracks of the ROK-JPN relationship are broken this month: trade (trade
+    measures in force), security (security cooperation linked to the dispute) and diplomacy (twelve
+    months or more since the leaders last met). The ladder nests them: security linkage is the rung
+    above trade measures, so it breaks two tracks on its own."""
+    rung = top_rung(s)
+    return (
+        (1.0 if rung >= 2.0 else 0.0)
+        + (1.0 if rung >= 3.0 else 0.0)
+        + (1.0 if s[S.MEETING_GAP] >= NO_MEETING_MONTHS else 0.0)
+    )
+
+
+@step_metric
+@njit
+def rupture(s):
+    """Rupture this month (1) or not (0): at least two of the three tracks broken (trade measures, security linkage, a year without a leaders' meeting)."""
+    return 1.0 if broken_tracks(s) >= 2.0 else 0.0
+
+
+rupture.indicator = True  # type: ignore[attr-defined]
+
 
 #: The step metrics :func:`record` writes, in its order (the first rows of a model's trace).
 RECORDED = (
@@ -207,6 +234,7 @@ RECORDED = (
     "trade_measures",
     "security_linkage",
     "agreement_repudiated",
+    "rupture",
 )
 
 
@@ -240,10 +268,11 @@ def record(s, trace, t, r):
     trace[12, t, r] = trade_measures(s)
     trace[13, t, r] = security_linkage(s)
     trace[14, t, r] = agreement_repudiated(s)
+    trace[15, t, r] = rupture(s)
 
 
 def below_threshold(trace: dict, params) -> np.ndarray:
-    """Months (rows) in which ROK-JPN cooperation is below the rupture threshold."""
+    """Months (rows) in which the latent ROK-JPN cooperation index is below ``thresholds.rupture``."""
     return trace["coop_rok_jpn"] < params.thresholds.rupture
 
 
@@ -267,22 +296,42 @@ def cohesion_final(trace, params) -> np.ndarray:
     return trace["cohesion"][-1].copy()
 
 
-@summary
-def rupture(trace, params) -> np.ndarray:
-    """ROK-JPN cooperation fell below thresholds.rupture in at least one month."""
-    return below_threshold(trace, params).any(axis=0)
+def _rupture(trace, params) -> np.ndarray:
+    """A rupture in at least one month: two of the three tracks broken at once (an observable breakdown)."""
+    return (trace["rupture"] > 0).any(axis=0)
+
+
+_rupture.__name__ = _rupture.__qualname__ = "rupture"
+summary(_rupture)
 
 
 @summary
 def first_rupture_month(trace, params) -> np.ndarray:
-    """First month (1 = the start month) below the rupture threshold; NaN (null) if none."""
-    below = below_threshold(trace, params)
-    return np.where(below.any(axis=0), below.argmax(axis=0) + 1.0, np.nan)
+    """First month (1 = the start month) of a rupture (two of the three tracks broken); NaN (null) if none."""
+    return _first_month(trace["rupture"])
 
 
 @summary
 def months_in_rupture(trace, params) -> np.ndarray:
-    """Number of months below the rupture threshold."""
+    """Number of months in rupture (two of the three tracks broken)."""
+    return (trace["rupture"] > 0).sum(axis=0)
+
+
+@summary
+def below_threshold_ever(trace, params) -> np.ndarray:
+    """The latent ROK-JPN cooperation index fell below thresholds.rupture in at least one month (a derived quantity)."""
+    return below_threshold(trace, params).any(axis=0)
+
+
+@summary
+def first_below_threshold_month(trace, params) -> np.ndarray:
+    """First month (1 = the start month) the latent ROK-JPN index was below thresholds.rupture; NaN (null) if none."""
+    return _first_month(below_threshold(trace, params))
+
+
+@summary
+def months_below_threshold(trace, params) -> np.ndarray:
+    """Number of months the latent ROK-JPN cooperation index spent below thresholds.rupture."""
     return below_threshold(trace, params).sum(axis=0)
 
 
@@ -371,7 +420,7 @@ OBSERVABLES = {
     "security_linkage_ever": ("security linkage", "security cooperation linked to the dispute (a GSOMIA notice)"),
     "year_without_meeting": ("year without meeting", "a year without a ROK-JPN leaders' meeting"),
     "agreement_repudiated_ever": ("agreement repudiated", "a government repudiated the ROK-JPN agreements in force"),
-    "rupture": ("rupture", "rupture (ROK-JPN cooperation below the threshold, a derived quantity)"),
+    "rupture": ("rupture", "rupture: two of trade measures, security linkage and a year without a meeting at once"),
 }
 
 

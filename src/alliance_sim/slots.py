@@ -66,9 +66,10 @@ MEETING = COOP + 37  # 1 if the ROK and JPN leaders met this month (an endogenou
 US_REGIME = COOP + 38  # 1 while the US is retrenching (a ``us_retrenchment`` process), else 0
 AGREEMENT = COOP + 39  # depth of the ROK-JPN agreements in force (0 none), a part of the institutional stock
 REPUDIATED = COOP + 40  # 1 if a government repudiated the agreements this month, else 0
+MEETING_GAP = COOP + 41  # months since the ROK and JPN leaders last met (0 in a month they meet)
 
 # This month's event inputs, reset before the events fire
-IN_PRK_RATE = COOP + 41  # baseline non-ICBM launches per month
+IN_PRK_RATE = COOP + 42  # baseline non-ICBM launches per month
 IN_ICBM_RATE = IN_PRK_RATE + 1  # baseline ICBM launches per month
 IN_NUCLEAR = IN_PRK_RATE + 2  # 1 if PRK tests a nuclear device this month
 IN_TARIFF = IN_PRK_RATE + 3  # + k: US tariffs in force against ally k this month (cut in its commitment signal)

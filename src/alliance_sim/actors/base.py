@@ -360,6 +360,7 @@ def meet(s, c, u):
     chance = clip01(c[MEETING_RATE] * (dyad - c[MEETING_FLOOR]) / (1.0 - c[MEETING_FLOOR]))
     met = not acting and u < chance
     s[S.MEETING] = 1.0 if met else 0.0
+    s[S.MEETING_GAP] = 0.0 if met else s[S.MEETING_GAP] + 1.0
     if met:
         s[S.SUMMIT + 3 * S.ROK + S.JPN] += c[MEETING_BOOST]
         s[S.SUMMIT + 3 * S.JPN + S.ROK] += c[MEETING_BOOST]
