@@ -146,7 +146,7 @@ def posterior(args) -> None:
         "replications_per_candidate": REPLICATIONS,
         "distance": {
             "parts": list(abc.PARTS),
-            "total": "sum of the six parts",
+            "total": "sum of the seven parts",
             "poll_scale": abc.poll_scale(),
             "polls": [{"actor": p.actor, "month": p.month, "share": p.share} for p in abc.poll_targets()],
         },

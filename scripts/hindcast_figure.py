@@ -45,7 +45,7 @@ def main() -> None:
         line = ax.plot(s.index, s["mean"], label=f"{label} (mean)")[0]
         ax.fill_between(s.index, s["p05"], s["p95"], color=line.get_color(), alpha=0.2, label=f"{label} 5-95%")
     threshold = res.manifest["scenario"]["parameters"]["thresholds"]["rupture"]
-    ax.axhline(threshold, color="black", linestyle=":", label=f"rupture threshold ({threshold})")
+    ax.axhline(threshold, color="black", linestyle=":", label=f"latent threshold ({threshold})")
     for month, text in MARKS:
         x = pd.Timestamp(month)
         ax.axvline(x, color="grey", linewidth=0.8)

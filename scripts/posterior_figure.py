@@ -81,7 +81,7 @@ def main() -> None:
     a.plot(
         x, default_t["coop_rok_jpn"].mean(axis=1), color=DEFAULT, linestyle="--", linewidth=1, label="defaults, mean"
     )
-    a.axhline(threshold, color="black", linestyle=":", linewidth=0.8, label=f"rupture threshold {threshold}")
+    a.axhline(threshold, color="black", linestyle=":", linewidth=0.8, label=f"latent threshold {threshold}")
     a.set_title("ROK-JPN cooperation (patterns 2, 3, 4)")
 
     band(b, x, post_t["coop_rok_usa"], "tab:orange", "ROK-US")
@@ -111,10 +111,10 @@ def main() -> None:
         width=300,
         color=POST,
         alpha=0.35,
-        label="posterior: rupture share",
+        label="posterior: share below the latent threshold",
     )
     e.axvline(pd.Timestamp("2019-07"), color="crimson", linewidth=1, label="export controls (record, 2019-07)")
-    e.set_title("Trade measures and rupture share by year (patterns 3, 5)")
+    e.set_title("Trade measures and share below the latent threshold by year (pattern 3, 2019 timing)")
 
     polls = pd.concat(
         [

@@ -26,7 +26,7 @@ def bumped(trace, rng):
     """A trace with smooth random bumps on the metrics the checks read, and trade measures shifted."""
     t = np.arange(next(iter(trace.values())).shape[0])[:, None]
     out = dict(trace)
-    for name in ("coop_rok_jpn", "coop_rok_usa", "coop_jpn_usa", "cohesion", "threat_rok"):
+    for name in ("coop_rok_jpn", "coop_rok_usa", "coop_jpn_usa", "cohesion", "threat_rok", "chn_ties_rok"):
         if rng.random() < 0.5:
             centre, width, size = rng.uniform(24, 84), rng.uniform(2, 12), rng.normal(0, 0.06)
             out[name] = trace[name] + size * np.exp(-(((t - centre) / width) ** 2)) * rng.uniform(
@@ -34,6 +34,8 @@ def bumped(trace, rng):
             )
     if rng.random() < 0.5:
         out["trade_measures"] = np.roll(trace["trade_measures"], int(rng.integers(-12, 13)), axis=0)
+    if rng.random() < 0.3:  # ROK-China trade that shrinks through 2017, or grows
+        out["chn_trade_rok"] = trace["chn_trade_rok"] * (1.0 + rng.uniform(-0.004, 0.002)) ** t
     return out
 
 

@@ -106,6 +106,8 @@ def known_state() -> np.ndarray:
     state[:, S.MEETING] = [0.0, 1.0]
     state[:, S.MEETING_GAP] = [11.0, 0.0]  # replication 0: eleven months since the leaders met
     state[:, S.REPUDIATED] = [1.0, 0.0]
+    state[:, S.CHN_TIES] = [0.55, 0.35]
+    state[:, S.CHN_TRADE] = [1.0, 1.25]
     return state
 
 
@@ -126,6 +128,8 @@ KNOWN = {
     "trade_measures": [1.0, 1.0],  # either government on rung 2 or higher
     "security_linkage": [0.0, 1.0],  # either on rung 3
     "agreement_repudiated": [1.0, 0.0],
+    "chn_ties_rok": [0.55, 0.35],
+    "chn_trade_rok": [1.0, 1.25],
     "rupture": [0.0, 1.0],  # 0: trade only (eleven months without a meeting); 1: security linkage breaks two tracks
 }
 

@@ -150,9 +150,9 @@ def test_metrics_stay_bounded_for_any_seed_coefficients_and_events(seed, data):
     runs, trace = run_ensemble(s, 0)
     for name, values in trace.items():
         assert np.isfinite(values).all(), name
-        if name.startswith(("coop_", "cohesion", "threat_", "abandonment_", "chn_")):
+        if name.startswith(("coop_", "cohesion", "threat_", "abandonment_", "chn_")) and name != "chn_trade_rok":
             assert values.min() >= 0 and values.max() <= 1, name
-    assert (trace["prk_tests"] >= 0).all()
+    assert (trace["prk_tests"] >= 0).all() and (trace["chn_trade_rok"] > 0).all()  # trade: a positive index
     assert runs[["cohesion_mean", "cohesion_min", "cohesion_final"]].stack().between(0, 1).all()
 
 
@@ -413,3 +413,23 @@ def test_rupture_is_two_broken_tracks_rebuilt_from_the_observables():
     assert 0 < trace["rupture"].any(axis=0).mean() < 1  # the setting gives ruptures in some futures only
     # a rupture always has trade measures in force (both ways to two tracks go through rung 2)
     assert (trace["trade_measures"][trace["rupture"] > 0] > 0).all()
+
+
+def test_economic_coercion_cools_rok_china_politics_while_trade_keeps_growing(tmp_path):
+    # Pattern 5's two channels: a coercion shock on ROK pulls political cooperation down and only
+    # slows trade; a shock on JPN or at sea leaves both alone.
+    def chn_at(months, event=None):
+        path = tmp_path / f"coerce_{event and event['target']}_{event and event['channel']}.yaml"
+        fields = ", ".join(f"{k}: {v}" for k, v in (event or {}).items())
+        events = f"events:\n  shock: {{type: china_coercion, at: 2025-02, magnitude: 0.5, {fields}}}\n" if event else ""
+        path.write_text(f"extends: {BASE}\nname: coerce\nmonths: {months}\n{events}", encoding="utf-8")
+        _, trace = run_ensemble(load_scenario(path), 0, range(20))
+        return trace["chn_ties_rok"][-1].mean(), trace["chn_trade_rok"]
+
+    ties_calm, trade_calm = chn_at(12)
+    ties_hit, trade_hit = chn_at(12, {"channel": "economic", "target": "ROK"})
+    assert ties_hit < ties_calm - 0.05  # the political channel
+    assert (trade_hit[-1] < trade_calm[-1]).all() and (trade_hit[-1] > trade_hit[0]).all()  # slower, still growing
+    for other in ({"channel": "economic", "target": "JPN"}, {"channel": "maritime", "target": "ROK"}):
+        ties, trade = chn_at(12, other)
+        assert ties == ties_calm and (trade == trade_calm).all()

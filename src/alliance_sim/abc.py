@@ -6,8 +6,8 @@ population) and each is run as a small ensemble of its own in
 ``scenarios/hindcast/2015_2021.yaml``: ``r`` consecutive replications of one
 ensemble of many candidates (the coefficients are per-replication columns,
 :func:`alliance_sim.ensemble.build`). A candidate's distance to the record has
-six parts: the five calibration patterns as continuous distances
-(:data:`alliance_sim.patterns.DISTANCES`) and the gap between the model's public
+seven parts: the five calibration patterns and the 2019 timing as continuous
+distances (:data:`alliance_sim.patterns.DISTANCES`) and the gap between the model's public
 antipathy and the Genron NPO / East Asia Institute unfavourability polls of
 2015-2021 (:func:`poll_distance`). The accepted sets are the candidates within
 the last tolerance of a decreasing schedule. Only 2015-2021 enters:
@@ -148,7 +148,7 @@ PRIORS: tuple[Prior, ...] = (
 SURVEY_MONTH = {2013: "05", 2014: "05", 2015: "05", 2019: "05", 2020: "09", 2021: "09"}
 
 
-#: Names of the six distance parts, in order.
+#: Names of the seven distance parts, in order.
 PARTS = (*(p.__name__ for p in patterns.PATTERNS), "polls")
 
 
@@ -233,7 +233,7 @@ def poll_distance(
 
 
 def distance_parts(scenario: Scenario, h: patterns.Hindcast, polls: Sequence[Poll], scale: float) -> np.ndarray:
-    """The six distance parts (:data:`PARTS`) of each ensemble in ``h``: (6, ...)."""
+    """The seven distance parts (:data:`PARTS`) of each ensemble in ``h``: (7, ...)."""
     return np.concatenate([patterns.distances(h), poll_distance(scenario, h.mean, polls, scale)[None]])
 
 
@@ -295,7 +295,7 @@ def evaluate(
     workers: int = 1,
     polls: Sequence[Poll] | None = None,
 ) -> np.ndarray:
-    """The distance parts (6, n) of ``n`` candidate sets, ``r`` replications each.
+    """The distance parts (7, n) of ``n`` candidate sets, ``r`` replications each.
 
     Candidates run in chunks of ``chunk``, on ``workers`` processes; the result does not depend on either.
     """
@@ -315,7 +315,7 @@ def evaluate(
 
 
 def total(parts: np.ndarray) -> np.ndarray:
-    """The distance of a candidate: the sum of its six parts."""
+    """The distance of a candidate: the sum of its seven parts."""
     return parts.sum(axis=0)
 
 

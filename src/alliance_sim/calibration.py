@@ -265,6 +265,22 @@ SOURCES: dict[str, tuple[str, str]] = {
         "Maritime assertiveness is a lesser threat than PRK missiles for ROK and a comparable one for JPN.",
     ),
     "parameters.chn.tension_weight": (A, "Maritime pressure raises US-China tension by half its size."),
+    "parameters.chn.ties_rate": (
+        A,
+        "Political relations follow a coercion episode within months: Seoul-Beijing summitry froze from the July 2016 THAAD decision and resumed with Moon's December 2017 state visit.",
+    ),
+    "parameters.chn.ties_coercion": (
+        A,
+        "Pattern 5 (THAAD): the 2016-17 retaliation (shocks 0.30 and 0.25 in the hindcast) lowers ROK-China political cooperation by about 0.2; economic coercion is a political signal first (Meick and Salidjanova 2017).",
+    ),
+    "parameters.chn.trade_growth": (
+        A,
+        "A positive trend: ROK exports to China grew 14.1% in Jan-Nov 2017 despite the retaliation (timeline.csv) and stood at USD 162.9 bn in 2021 (defence_and_forces.csv); about 5% a year, the pattern needs only the sign.",
+    ),
+    "parameters.chn.trade_coercion": (
+        A,
+        "Pattern 5 (THAAD): the boycotts hit tourism, retail (Lotte) and entertainment, not aggregate trade, which kept growing in 2017 (timeline.csv); at 0.005 the 2017 retaliation halves trend growth for a few months without reversing it.",
+    ),
     "parameters.domestic.approval_reversion": (A, "Approval returns halfway to its anchor in about 17 months."),
     "parameters.domestic.approval_noise": (
         A,

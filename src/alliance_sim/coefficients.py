@@ -341,6 +341,24 @@ class Chn(Group):
     tension_weight: float = Field(
         0.5, ge=0, le=2, description="Rise of US-China tension per unit of maritime pressure shock."
     )
+    ties_rate: float = Field(
+        0.1, ge=0, le=1, description="Monthly adjustment of ROK-China political cooperation toward its target."
+    )
+    ties_coercion: float = Field(
+        0.5,
+        ge=0,
+        le=2,
+        description="Fall in the target of ROK-China political cooperation per unit of economic coercion of ROK.",
+    )
+    trade_growth: float = Field(
+        0.004, ge=-0.05, le=0.05, description="Monthly trend growth of ROK-China trade (0.004: about 5% a year)."
+    )
+    trade_coercion: float = Field(
+        0.005,
+        ge=0,
+        le=0.1,
+        description="Cut in the monthly growth of ROK-China trade per unit of economic coercion of ROK.",
+    )
 
 
 class Domestic(Group):

@@ -96,6 +96,9 @@ class ChnInit(Strict):
 
     pressure: Share = Field(0.2, description="Baseline economic and political pressure on ROK.")
     maritime: Share = Field(0.3, description="Baseline maritime assertiveness (Yellow Sea, East China Sea).")
+    ties: Share = Field(
+        0.6, description="ROK-China political cooperation (summits, high-level exchanges) at the start."
+    )
 
 
 class Actors(Strict):

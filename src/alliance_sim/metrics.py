@@ -217,6 +217,20 @@ def rupture(s):
 rupture.indicator = True  # type: ignore[attr-defined]
 
 
+@step_metric
+@njit
+def chn_ties_rok(s):
+    """ROK-China political cooperation (summits, high-level exchanges), 0..1."""
+    return s[S.CHN_TIES]
+
+
+@step_metric
+@njit
+def chn_trade_rok(s):
+    """ROK-China trade, an index (1 at the start of the storyline: the spin-up's start when there is one)."""
+    return s[S.CHN_TRADE]
+
+
 #: The step metrics :func:`record` writes, in its order (the first rows of a model's trace).
 RECORDED = (
     "coop_rok_jpn",
@@ -235,6 +249,8 @@ RECORDED = (
     "security_linkage",
     "agreement_repudiated",
     "rupture",
+    "chn_ties_rok",
+    "chn_trade_rok",
 )
 
 
@@ -269,6 +285,8 @@ def record(s, trace, t, r):
     trace[13, t, r] = security_linkage(s)
     trace[14, t, r] = agreement_repudiated(s)
     trace[15, t, r] = rupture(s)
+    trace[16, t, r] = chn_ties_rok(s)
+    trace[17, t, r] = chn_trade_rok(s)
 
 
 def below_threshold(trace: dict, params) -> np.ndarray:

@@ -111,13 +111,25 @@ def timing_2019(h: Hindcast) -> Check:
     y19 = h.year(2019)
     holds = by_2019 > 0.5 and y19.start <= median < y19.stop and early < 0.1
     return Check(
-        "5. 2019 timing",
+        "2019 timing",
         bool(holds),
         {"trade_by_2019": by_2019, "median_first_month": median + 1, "before_dec_2018": early},
     )
 
 
-PATTERNS = (threat_spike_2017, detente_2018, dispute_2019, freeze_2020_21, timing_2019)
+def thaad_2016_17(h: Hindcast) -> Check:
+    """Pattern 5: in the 2016-17 THAAD dispute ROK-China political cooperation falls while trade keeps growing.
+
+    Checked on the ensemble means: political cooperation in 2017 at least 0.05 below 2015, and
+    trade in 2017 above 2016 (the economic and political channels are separate).
+    """
+    ties, trade = h.mean["chn_ties_rok"], h.mean["chn_trade_rok"]
+    fall = float(ties[h.year(2015)].mean() - ties[h.year(2017)].mean())
+    growth = float(trade[h.year(2017)].mean() / trade[h.year(2016)].mean() - 1.0)
+    return Check("5. 2016-17 THAAD", fall >= 0.05 and growth > 0.0, {"ties_fall": fall, "trade_growth_2017": growth})
+
+
+PATTERNS = (threat_spike_2017, detente_2018, dispute_2019, freeze_2020_21, timing_2019, thaad_2016_17)
 
 
 def check_all(scenario, trace: dict) -> list[Check]:
@@ -264,15 +276,26 @@ def timing_2019_distance(h: Hindcast) -> np.ndarray:
     return _distance(holds, _relu(0.5 - by_2019) / 0.5 + off + _relu(early - 0.1) / 0.1)
 
 
+def thaad_2016_17_distance(h: Hindcast) -> np.ndarray:
+    """Pattern 5 as a distance: a 2015-2017 fall of ROK-China political cooperation short of 0.05 (units of
+    0.05), and a 2017 fall of trade below 2016 (units of 1%)."""
+    ties, trade = h.mean["chn_ties_rok"], h.mean["chn_trade_rok"]
+    fall = _year_mean(ties, h.year(2015)) - _year_mean(ties, h.year(2017))
+    growth = _year_mean(trade, h.year(2017)) / _year_mean(trade, h.year(2016)) - 1.0
+    holds = (fall >= 0.05) & (growth > 0.0)
+    return _distance(holds, _relu(0.05 - fall) / 0.05 + _relu(-growth) / 0.01)
+
+
 DISTANCES = (
     threat_spike_2017_distance,
     detente_2018_distance,
     dispute_2019_distance,
     freeze_2020_21_distance,
     timing_2019_distance,
+    thaad_2016_17_distance,
 )
 
 
 def distances(h: Hindcast) -> np.ndarray:
-    """Every pattern's distance, (5, ...) in :data:`PATTERNS` order."""
+    """Every pattern's distance, (6, ...) in :data:`PATTERNS` order."""
     return np.array([d(h) for d in DISTANCES])

@@ -179,8 +179,10 @@ DRIVER = Log(7, -20, 2)
 ANY = Log(7, -20, 20)
 
 COUNT_METRICS = frozenset({"prk_tests"})
+#: Positive indices without an upper bound (ROK-China trade): the ANY layout.
+INDEX_METRICS = frozenset({"chn_trade_rok"})
 #: Every other compiled step metric lies in 0..1.
-UNIT_METRICS = frozenset(metrics.RECORDED) - COUNT_METRICS
+UNIT_METRICS = frozenset(metrics.RECORDED) - COUNT_METRICS - INDEX_METRICS
 
 
 def layout_of(name: str) -> Linear | Log:

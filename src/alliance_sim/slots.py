@@ -55,9 +55,11 @@ CHN_ECON_SHOCK = PRK_RUSSIA + 7  # + k: decaying economic coercion of ally k
 CHN_MARITIME_SHOCK = CHN_ECON_SHOCK + 2  # + k
 CHN_PRESSURE = CHN_ECON_SHOCK + 4  # + k: economic pressure on ally k (on ROK with the wedge)
 CHN_THREAT = CHN_ECON_SHOCK + 6  # + k: threat CHN poses to ally k
+CHN_TIES = CHN_ECON_SHOCK + 8  # ROK-China political cooperation (summits, high-level exchanges), 0..1
+CHN_TRADE = CHN_ECON_SHOCK + 9  # ROK-China trade, an index: 1 at the start of the storyline
 
 # Directed cooperation among ROK, JPN and USA, its last change, summit boosts, next month's values
-COOP = CHN_ECON_SHOCK + 8
+COOP = CHN_ECON_SHOCK + 10
 LAST_MOVE = COOP + 9
 SUMMIT = COOP + 18
 NEXT_COOP = COOP + 27
