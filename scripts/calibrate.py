@@ -69,10 +69,12 @@ def sig(x, digits: int = 6):
 
 
 def pass_shares(parts: np.ndarray) -> dict:
-    """Share of ensembles whose pattern distance is 0 (the check holds), each pattern and all five."""
-    held = parts[:5] == 0
-    shares = {name: float(held[k].mean()) for k, name in enumerate(abc.PARTS[:5])}
-    return shares | {"all_five": float(held.all(axis=0).mean()), "poll_distance_median": float(np.median(parts[5]))}
+    """Share of ensembles whose pattern distance is 0 (the check holds), each pattern and all of them;
+    the median poll distance (the last part)."""
+    every = len(patterns.PATTERNS)
+    held = parts[:every] == 0
+    shares = {name: float(held[k].mean()) for k, name in enumerate(abc.PARTS[:every])}
+    return shares | {"all": float(held.all(axis=0).mean()), "poll_distance_median": float(np.median(parts[-1]))}
 
 
 def defaults(scenario, paths) -> np.ndarray:
