@@ -146,20 +146,25 @@ def test_attribution(base_results, tmp_path):
     level = base_results.metric("coop_rok_jpn")["mean"].to_numpy()
     np.testing.assert_allclose(net[1:], np.diff(level), atol=1e-12)
     threshold = analysis.rupture_threshold(base_results)
-    assert f"rupture threshold {threshold:g}" in [t.get_text() for t in bottom.get_legend().get_texts()]
+    assert f"latent threshold {threshold:g}" in [t.get_text() for t in bottom.get_legend().get_texts()]
     assert_png(fig, tmp_path / "attribution.png")
 
 
 def test_survival(base_results, transition_results, tmp_path):
     fig = plots.survival({"base": base_results, "political_transition": transition_results})
     ax = visible_axes(fig)[0]
-    assert ax.get_ylabel() == "share of futures without rupture"
+    assert ax.get_ylabel() == "share of futures" and ax.get_title().startswith("Futures without a rupture yet")
     assert_date_axis(ax)
     texts = [t.get_text() for t in ax.get_legend().get_texts()]
     assert texts[0].startswith("base: ") and texts[1].startswith("political_transition: ")
     assert_png(fig, tmp_path / "survival.png")
     single = visible_axes(plots.survival(base_results))[0]
     assert single.get_legend().get_texts()[0].get_text().startswith("base: ")
+    # the latent index's curve says which threshold, and ends at the share never below it
+    latent = visible_axes(plots.survival(base_results, event="below_threshold"))[0]
+    assert "below 0.3" in latent.get_title()
+    never = 1 - base_results.runs["below_threshold_ever"].mean()
+    assert f"{never:.1%} never below 0.3" in latent.get_legend().get_texts()[0].get_text()
 
 
 def test_heatmap_ticks_are_the_grid_values_and_a_third_parameter_gets_panels(asymmetric_grid, tmp_path):

@@ -136,7 +136,7 @@ def envelopes(results: Results, metrics: Sequence[str] = ENVELOPE_METRICS, point
     """Ensemble mean and 5–95% band of each metric over time, one panel per metric.
 
     Panels in the same unit share one y-range, so a move of 0.1 looks the same size in
-    each; the rupture threshold is drawn on the ROK–JPN panel and the scenario's dated
+    each; the latent threshold (``thresholds.rupture``) is drawn on the ROK–JPN panel and the scenario's dated
     events are marked on every panel.
     """
     metrics = list(metrics)
@@ -150,7 +150,7 @@ def envelopes(results: Results, metrics: Sequence[str] = ENVELOPE_METRICS, point
         s = _series(results, metric, point)
         _band(ax, s, "C0", "ensemble mean")
         if metric == "coop_rok_jpn" and threshold is not None:
-            ax.axhline(threshold, color="C3", linestyle="--", linewidth=1, label=f"rupture threshold {threshold:g}")
+            ax.axhline(threshold, color="C3", linestyle="--", linewidth=1, label=f"latent threshold {threshold:g}")
         _mark_events(ax, events)
         ax.set_title(title(metric))
         ax.set_ylabel(unit(metric))
@@ -172,7 +172,7 @@ def envelopes(results: Results, metrics: Sequence[str] = ENVELOPE_METRICS, point
     names = ["ensemble mean", "5–95% of futures"]
     if threshold is not None and "coop_rok_jpn" in metrics:
         handles.append(axes[metrics.index("coop_rok_jpn")].get_lines()[1])
-        names.append(f"rupture threshold {threshold:g}")
+        names.append(f"latent threshold {threshold:g}")
     axes[0].legend(handles=handles, labels=names, loc="lower left", fontsize=8)
     same = " (same y-range for every 0–1 index)" if "index" in ranges else ""
     fig.suptitle(f"{analysis.label(results)}: {len(results.runs[results.runs.point == point])} futures{same}")
@@ -198,7 +198,7 @@ def compare_scenarios(
         _band(left, _series(res, metric, int(res.runs.point.min())), colour, name)
     threshold = analysis.rupture_threshold(a)
     if metric == "coop_rok_jpn" and threshold is not None:
-        left.axhline(threshold, color="grey", linestyle="--", linewidth=1, label=f"rupture threshold {threshold:g}")
+        left.axhline(threshold, color="grey", linestyle="--", linewidth=1, label=f"latent threshold {threshold:g}")
     _mark_events(left, dated_events(b))
     left.set_title(f"{title(metric)}: mean and 5–95% of futures")
     left.set_ylabel(unit(metric))
@@ -425,7 +425,7 @@ def attribution(results: Results, point: int = 0, groups: int = 6) -> Figure:
     _band(bottom, _series(results, "coop_rok_jpn", point), "C0", "ensemble mean")
     threshold = analysis.rupture_threshold(results)
     if threshold is not None:
-        bottom.axhline(threshold, color="C3", linestyle="--", linewidth=1, label=f"rupture threshold {threshold:g}")
+        bottom.axhline(threshold, color="C3", linestyle="--", linewidth=1, label=f"latent threshold {threshold:g}")
     bottom.set_ylabel(unit("coop_rok_jpn"))
     bottom.set_title("Resulting ROK–JPN cooperation: mean and 5–95% of futures")
     bottom.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
@@ -446,15 +446,36 @@ def _driver_colours(drivers: Sequence[str]) -> dict[str, tuple]:
     return colours
 
 
-def survival(results: Results | Mapping[str, Results], point: int = 0) -> Figure:
-    """Share of futures in which ROK–JPN cooperation has not yet ruptured, by month,
+#: What each ``event`` of :func:`survival` is, for its title and labels: (what happened, title).
+SURVIVAL_EVENTS = {
+    "rupture": (
+        "ruptured",
+        "Futures without a rupture yet (two of trade measures, security linkage, a year without a meeting)",
+    ),
+    "below_threshold": (
+        "below {threshold:g}",
+        "Futures in which latent ROK–JPN cooperation has not yet fallen below {threshold:g}",
+    ),
+    "trade_measures": ("trade measures", "Futures without trade measures yet"),
+    "security_linkage": ("security linkage", "Futures without a security linkage yet"),
+    "agreement_repudiated": ("repudiated", "Futures in which no agreement has been repudiated yet"),
+}
+
+
+def survival(results: Results | Mapping[str, Results], point: int = 0, event: str = "rupture") -> Figure:
+    """Share of futures without a rupture (or another ``event``, as in :func:`analysis.survival`) by month,
     with 95% Wilson bands; pass a mapping ``{label: results}`` to overlay scenarios."""
     runs = results if isinstance(results, Mapping) else {analysis.label(results): results}
+    threshold = analysis.rupture_threshold(next(iter(runs.values())))
+    happened, title = (
+        text.format(threshold=threshold if threshold is not None else float("nan"))
+        for text in SURVIVAL_EVENTS.get(event, (event, f"Futures without {event} yet"))
+    )
     fig = Figure(figsize=(8, 4.5), layout="constrained")
     ax = fig.subplots()
     styles = ("-", "--", ":", "-.")
     for k, (name, res) in enumerate(runs.items()):
-        s = analysis.survival(res)
+        s = analysis.survival(res, event=event)
         s = s[s.point == point]
         dates = pd.to_datetime(s["date"])
         ax.fill_between(dates, s["ci_low"], s["ci_high"], step="post", color=f"C{k}", alpha=0.2, linewidth=0)
@@ -465,13 +486,11 @@ def survival(results: Results | Mapping[str, Results], point: int = 0) -> Figure
             color=f"C{k}",
             linestyle=styles[k % len(styles)],
             linewidth=2,
-            label=f"{name}: {s['survival'].iloc[-1]:.1%} never ruptured (n = {int(s['n'].iloc[0])})",
+            label=f"{name}: {s['survival'].iloc[-1]:.1%} never {happened} (n = {int(s['n'].iloc[0])})",
         )
     ax.set_ylim(-0.02, 1.02)
-    ax.set_ylabel("share of futures without rupture")
-    threshold = analysis.rupture_threshold(next(iter(runs.values())))
-    below = f" (below {threshold:g})" if threshold is not None else ""
-    ax.set_title(f"Futures in which ROK–JPN cooperation has not yet ruptured{below}\nband: 95% Wilson interval")
+    ax.set_ylabel("share of futures")
+    ax.set_title(f"{title}\nband: 95% Wilson interval")
     ax.legend(loc="lower left")
     _date_axis(ax)
     return fig
