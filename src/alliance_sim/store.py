@@ -120,9 +120,14 @@ def _atomic(path: Path, write) -> None:
         raise
 
 
+#: Rows below which a frame is converted to Arrow on this thread: pyarrow's conversion threads cost
+#: more than they save on a sweep task's series (7.5 ms against 1.4 ms for 3,720 rows; same bytes).
+THREADED_ROWS = 100_000
+
+
 def write_parquet(df: pd.DataFrame, path: Path) -> None:
     """Write ``df`` to ``path`` atomically (temporary file, then rename)."""
-    table = pa.Table.from_pandas(df, preserve_index=False)
+    table = pa.Table.from_pandas(df, preserve_index=False, nthreads=1 if len(df) < THREADED_ROWS else None)
     _atomic(Path(path), lambda tmp: pq.write_table(table, tmp))
 
 
