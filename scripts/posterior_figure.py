@@ -31,7 +31,7 @@ POSTERIOR_POINT, PRIOR_POINT, DEFAULTS_POINT = 5, 6, 7
 WINDOWS = [  # (first, last, label) of each pattern
     ("2017-06", "2017-12", "1"),
     ("2018-01", "2018-12", "2"),
-    ("2019-01", "2019-12", "3, 5"),
+    ("2019-01", "2019-12", "3, T"),  # T: the 2019 timing (pattern 5, THAAD, has no panel: ROK-China series)
     ("2020-01", "2021-12", "4"),
 ]
 POST, PRIOR, DEFAULT = "tab:blue", "0.6", "black"
@@ -114,7 +114,7 @@ def main() -> None:
         label="posterior: share below the latent threshold",
     )
     e.axvline(pd.Timestamp("2019-07"), color="crimson", linewidth=1, label="export controls (record, 2019-07)")
-    e.set_title("Trade measures and share below the latent threshold by year (pattern 3, 2019 timing)")
+    e.set_title("Trade measures; share below the latent threshold (P3, timing T)")
 
     polls = pd.concat(
         [
