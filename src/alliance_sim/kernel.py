@@ -93,7 +93,6 @@ def draw(k0, k1, incidents, noise, points, t, streams, draws, active, D, U):
 def fire_events(s, c, t, r, d, events, a, u):
     """Phase 1: dated events and active processes (inputs reset, summit boosts decay), then
     whether the ROK and JPN leaders meet."""
-    kinds, _streams, draws, first, last, args = events
     for q in range(9):
         s[S.SUMMIT + q] *= 1.0 - c[SUMMIT_DECAY]
     s[S.IN_PRK_RATE] = 0.0
@@ -104,14 +103,7 @@ def fire_events(s, c, t, r, d, events, a, u):
     s[S.IN_RETRENCH] = 0.0
     s[S.IN_BROKERAGE_KEPT] = 1.0
     s[S.REPUDIATED] = 0.0
-    for e in range(len(kinds)):
-        if first[r, e] <= t <= last[r, e]:
-            z = D_EVENTS + N_DRAWS * e
-            for q in range(N_DRAWS):
-                u[q] = d[z + q] if q < draws[e] else 0.5
-            for q in range(N_ARGS):
-                a[q] = args[r, e, q]
-            fire(kinds[e], s, c, a, t, first[r, e], last[r, e], u)
+    fire(s, c, t, r, events, d, D_EVENTS, a, u)
     ally.meet(s, c, d[D_MEETING])
 
 
