@@ -4,8 +4,8 @@
 an actor module (``actors/``) or of the events (:mod:`alliance_sim.events`),
 over one replication's state row ``s`` and coefficient row ``c``.
 :func:`advance` runs a span of months for every replication of an ensemble:
-a loop over replications inside a loop over months, so that each month's
-records of consecutive replications are written side by side.
+a loop over replications (:func:`replications`) inside a loop over months, so
+that each month's records of consecutive replications are written side by side.
 
 Random numbers come from :mod:`alliance_sim.philox` at the address (seed,
 point, replication, month, stream): the model's own streams are named below,
@@ -25,7 +25,7 @@ from .actors import base as ally
 from .actors import chn, prk, usa
 from .columns import col
 from .events import N_ARGS, N_DRAWS, fire
-from .jit import njit
+from .jit import njit, unowned
 from .philox import BLOCK, normals, stream_id, uniform_block
 
 SUMMIT_DECAY = col("diplomacy.summit_decay")
@@ -176,6 +176,22 @@ def month(s, c, t, r, d, events, scratch, trace, drivers):
 
 
 @njit
+def replications(S_, C, t, D, d, events, scratch, trace, drivers):
+    """Month ``t`` of every replication (rows of ``S_``), from the month's draw matrix ``D``; ``d`` is scratch.
+
+    Every array is the caller's, alive for the whole call, so the loop works on views that hold no
+    reference to their memory (:func:`alliance_sim.jit.unowned`): otherwise each month of each
+    replication would count references to them dozens of times.
+    """
+    S_, C, D, d, trace, drivers = unowned(S_), unowned(C), unowned(D), unowned(d), unowned(trace), unowned(drivers)
+    events, scratch = unowned(events), unowned(scratch)
+    for r in range(S_.shape[0]):
+        for q in range(D.shape[0]):
+            d[q] = D[q, r]
+        month(S_[r], C[r], t, r, d, events, scratch, trace, drivers)
+
+
+@njit
 def advance(S_, C, keys, points, addresses, events, t0, t1, trace, drivers):
     """Run months ``t0..t1-1`` of every replication (rows of ``S_``), in place; record into ``trace``/``drivers``.
 
@@ -199,7 +215,4 @@ def advance(S_, C, keys, points, addresses, events, t0, t1, trace, drivers):
         for e in range(len(streams)):
             active[e] = draws[e] and opens[e] <= t <= closes[e]
         draw(k0, k1, incidents, noise, points64, t, streams, draws, active, D, U)
-        for r in range(R):
-            for q in range(D.shape[0]):
-                d[q] = D[q, r]
-            month(S_[r], C[r], t, r, d, events, scratch, trace, drivers)
+        replications(S_, C, t, D, d, events, scratch, trace, drivers)
