@@ -164,7 +164,7 @@ def settle(s, c, t, r, terms_rok, terms_jpn, trace, drivers):
 def month(s, c, t, r, d, events, scratch, trace, drivers):
     """One month of replication ``r``, simultaneous: every actor reads last month's cooperation.
 
-    ``d`` holds the replication's random numbers of the month (a column of :func:`draw`'s matrix).
+    ``d`` holds the replication's random numbers of the month (its column of :func:`draw`'s matrix).
     """
     a, u, terms_rok, terms_jpn = scratch
     fire_events(s, c, t, r, d, events, a, u)
@@ -176,19 +176,18 @@ def month(s, c, t, r, d, events, scratch, trace, drivers):
 
 
 @njit
-def replications(S_, C, t, D, d, events, scratch, trace, drivers):
-    """Month ``t`` of every replication (rows of ``S_``), from the month's draw matrix ``D``; ``d`` is scratch.
+def replications(S_, C, t, D, events, scratch, trace, drivers):
+    """Month ``t`` of every replication (rows of ``S_``), from the month's draw matrix ``D``.
 
     Every array is the caller's, alive for the whole call, so the loop works on views that hold no
     reference to their memory (:func:`alliance_sim.jit.unowned`): otherwise each month of each
-    replication would count references to them dozens of times.
+    replication would count references to them dozens of times. A replication reads its numbers
+    in place, from its column of ``D``: only those the month uses.
     """
-    S_, C, D, d, trace, drivers = unowned(S_), unowned(C), unowned(D), unowned(d), unowned(trace), unowned(drivers)
+    S_, C, D, trace, drivers = unowned(S_), unowned(C), unowned(D), unowned(trace), unowned(drivers)
     events, scratch = unowned(events), unowned(scratch)
     for r in range(S_.shape[0]):
-        for q in range(D.shape[0]):
-            d[q] = D[q, r]
-        month(S_[r], C[r], t, r, d, events, scratch, trace, drivers)
+        month(S_[r], C[r], t, r, D[:, r], events, scratch, trace, drivers)
 
 
 @njit
@@ -204,7 +203,6 @@ def advance(S_, C, keys, points, addresses, events, t0, t1, trace, drivers):
     points64 = points.astype(np.uint64)
     D = np.empty((D_EVENTS + N_DRAWS * len(streams), R))
     U = np.empty((2, R))
-    d = np.empty(D.shape[0])
     active = np.zeros(len(streams), dtype=np.bool_)
     opens, closes = np.full(len(streams), t1), np.full(len(streams), -1)  # an event's window over all replications
     for r in range(R):
@@ -215,4 +213,4 @@ def advance(S_, C, keys, points, addresses, events, t0, t1, trace, drivers):
         for e in range(len(streams)):
             active[e] = draws[e] and opens[e] <= t <= closes[e]
         draw(k0, k1, incidents, noise, points64, t, streams, draws, active, D, U)
-        replications(S_, C, t, D, d, events, scratch, trace, drivers)
+        replications(S_, C, t, D, events, scratch, trace, drivers)
