@@ -29,6 +29,8 @@ from .jit import njit, unowned
 from .philox import BLOCK, normals, stream_id, uniform_block
 
 SUMMIT_DECAY = col("diplomacy.summit_decay")
+#: The trace row of trilateral cohesion.
+COHESION = metrics.RECORDED.index("cohesion")
 
 # The model's own random streams, by name.
 PRK_LAUNCHES = stream_id("prk.launches")  # uniforms of PRK's non-ICBM and ICBM launch counts
@@ -108,9 +110,8 @@ def fire_events(s, c, t, r, d, events, a, u):
 
 
 @njit(inline="always")
-def adversaries_act(s, c, d):
-    """Phase 2: PRK launches (action-reaction to cohesion), CHN sets its wedge pressure."""
-    cohesion = metrics.cohesion(s)
+def adversaries_act(s, c, d, cohesion):
+    """Phase 2: PRK launches (action-reaction to ``cohesion``, last month's), CHN sets its wedge pressure."""
     prk.act(s, c, cohesion, d[D_TESTS], d[D_ICBMS])
     chn.act(s, c, cohesion)
 
@@ -161,14 +162,16 @@ def settle(s, c, t, r, terms_rok, terms_jpn, trace, drivers):
 
 
 @njit(inline="always")
-def month(s, c, t, r, d, events, scratch, trace, drivers):
+def month(s, c, t, r, d, events, scratch, trace, drivers, t0):
     """One month of replication ``r``, simultaneous: every actor reads last month's cooperation.
 
     ``d`` holds the replication's random numbers of the month (its column of :func:`draw`'s matrix).
+    Trilateral cohesion changes only with the cooperation, in phase 6: after the first month ``t0`` of
+    a run of months, phase 2 reads the value recorded the month before instead of computing it again.
     """
     a, u, terms_rok, terms_jpn = scratch
     fire_events(s, c, t, r, d, events, a, u)
-    adversaries_act(s, c, d)
+    adversaries_act(s, c, d, trace[COHESION, t - 1, r] if t > t0 else metrics.cohesion(s))
     patron_acts(s, c)
     allies_act(s, c, d, terms_rok, terms_jpn)
     domestic_politics(s, c, d)
@@ -176,8 +179,8 @@ def month(s, c, t, r, d, events, scratch, trace, drivers):
 
 
 @njit
-def replications(S_, C, t, D, events, scratch, trace, drivers):
-    """Month ``t`` of every replication (rows of ``S_``), from the month's draw matrix ``D``.
+def replications(S_, C, t, D, events, scratch, trace, drivers, t0):
+    """Month ``t`` of every replication (rows of ``S_``), from the month's draw matrix ``D``, in a run from ``t0``.
 
     Every array is the caller's, alive for the whole call, so the loop works on views that hold no
     reference to their memory (:func:`alliance_sim.jit.unowned`): otherwise each month of each
@@ -187,7 +190,7 @@ def replications(S_, C, t, D, events, scratch, trace, drivers):
     S_, C, D, trace, drivers = unowned(S_), unowned(C), unowned(D), unowned(trace), unowned(drivers)
     events, scratch = unowned(events), unowned(scratch)
     for r in range(S_.shape[0]):
-        month(S_[r], C[r], t, r, D[:, r], events, scratch, trace, drivers)
+        month(S_[r], C[r], t, r, D[:, r], events, scratch, trace, drivers, t0)
 
 
 @njit
@@ -213,4 +216,4 @@ def advance(S_, C, keys, points, addresses, events, t0, t1, trace, drivers):
         for e in range(len(streams)):
             active[e] = draws[e] and opens[e] <= t <= closes[e]
         draw(k0, k1, incidents, noise, points64, t, streams, draws, active, D, U)
-        replications(S_, C, t, D, events, scratch, trace, drivers)
+        replications(S_, C, t, D, events, scratch, trace, drivers, t0)
