@@ -799,8 +799,8 @@ def fire(s, c, t, r, events, d, z, a, u):
     ``events`` is the ensemble's event table (:class:`alliance_sim.ensemble.Ensemble`); event ``e``'s
     uniforms of the month are ``d[z + N_DRAWS * e]`` onwards (``draws`` of them, the rest read as 0.5).
     ``a`` and ``u`` are scratch for the handler's numbers and uniforms. The handler of a kind is picked
-    by its number (its place in :data:`EVENT_TYPES`), in this loop's body: calls through a further
-    function would copy the arrays they pass, a reference count each, for every event.
+    by its number (its place in :data:`EVENT_TYPES`) in this loop's body: dispatching through a further
+    function costs a call and copies of the arrays it passes at every event (a sixth of the month step).
     """
     kinds, _streams, draws, first, last, args = events
     for e in range(len(kinds)):
