@@ -792,38 +792,55 @@ class Agreement(DatedEvent):
         return (self.depth,)
 
 
-@njit
-def fire(kind, s, c, a, t, first, last, u):
-    """Run the handler of event kind ``kind`` (numbered as in :data:`EVENT_TYPES`); ``u``: its uniforms."""
-    if kind == 0:
-        missile_tests(s, c, a, t, first, last, u)
-    elif kind == 1:
-        nuclear_test(s, c, a, t, first, last, u)
-    elif kind == 2:
-        impeachment(s, c, a, t, first, last, u)
-    elif kind == 3:
-        election(s, c, a, t, first, last, u)
-    elif kind == 4:
-        political_transition(s, c, a, t, first, last, u)
-    elif kind == 5:
-        history_dispute(s, c, a, t, first, last, u)
-    elif kind == 6:
-        us_burden_sharing(s, c, a, t, first, last, u)
-    elif kind == 7:
-        us_reassurance(s, c, a, t, first, last, u)
-    elif kind == 8:
-        us_brokerage(s, c, a, t, first, last, u)
-    elif kind == 9:
-        china_coercion(s, c, a, t, first, last, u)
-    elif kind == 10:
-        prk_russia_alignment(s, c, a, t, first, last, u)
-    elif kind == 11:
-        summit(s, c, a, t, first, last, u)
-    elif kind == 12:
-        us_tariffs(s, c, a, t, first, last, u)
-    elif kind == 13:
-        history_incidents(s, c, a, t, first, last, u)
-    elif kind == 14:
-        us_retrenchment(s, c, a, t, first, last, u)
-    elif kind == 15:
-        agreement(s, c, a, t, first, last, u)
+@njit(inline="always")
+def fire(s, c, t, r, events, d, z, a, u):
+    """Run the handler of each of replication ``r``'s events whose window holds month ``t``, in table order.
+
+    ``events`` is the ensemble's event table (:class:`alliance_sim.ensemble.Ensemble`); event ``e``'s
+    uniforms of the month are ``d[z + N_DRAWS * e]`` onwards (``draws`` of them, the rest read as 0.5).
+    ``a`` and ``u`` are scratch for the handler's numbers and uniforms. The handler of a kind is picked
+    by its number (its place in :data:`EVENT_TYPES`) in this loop's body: dispatching through a further
+    function costs a call and copies of the arrays it passes at every event (a sixth of the month step).
+    """
+    kinds, _streams, draws, first, last, args = events
+    for e in range(len(kinds)):
+        start, end = first[r, e], last[r, e]
+        if not start <= t <= end:
+            continue
+        for q in range(N_DRAWS):
+            u[q] = d[z + N_DRAWS * e + q] if q < draws[e] else 0.5
+        for q in range(N_ARGS):
+            a[q] = args[r, e, q]
+        kind = kinds[e]
+        if kind == 0:
+            missile_tests(s, c, a, t, start, end, u)
+        elif kind == 1:
+            nuclear_test(s, c, a, t, start, end, u)
+        elif kind == 2:
+            impeachment(s, c, a, t, start, end, u)
+        elif kind == 3:
+            election(s, c, a, t, start, end, u)
+        elif kind == 4:
+            political_transition(s, c, a, t, start, end, u)
+        elif kind == 5:
+            history_dispute(s, c, a, t, start, end, u)
+        elif kind == 6:
+            us_burden_sharing(s, c, a, t, start, end, u)
+        elif kind == 7:
+            us_reassurance(s, c, a, t, start, end, u)
+        elif kind == 8:
+            us_brokerage(s, c, a, t, start, end, u)
+        elif kind == 9:
+            china_coercion(s, c, a, t, start, end, u)
+        elif kind == 10:
+            prk_russia_alignment(s, c, a, t, start, end, u)
+        elif kind == 11:
+            summit(s, c, a, t, start, end, u)
+        elif kind == 12:
+            us_tariffs(s, c, a, t, start, end, u)
+        elif kind == 13:
+            history_incidents(s, c, a, t, start, end, u)
+        elif kind == 14:
+            us_retrenchment(s, c, a, t, start, end, u)
+        elif kind == 15:
+            agreement(s, c, a, t, start, end, u)

@@ -22,7 +22,9 @@ from pathlib import Path
 
 import numba
 import numpy as np
-from numba.extending import overload
+from numba import types
+from numba.core import cgutils
+from numba.extending import intrinsic, overload
 
 PACKAGE = Path(__file__).parent
 
@@ -106,3 +108,49 @@ def cbrt(x: float) -> float:
 @overload(cbrt)
 def _cbrt(x):
     return lambda x: np.cbrt(x)
+
+
+def unowned(a):
+    """An array, or a tuple of arrays, as views that hold no reference to their memory.
+
+    numba counts the references to an array's memory at every copy of an array variable: an
+    atomic increment and decrement, in calls it cannot inline. An inlined function copies each
+    array it is passed, so the month step made dozens of them per replication-month, which
+    numba's pruning of reference counts cannot remove across branches. A view without a
+    reference (a null ``meminfo``) skips them, and so do the views taken from it (``S[r]``).
+
+    Only for arrays that outlive every such view: the arguments of the compiled function that
+    takes the views (its caller holds them for the call), never an array it allocates. A view
+    must not be returned to Python. Uncompiled, this is ``a`` itself.
+    """
+    return a
+
+
+def _no_reference(context, builder, typ, value):
+    view = context.make_array(typ)(context, builder, value=value)
+    view.meminfo = cgutils.get_null_value(view.meminfo.type)
+    return view._getvalue()
+
+
+@intrinsic
+def _unowned(typingctx, a):
+    if isinstance(a, types.Array):
+
+        def codegen(context, builder, signature, args):
+            return _no_reference(context, builder, a, args[0])
+
+        return a(a), codegen
+    if isinstance(a, types.BaseTuple) and all(isinstance(item, types.Array) for item in a.types):
+
+        def codegen_tuple(context, builder, signature, args):
+            items = cgutils.unpack_tuple(builder, args[0], len(a.types))
+            views = [_no_reference(context, builder, typ, v) for typ, v in zip(a.types, items, strict=True)]
+            return context.make_tuple(builder, a, views)
+
+        return a(a), codegen_tuple
+    return None
+
+
+@overload(unowned)
+def _unowned_overload(a):
+    return lambda a: _unowned(a)

@@ -4,8 +4,8 @@
 an actor module (``actors/``) or of the events (:mod:`alliance_sim.events`),
 over one replication's state row ``s`` and coefficient row ``c``.
 :func:`advance` runs a span of months for every replication of an ensemble:
-a loop over replications inside a loop over months, so that each month's
-records of consecutive replications are written side by side.
+a loop over replications (:func:`replications`) inside a loop over months, so
+that each month's records of consecutive replications are written side by side.
 
 Random numbers come from :mod:`alliance_sim.philox` at the address (seed,
 point, replication, month, stream): the model's own streams are named below,
@@ -25,10 +25,12 @@ from .actors import base as ally
 from .actors import chn, prk, usa
 from .columns import col
 from .events import N_ARGS, N_DRAWS, fire
-from .jit import njit
+from .jit import njit, unowned
 from .philox import BLOCK, normals, stream_id, uniform_block
 
 SUMMIT_DECAY = col("diplomacy.summit_decay")
+#: The trace row of trilateral cohesion.
+COHESION = metrics.RECORDED.index("cohesion")
 
 # The model's own random streams, by name.
 PRK_LAUNCHES = stream_id("prk.launches")  # uniforms of PRK's non-ICBM and ICBM launch counts
@@ -93,7 +95,6 @@ def draw(k0, k1, incidents, noise, points, t, streams, draws, active, D, U):
 def fire_events(s, c, t, r, d, events, a, u):
     """Phase 1: dated events and active processes (inputs reset, summit boosts decay), then
     whether the ROK and JPN leaders meet."""
-    kinds, _streams, draws, first, last, args = events
     for q in range(9):
         s[S.SUMMIT + q] *= 1.0 - c[SUMMIT_DECAY]
     s[S.IN_PRK_RATE] = 0.0
@@ -104,21 +105,13 @@ def fire_events(s, c, t, r, d, events, a, u):
     s[S.IN_RETRENCH] = 0.0
     s[S.IN_BROKERAGE_KEPT] = 1.0
     s[S.REPUDIATED] = 0.0
-    for e in range(len(kinds)):
-        if first[r, e] <= t <= last[r, e]:
-            z = D_EVENTS + N_DRAWS * e
-            for q in range(N_DRAWS):
-                u[q] = d[z + q] if q < draws[e] else 0.5
-            for q in range(N_ARGS):
-                a[q] = args[r, e, q]
-            fire(kinds[e], s, c, a, t, first[r, e], last[r, e], u)
+    fire(s, c, t, r, events, d, D_EVENTS, a, u)
     ally.meet(s, c, d[D_MEETING])
 
 
 @njit(inline="always")
-def adversaries_act(s, c, d):
-    """Phase 2: PRK launches (action-reaction to cohesion), CHN sets its wedge pressure."""
-    cohesion = metrics.cohesion(s)
+def adversaries_act(s, c, d, cohesion):
+    """Phase 2: PRK launches (action-reaction to ``cohesion``, last month's), CHN sets its wedge pressure."""
     prk.act(s, c, cohesion, d[D_TESTS], d[D_ICBMS])
     chn.act(s, c, cohesion)
 
@@ -169,18 +162,35 @@ def settle(s, c, t, r, terms_rok, terms_jpn, trace, drivers):
 
 
 @njit(inline="always")
-def month(s, c, t, r, d, events, scratch, trace, drivers):
+def month(s, c, t, r, d, events, scratch, trace, drivers, t0):
     """One month of replication ``r``, simultaneous: every actor reads last month's cooperation.
 
-    ``d`` holds the replication's random numbers of the month (a column of :func:`draw`'s matrix).
+    ``d`` holds the replication's random numbers of the month (its column of :func:`draw`'s matrix).
+    Trilateral cohesion changes only with the cooperation, in phase 6: after the first month ``t0`` of
+    a run of months, phase 2 reads the value recorded the month before instead of computing it again.
     """
     a, u, terms_rok, terms_jpn = scratch
     fire_events(s, c, t, r, d, events, a, u)
-    adversaries_act(s, c, d)
+    adversaries_act(s, c, d, trace[COHESION, t - 1, r] if t > t0 else metrics.cohesion(s))
     patron_acts(s, c)
     allies_act(s, c, d, terms_rok, terms_jpn)
     domestic_politics(s, c, d)
     settle(s, c, t, r, terms_rok, terms_jpn, trace, drivers)
+
+
+@njit
+def replications(S_, C, t, D, events, scratch, trace, drivers, t0):
+    """Month ``t`` of every replication (rows of ``S_``), from the month's draw matrix ``D``, in a run from ``t0``.
+
+    Every array is the caller's, alive for the whole call, so the loop works on views that hold no
+    reference to their memory (:func:`alliance_sim.jit.unowned`): otherwise each month of each
+    replication would count references to them dozens of times. A replication reads its numbers
+    in place, from its column of ``D``: only those the month uses.
+    """
+    S_, C, D, trace, drivers = unowned(S_), unowned(C), unowned(D), unowned(trace), unowned(drivers)
+    events, scratch = unowned(events), unowned(scratch)
+    for r in range(S_.shape[0]):
+        month(S_[r], C[r], t, r, D[:, r], events, scratch, trace, drivers, t0)
 
 
 @njit
@@ -196,7 +206,6 @@ def advance(S_, C, keys, points, addresses, events, t0, t1, trace, drivers):
     points64 = points.astype(np.uint64)
     D = np.empty((D_EVENTS + N_DRAWS * len(streams), R))
     U = np.empty((2, R))
-    d = np.empty(D.shape[0])
     active = np.zeros(len(streams), dtype=np.bool_)
     opens, closes = np.full(len(streams), t1), np.full(len(streams), -1)  # an event's window over all replications
     for r in range(R):
@@ -207,7 +216,4 @@ def advance(S_, C, keys, points, addresses, events, t0, t1, trace, drivers):
         for e in range(len(streams)):
             active[e] = draws[e] and opens[e] <= t <= closes[e]
         draw(k0, k1, incidents, noise, points64, t, streams, draws, active, D, U)
-        for r in range(R):
-            for q in range(D.shape[0]):
-                d[q] = D[q, r]
-            month(S_[r], C[r], t, r, d, events, scratch, trace, drivers)
+        replications(S_, C, t, D, events, scratch, trace, drivers, t0)
