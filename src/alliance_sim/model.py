@@ -16,7 +16,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from . import metrics, spinup
+from . import hugepages, metrics, spinup
 from .actors import Ally, China, Japan, NorthKorea, SouthKorea, UnitedStates
 from .ensemble import Ensemble, build
 from .events import Election
@@ -24,6 +24,8 @@ from .kernel import advance, initialise
 from .names import month_label
 from .scenario import Scenario, apply_overrides, load_scenario
 from .slots import AGREEMENT, ALLIED, COOP, INSTITUTIONS, LAST_MOVE, N_SLOTS, SUMMIT
+
+hugepages.advise_off()  # a run's fresh arrays must not stall in memory compaction (see hugepages)
 
 #: Largest ensemble for which a model built the Mesa way keeps a DataCollector by default.
 COLLECT_LIMIT = 100
