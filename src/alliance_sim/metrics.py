@@ -314,19 +314,36 @@ def cohesion_final(trace, params) -> np.ndarray:
     return trace["cohesion"][-1].copy()
 
 
-def _rupture(trace, params) -> np.ndarray:
-    """A rupture in at least one month: two of the three tracks broken at once (an observable breakdown)."""
-    return (trace["rupture"] > 0).any(axis=0)
+def _first_month(flags: np.ndarray) -> np.ndarray:
+    """First month (1 = the start month) a 0/1 trace is 1, per replication; NaN if never."""
+    on = flags > 0
+    return np.where(on.any(axis=0), on.argmax(axis=0) + 1.0, np.nan)
 
 
-_rupture.__name__ = _rupture.__qualname__ = "rupture"
-summary(_rupture)
+def _observed(metric: str, ever: str, first: str, ever_name: str | None = None) -> None:
+    """Register the two run summaries of an indicator step metric: ``<metric>_ever`` (it was on in at
+    least one month; or ``ever_name``) and ``first_<metric>_month``; ``ever`` and ``first`` are their
+    definitions."""
+
+    def happened(trace, params) -> np.ndarray:
+        return (trace[metric] > 0).any(axis=0)
+
+    def first_month(trace, params) -> np.ndarray:
+        return _first_month(trace[metric])
+
+    ever_name = ever_name or f"{metric}_ever"
+    for fn, name, doc in ((happened, ever_name, ever), (first_month, f"first_{metric}_month", first)):
+        fn.__name__ = fn.__qualname__ = name
+        fn.__doc__ = doc
+        summary(fn)
 
 
-@summary
-def first_rupture_month(trace, params) -> np.ndarray:
-    """First month (1 = the start month) of a rupture (two of the three tracks broken); NaN (null) if none."""
-    return _first_month(trace["rupture"])
+_observed(
+    "rupture",
+    "A rupture in at least one month: two of the three tracks broken at once (an observable breakdown).",
+    "First month (1 = the start month) of a rupture (two of the three tracks broken); NaN (null) if none.",
+    ever_name="rupture",
+)
 
 
 @summary
@@ -367,28 +384,6 @@ def recovery_months(trace, params) -> np.ndarray:
     back = (rows > worst + 1) & (c >= before)
     months = back.argmax(axis=0) - (worst + 1)
     return np.where(back.any(axis=0), months.astype(float), np.nan)
-
-
-def _first_month(flags: np.ndarray) -> np.ndarray:
-    """First month (1 = the start month) a 0/1 trace is 1, per replication; NaN if never."""
-    on = flags > 0
-    return np.where(on.any(axis=0), on.argmax(axis=0) + 1.0, np.nan)
-
-
-def _observed(metric: str, ever: str, first: str) -> None:
-    """Register the two run summaries of an indicator step metric: ``<metric>_ever`` (it was on in at
-    least one month) and ``first_<metric>_month``; ``ever`` and ``first`` are their definitions."""
-
-    def happened(trace, params) -> np.ndarray:
-        return (trace[metric] > 0).any(axis=0)
-
-    def first_month(trace, params) -> np.ndarray:
-        return _first_month(trace[metric])
-
-    for fn, name, doc in ((happened, f"{metric}_ever", ever), (first_month, f"first_{metric}_month", first)):
-        fn.__name__ = fn.__qualname__ = name
-        fn.__doc__ = doc
-        summary(fn)
 
 
 _observed(

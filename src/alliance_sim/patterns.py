@@ -123,10 +123,15 @@ def thaad_2016_17(h: Hindcast) -> Check:
     Checked on the ensemble means: political cooperation in 2017 at least 0.05 below 2015, and
     trade in 2017 above 2016 (the economic and political channels are separate).
     """
-    ties, trade = h.mean["chn_ties_rok"], h.mean["chn_trade_rok"]
-    fall = float(ties[h.year(2015)].mean() - ties[h.year(2017)].mean())
-    growth = float(trade[h.year(2017)].mean() / trade[h.year(2016)].mean() - 1.0)
+    fall, growth = (float(x) for x in _thaad_figures(h))
     return Check("5. 2016-17 THAAD", fall >= 0.05 and growth > 0.0, {"ties_fall": fall, "trade_growth_2017": growth})
+
+
+def _thaad_figures(h: Hindcast) -> tuple[np.ndarray, np.ndarray]:
+    """The 2015-2017 fall of mean ROK-China political cooperation and the 2017 growth of mean trade over 2016."""
+    ties, trade = h.mean["chn_ties_rok"], h.mean["chn_trade_rok"]
+    fall = _year_mean(ties, h.year(2015)) - _year_mean(ties, h.year(2017))
+    return fall, _year_mean(trade, h.year(2017)) / _year_mean(trade, h.year(2016)) - 1.0
 
 
 PATTERNS = (threat_spike_2017, detente_2018, dispute_2019, freeze_2020_21, timing_2019, thaad_2016_17)
@@ -279,9 +284,7 @@ def timing_2019_distance(h: Hindcast) -> np.ndarray:
 def thaad_2016_17_distance(h: Hindcast) -> np.ndarray:
     """Pattern 5 as a distance: a 2015-2017 fall of ROK-China political cooperation short of 0.05 (units of
     0.05), and a 2017 fall of trade below 2016 (units of 1%)."""
-    ties, trade = h.mean["chn_ties_rok"], h.mean["chn_trade_rok"]
-    fall = _year_mean(ties, h.year(2015)) - _year_mean(ties, h.year(2017))
-    growth = _year_mean(trade, h.year(2017)) / _year_mean(trade, h.year(2016)) - 1.0
+    fall, growth = _thaad_figures(h)
     holds = (fall >= 0.05) & (growth > 0.0)
     return _distance(holds, _relu(0.05 - fall) / 0.05 + _relu(-growth) / 0.01)
 

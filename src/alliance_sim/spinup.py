@@ -113,8 +113,7 @@ def end_state(spin) -> np.ndarray:
                 _cache.move_to_end(d)
                 S_[r] = kept
     if todo:
-        first = np.array([rows[0] for rows in todo.values()], dtype=np.int64)
-        ran = _run(spin, first)
+        ran = _run(spin, np.array([rows[0] for rows in todo.values()], dtype=np.int64))  # one of each input
         with _lock:
             for i, (d, rows) in enumerate(todo.items()):
                 S_[rows] = ran[i]
