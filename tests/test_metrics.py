@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from alliance_sim import metrics
 from alliance_sim import slots as S
 from alliance_sim.coefficients import Parameters
+from alliance_sim.orderstats import order_statistics
 from alliance_sim.run import run_ensemble
 from alliance_sim.scenario import apply_overrides, load_scenario
 from alliance_sim.series import QUANTILES, percentiles
@@ -186,12 +187,26 @@ def test_definitions_name_what_a_run_writes():
     st.integers(1, 60),
     st.integers(0, 2**32 - 1),
     st.sampled_from(
-        ["normal", "rounded", "zeros", "signed_zeros", "nan", "counts", "outlier", "spread", "infinite", "constant"]
+        [
+            "normal",
+            "rounded",
+            "zeros",
+            "signed_zeros",
+            "nan",
+            "counts",
+            "outlier",
+            "spread",
+            "infinite",
+            "constant",
+            "indicator",
+            "bunched",
+        ]
     ),
 )
 def test_series_percentiles_equal_numpy(rows, n, seed, kind):
-    # the sort-based quantiles must give numpy's numbers bit for bit, signed zeros and NaN included,
-    # and whatever the values' spread (outliers, 600 orders of magnitude, infinities, constant rows)
+    # the quantiles from order statistics must give numpy's numbers bit for bit, signed zeros and NaN
+    # included, and whatever the values' spread (outliers, 600 orders of magnitude, infinities, constant
+    # rows, 0/1 indicators, rounding noise around zero with a few values far off, as in a driver term)
     rng = np.random.default_rng(seed)
     v = rng.normal(size=(rows, n))
     if kind == "rounded":
@@ -212,9 +227,35 @@ def test_series_percentiles_equal_numpy(rows, n, seed, kind):
         v[rng.random(v.shape) < 0.1] = rng.choice([-np.inf, np.inf])
     elif kind == "constant":
         v = np.full_like(v, v[0, 0])
-    for values in (v, np.tile(v, 20)):  # short rows, and rows long enough for the SIMD sort
+    elif kind == "indicator":
+        v = (rng.random(v.shape) < rng.random()).astype(float)
+    elif kind == "bunched":
+        v = v * 1e-17
+        v[rng.random(v.shape) < 0.02] = -2.7e-3
+    for values in (v, np.tile(v, 20)):  # short rows, and rows long enough to take several passes
         expected = np.percentile(values, QUANTILES, axis=1)
         assert percentiles(values).tobytes() == expected.tobytes()
+
+
+@pytest.mark.parametrize("n", [17, 1000, 3001])
+def test_order_statistics_are_the_sorted_values(n):
+    # the values at the ranks must be the sorted row's, for distributions that take every path:
+    # spread evenly, ties, exact zeros, scales a bucket pass hardly splits (powers of two), infinities
+    rng = np.random.default_rng(n)
+    rows = [
+        rng.normal(size=n),
+        np.round(rng.normal(size=n), 1),
+        np.where(rng.random(n) < 0.7, 0.0, rng.exponential(size=n)),
+        2.0 ** -rng.integers(0, 1000, size=n),
+        np.where(rng.random(n) < 0.1, np.inf, rng.normal(size=n)),
+        rng.pareto(0.5, size=n),
+    ]
+    values = np.array(rows)
+    ranks = np.unique(rng.integers(0, n, size=8))
+    out, nan = np.zeros((len(rows), len(ranks))), np.zeros(len(rows), dtype=bool)
+    order_statistics(values, ranks, out, nan)
+    assert not nan.any()
+    assert out.tobytes() == np.sort(values, axis=1)[:, ranks].tobytes()
 
 
 def test_an_agreement_can_only_be_repudiated_where_one_is_in_force():

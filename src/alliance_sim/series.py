@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from . import metrics
+from .orderstats import order_statistics
 
 QUANTILES = (5, 50, 95)
 
@@ -49,33 +50,38 @@ def lerp(a: np.ndarray, b: np.ndarray, t) -> np.ndarray:
 
 
 def percentiles(values: np.ndarray, q=QUANTILES) -> np.ndarray:
-    """``np.percentile(values, q, axis=1)`` of a 2-D array, from one sort of each row.
+    """``np.percentile(values, q, axis=1)`` of a 2-D array, from a few order statistics of each row.
 
-    numpy partitions every row around each rank it needs, which costs more than one
-    SIMD sort; this sorts, then interpolates exactly as numpy's default ('linear')
-    method does, so the numbers are the same (tested). Rows where the order of equal
-    values could matter are left to ``np.percentile``: rows holding NaN, and rows
-    holding zeros of both signs where a picked rank is zero (-0.0 == 0.0, so which
-    of them lands on a rank depends on the algorithm; numpy's SIMD sort may even
-    turn one into the other).
+    Only the two ranks around each percentile are needed: :func:`alliance_sim.orderstats.order_statistics`
+    finds their values exactly without sorting the row, and they are interpolated exactly as
+    numpy's default ('linear') method does, so the numbers are the same (tested). Rows where the
+    order of equal values could matter are left to ``np.percentile``: rows holding NaN, and rows
+    holding zeros of both signs where a picked rank is zero (-0.0 == 0.0, so which of them
+    lands on a rank depends on the algorithm).
     """
-    n = values.shape[1]
+    rows, n = values.shape
+    if n == 0 or rows == 0:
+        return np.percentile(values, q, axis=1)
     # numpy's steps: virtual index (n - 1) q, its floor and the next rank, the fraction between them
     virtual = (n - 1) * np.true_divide(q, 100)
     below = np.floor(virtual)
     above = below + 1
-    below[virtual >= n - 1] = above[virtual >= n - 1] = -1
-    below, above = below.astype(np.intp), above.astype(np.intp)
+    below[virtual >= n - 1] = above[virtual >= n - 1] = -1  # numpy's rank of the last value, and so its fraction
+    below, above = below.astype(np.int64), above.astype(np.int64)
     gamma = (virtual - below)[:, None]
-    ordered = np.sort(values, axis=1)
-    a, b = ordered[:, below].T, ordered[:, above].T
+    below, above = below % n, above % n
+    ranks = np.unique(np.concatenate([below, above]))
+    picked, nan = np.zeros((rows, len(ranks))), np.zeros(rows, dtype=np.bool_)
+    order_statistics(np.ascontiguousarray(values, dtype=float), ranks, picked, nan)
+    a, b = picked[:, np.searchsorted(ranks, below)].T, picked[:, np.searchsorted(ranks, above)].T
     result = lerp(a, b, gamma)
-    suspect = np.isnan(ordered[:, -1]) | (a == 0).any(axis=0) | (b == 0).any(axis=0)
+    suspect = nan.copy()
+    suspect[~nan] = (a[:, ~nan] == 0).any(axis=0) | (b[:, ~nan] == 0).any(axis=0)
     if suspect.any():
-        rows = np.flatnonzero(suspect)
-        check = values[rows]  # not ``ordered``: the sort may swap the signs of equal zeros
+        flagged = np.flatnonzero(suspect)
+        check = values[flagged]
         zero, negative = check == 0, np.signbit(check)
-        redo = rows[np.isnan(ordered[rows, -1]) | ((zero & negative).any(axis=1) & (zero & ~negative).any(axis=1))]
+        redo = flagged[nan[flagged] | ((zero & negative).any(axis=1) & (zero & ~negative).any(axis=1))]
         if redo.size:
             result[:, redo] = np.percentile(values[redo], q, axis=1)
     return result
