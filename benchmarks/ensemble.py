@@ -31,7 +31,7 @@ def best_of(repeat: int, fn) -> float:
     replications up (a process keeps spin-up end states, :data:`alliance_sim.spinup.CACHE_ROWS`)."""
     times = []
     for _ in range(repeat):
-        spinup._cache.clear()
+        spinup.clear()
         t = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t)
@@ -66,7 +66,7 @@ def main() -> None:
         subprocess.run(warm, env={**os.environ, "NUMBA_CACHE_DIR": cache}, check=True)
         print(f"first-run compile (empty cache, interpreter start included): {time.perf_counter() - started:.1f} s")
     ensemble = best_of(args.repeat, lambda: run_ensemble(s, 0, range(1000)))
-    spinup._cache.clear()
+    spinup.clear()
     t = time.perf_counter()
     for rep in range(1000):
         run_ensemble(s, 0, [rep])

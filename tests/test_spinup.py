@@ -84,6 +84,7 @@ def test_spin_up_changes_the_start(base):
 def cold(monkeypatch):
     """The spin-up module with an empty cache of end states, and a record of how many replications each run spun up."""
     monkeypatch.setattr(spinup, "_cache", OrderedDict())
+    monkeypatch.setattr(spinup, "_recent", [])
     ran: list[int] = []
     original = spinup._run
 
@@ -98,7 +99,7 @@ def cold(monkeypatch):
 def test_end_state_blocks_change_nothing(base, cold, monkeypatch):
     spin = build([(base, 0, range(50))]).spin
     whole = end_state(spin)
-    spinup._cache.clear()
+    spinup.clear()
     monkeypatch.setattr(spinup, "BLOCK", 16)
     np.testing.assert_array_equal(end_state(spin), whole)
     assert cold == [50, 50]
@@ -109,10 +110,10 @@ def test_kept_end_states_are_what_a_fresh_spin_up_gives(base, cold, monkeypatch)
     overlap = end_state(build([(base, 0, range(20, 40))]).spin)  # 20..29 kept, 30..39 new
     assert cold == [30, 10]
     np.testing.assert_array_equal(overlap[:10], first[20:])
-    spinup._cache.clear()
+    spinup.clear()
     np.testing.assert_array_equal(end_state(build([(base, 0, range(20, 40))]).spin), overlap)
     # repeats within one ensemble run once; another coefficient is another input
-    spinup._cache.clear()
+    spinup.clear()
     cold.clear()
     end_state(build([(base, 0, range(5)), (base, 1, range(5))]).spin)
     end_state(build([(base, 0, range(5))], coefficients={"parameters.cha.grievance": 0.9}).spin)
@@ -120,6 +121,24 @@ def test_kept_end_states_are_what_a_fresh_spin_up_gives(base, cold, monkeypatch)
     monkeypatch.setattr(spinup, "CACHE_ROWS", 8)
     end_state(build([(base, 0, range(30))]).spin)
     assert len(spinup._cache) == 8
+
+
+def test_an_ensemble_seen_again_takes_its_end_states_whole(base, cold, monkeypatch):
+    spin = build([(base, 0, range(12))]).spin
+    first = end_state(spin)
+    first[:] = np.nan  # the caller's copy: what is kept is not touched
+    digests = []
+    original = spinup._digests
+    monkeypatch.setattr(spinup, "_digests", lambda shared, rows: digests.append(len(rows)) or original(shared, rows))
+    again = end_state(build([(base, 0, range(12))]).spin)
+    assert cold == [12] and digests == []  # found by comparing the inputs: no digest, no run
+    grievance = np.full(12, base.parameters.cha.grievance)
+    grievance[11] = 0.9
+    one_more = build([(base, 0, range(12))], coefficients={"parameters.cha.grievance": grievance})
+    moved = end_state(one_more.spin)
+    assert cold == [12, 1] and digests == [12]  # inputs differ in one row: per replication, one runs
+    np.testing.assert_array_equal(moved[:11], again[:11])
+    assert not np.isnan(again).any() and not np.array_equal(moved[11], again[11])
 
 
 def test_design_points_share_the_spin_up_unless_its_inputs_differ(base):
