@@ -124,21 +124,19 @@ def test_kept_end_states_are_what_a_fresh_spin_up_gives(base, cold, monkeypatch)
 
 
 def test_an_ensemble_seen_again_takes_its_end_states_whole(base, cold, monkeypatch):
-    spin = build([(base, 0, range(12))]).spin
-    first = end_state(spin)
+    first = spinup.start(build([(base, 0, range(12))]))
     first[:] = np.nan  # the caller's copy: what is kept is not touched
-    digests = []
-    original = spinup._digests
-    monkeypatch.setattr(spinup, "_digests", lambda shared, rows: digests.append(len(rows)) or original(shared, rows))
-    again = end_state(build([(base, 0, range(12))]).spin)
-    assert cold == [12] and digests == []  # found by comparing the inputs: no digest, no run
+    built = []
+    monkeypatch.setattr(spinup, "end_state", lambda spin: built.append(spin.size) or end_state(spin))
+    again = spinup.start(build([(apply_overrides(base, {"events.prk_tests.rate_per_month": 5.0}), 3, range(12))]))
+    assert cold == [12] and built == []  # the same inputs at another point: no spin-up ensemble, no run
     grievance = np.full(12, base.parameters.cha.grievance)
     grievance[11] = 0.9
-    one_more = build([(base, 0, range(12))], coefficients={"parameters.cha.grievance": grievance})
-    moved = end_state(one_more.spin)
-    assert cold == [12, 1] and digests == [12]  # inputs differ in one row: per replication, one runs
+    moved = spinup.start(build([(base, 0, range(12))], coefficients={"parameters.cha.grievance": grievance}))
+    assert built == [12] and cold == [12, 1]  # inputs differ in one row: per replication, one runs
     np.testing.assert_array_equal(moved[:11], again[:11])
     assert not np.isnan(again).any() and not np.array_equal(moved[11], again[11])
+    np.testing.assert_array_equal(again, end_state(build([(base, 0, range(12))]).spin))
 
 
 def test_design_points_share_the_spin_up_unless_its_inputs_differ(base):

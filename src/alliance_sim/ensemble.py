@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 
@@ -38,9 +39,8 @@ class Ensemble:
     events : (kinds, streams, draws, first, last, args): kind number, stream and whether it
         draws, per event (E,); window (R, E); the handler's numbers (R, E, N_ARGS).
     months, start : the horizon, shared by all parts.
-    spin : the scenario's spin-up (:mod:`alliance_sim.spinup`), an ensemble of the same
-        replications over the spin-up storyline, or None: each replication's coefficient row
-        with the spin-up file's actor values, its address under the spin-up's seed at point 0.
+    spin_parts : what the spin-up ensemble is built from (:attr:`spin`): per part, the spin-up
+        scenario under its own seed and the replication indices; empty without a spin-up.
     """
 
     coefficients: np.ndarray
@@ -51,11 +51,27 @@ class Ensemble:
     months: int
     start: str
     addresses: np.ndarray
-    spin: Ensemble | None = None
+    spin_parts: tuple = ()
 
     @property
     def size(self) -> int:
         return len(self.replications)
+
+    @cached_property
+    def spin(self) -> Ensemble | None:
+        """The scenario's spin-up (:mod:`alliance_sim.spinup`), an ensemble of the same replications over
+        the spin-up storyline, or None: each replication's coefficient row with the spin-up file's actor
+        values, its address under the spin-up's seed at point 0. Built when first read."""
+        if not self.spin_parts:
+            return None
+        ensemble = build([(scenario, 0, reps) for scenario, reps in self.spin_parts], addresses=self.addresses)
+        rows = ensemble.coefficients.copy()
+        rows[:, COEFFICIENT_COLUMNS] = self.coefficients[:, COEFFICIENT_COLUMNS]  # coefficients: the replication's own
+        return replace(ensemble, coefficients=np.ascontiguousarray(rows))
+
+    def spin_inputs(self) -> tuple:
+        """All that :attr:`spin` is built from: equal inputs give equal spin-up ensembles."""
+        return self.spin_parts, self.addresses.copy(), self.coefficients[:, COEFFICIENT_COLUMNS]
 
 
 def shape_of(scenario: Scenario) -> tuple:
@@ -151,7 +167,7 @@ def build(
     replication_index = np.concatenate(reps)
     if addresses is None:
         addresses = np.column_stack([replication_index, replication_index])
-    spin = None if first_scenario.spin_up is None else _spin_up(parts, C, addresses)
+    spin_parts = () if first_scenario.spin_up is None else _spin_parts(parts)
     return Ensemble(
         C,
         np.ascontiguousarray(np.concatenate(keys)),
@@ -161,7 +177,7 @@ def build(
         first_scenario.months,
         first_scenario.start,
         np.ascontiguousarray(addresses, dtype=np.int64),
-        spin,
+        spin_parts,
     )
 
 
@@ -169,18 +185,13 @@ def build(
 COEFFICIENT_COLUMNS = np.array([i for i, p in enumerate(COLUMNS) if not p.startswith("actors.")], dtype=np.int64)
 
 
-def _spin_up(parts, C: np.ndarray, addresses: np.ndarray) -> Ensemble:
-    """The spin-up ensemble of ``parts``: each part's spin-up under the spin-up seed of its seed, at point 0
-    (every design point spins up alike unless its coefficients differ), the same replication words, and
-    each replication's coefficient row with the spin-up's actor values."""
-    spin_parts = []
-    for scenario, _point, replications in parts:
-        spin = scenario.spin_up
-        spin_parts.append((spin.model_copy(update={"seed": seed_of(scenario.seed)}), 0, replications))
-    ensemble = build(spin_parts, addresses=addresses)
-    rows = ensemble.coefficients.copy()
-    rows[:, COEFFICIENT_COLUMNS] = C[:, COEFFICIENT_COLUMNS]  # coefficients: the replication's own
-    return replace(ensemble, coefficients=np.ascontiguousarray(rows))
+def _spin_parts(parts) -> tuple:
+    """Each part's spin-up under the spin-up seed of its seed, with its replications: at point 0 for
+    every part, so every design point spins up alike unless its coefficients differ."""
+    return tuple(
+        (scenario.spin_up.model_copy(update={"seed": seed_of(scenario.seed)}), np.asarray(reps, dtype=np.int64))
+        for scenario, _point, reps in parts
+    )
 
 
 def _set_columns(C: np.ndarray, values: Mapping[str, np.ndarray | float]) -> None:

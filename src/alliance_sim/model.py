@@ -116,8 +116,8 @@ class AllianceModel(mesa.Model):
         #: The state matrix: one row per replication (see :mod:`alliance_sim.slots`).
         self.S = np.empty((self.R, N_SLOTS))
         initialise(self.S, ensemble.coefficients)
-        if ensemble.spin is not None:  # each replication starts where its spin-up ends
-            self.S[:] = spinup.end_state(ensemble.spin)
+        if ensemble.spin_parts:  # each replication starts where its spin-up ends
+            self.S[:] = spinup.start(ensemble)
         self.states = {
             "ROK": SouthKorea(self),
             "JPN": Japan(self),

@@ -27,7 +27,9 @@ A spin-up is a pure function of its replication's inputs (coefficient row, key,
 address words, event windows and numbers), so :func:`end_state` runs each distinct
 input once per process: it keeps the end states of the last :data:`CACHE_ROWS`
 replications it ran, keyed by a digest of those inputs. A sweep worker then spins
-up a replication once for all the points it runs, not once per point.
+up a replication once for all the points it runs, not once per point. :func:`start`,
+which the model calls, first compares what the spin-up ensemble would be built from
+with the last few ensembles': a sweep's next point then needs neither.
 """
 
 from __future__ import annotations
@@ -71,12 +73,12 @@ def seed_of(seed: int) -> int:
 
 #: End states kept per process (about 0.8 kB each): a sweep worker's replications of one point, many times over.
 CACHE_ROWS = 32_768
-#: Whole ensembles kept per process, with their inputs: a sweep worker's next point usually spins up the same
-#: replications with the same inputs, which one comparison of the inputs finds (no digest per replication).
-#: Only ensembles of at most RECENT_ROWS replications (about 3 kB of inputs each: at most 25 MB in all).
+#: Whole ensembles kept per process, with what their spin-up is built from: a sweep worker's next point
+#: usually spins up the same replications with the same inputs, which one comparison finds (no spin-up
+#: ensemble built, no digest per replication). Only ensembles of at most RECENT_ROWS replications.
 RECENT, RECENT_ROWS = 4, 2048
 _cache: OrderedDict[bytes, np.ndarray] = OrderedDict()
-_recent: list[tuple[bytes, np.ndarray, np.ndarray]] = []
+_recent: list[tuple[tuple, np.ndarray]] = []
 _lock = threading.Lock()
 
 
@@ -108,23 +110,47 @@ def _digests(shared: bytes, rows: np.ndarray) -> list[bytes]:
     return digests
 
 
+def _same(a: tuple, b: tuple) -> bool:
+    """Equal spin-up inputs (:meth:`alliance_sim.ensemble.Ensemble.spin_inputs`)."""
+    (parts_a, addresses_a, columns_a), (parts_b, addresses_b, columns_b) = a, b
+    return (
+        len(parts_a) == len(parts_b)
+        and all(sa == sb and np.array_equal(ra, rb) for (sa, ra), (sb, rb) in zip(parts_a, parts_b, strict=True))
+        and np.array_equal(addresses_a, addresses_b)
+        and np.array_equal(columns_a, columns_b)
+    )
+
+
+def start(ensemble) -> np.ndarray:
+    """Each replication's state at the end of its spin-up (R, slots): :func:`end_state` of ``ensemble.spin``.
+
+    An ensemble whose spin-up inputs equal those of one of the last :data:`RECENT` takes
+    their end states without building its spin-up ensemble.
+    """
+    inputs = ensemble.spin_inputs()
+    with _lock:
+        for i, (kept, states) in enumerate(_recent):
+            if _same(kept, inputs):
+                _recent.append(_recent.pop(i))
+                return states.copy()
+    S_ = end_state(ensemble.spin)
+    if ensemble.size <= RECENT_ROWS:
+        with _lock:
+            _recent.append((inputs, S_.copy()))
+            del _recent[:-RECENT]
+    return S_
+
+
 def end_state(spin) -> np.ndarray:
     """Run a spin-up ensemble (:attr:`alliance_sim.ensemble.Ensemble.spin`) to its end: its final state matrix (R, slots).
 
-    An ensemble whose inputs equal those of one of the last :data:`RECENT` takes its end states;
-    otherwise, replications whose inputs this process has spun up before (or that repeat within
-    ``spin``) take the kept end state, and the others run, in blocks of :data:`BLOCK` (replications
-    never interact, so neither the blocks nor the caches change a number).
+    Replications whose inputs this process has spun up before (or that repeat within ``spin``)
+    take the kept end state; the others run, in blocks of :data:`BLOCK` (replications never
+    interact, so neither the blocks nor the cache change a number).
     """
-    shared, rows = _inputs(spin)
-    with _lock:
-        for i, (kept_shared, kept_rows, kept_states) in enumerate(_recent):
-            if kept_shared == shared and np.array_equal(kept_rows, rows):
-                _recent.append(_recent.pop(i))
-                return kept_states.copy()
     S_ = np.empty((spin.size, N_SLOTS))
     todo: dict[bytes, list[int]] = {}
-    digests = _digests(shared, rows)
+    digests = _digests(*_inputs(spin))
     with _lock:
         for r, d in enumerate(digests):
             kept = _cache.get(d)
@@ -141,10 +167,6 @@ def end_state(spin) -> np.ndarray:
                 _cache[d] = ran[i].copy()
             while len(_cache) > CACHE_ROWS:
                 _cache.popitem(last=False)
-    if spin.size <= RECENT_ROWS:
-        with _lock:
-            _recent.append((shared, rows, S_.copy()))
-            del _recent[:-RECENT]
     return S_
 
 
