@@ -24,7 +24,7 @@ from conftest import SMALL_SWEEP as SMALL
 from alliance_sim import load_results
 from alliance_sim.cli import main
 from alliance_sim.errors import ResultsMismatch
-from alliance_sim.store import lock_folder
+from alliance_sim.store import lock_folder, read_arrow, write_arrow
 from alliance_sim.sweep import SweepError, execute, load_sweep
 from alliance_sim.sweep.store import DESIGN, SWEEP_JSON, TASK_LOG
 from alliance_sim.sweep.tasks import FAIL_POINT_ENV
@@ -124,13 +124,13 @@ def test_resume_quarantines_a_part_that_does_not_match_its_hash_and_runs_its_tas
 ):
     spec, out = partial
     _, ref = reference
-    part = sorted((out / "parts" / "runs").glob("p0000001-*.parquet"))[0]
+    part = sorted((out / "parts" / "runs").glob("p0000001-*.arrow"))[0]
     if damage == "edited":  # still a valid table, with one value changed
-        runs = pd.read_parquet(part)
+        runs = read_arrow(part).to_pandas()
         runs.loc[0, "cohesion_mean"] = 0.5
-        runs.to_parquet(part, index=False)
+        write_arrow(runs, part)
     else:
-        part.write_bytes(b"PAR1 not a parquet file")
+        part.write_bytes(b"ARROW1 not an Arrow file")
     capsys.readouterr()
     assert main([str(spec), "--resume", str(out), "--workers", "1", "-q"]) == 0
     err = capsys.readouterr().err
@@ -142,7 +142,7 @@ def test_resume_quarantines_a_part_that_does_not_match_its_hash_and_runs_its_tas
 
 def test_resume_removes_temporaries_of_killed_writes(partial):
     spec, out = partial
-    stale = [out / ".runs.parquet.abc.tmp", out / "parts" / "runs" / ".p0000003-r000000000.parquet.x.tmp"]
+    stale = [out / ".runs.parquet.abc.tmp", out / "parts" / "runs" / ".p0000003-r000000000.arrow.x.tmp"]
     for path in stale:
         path.write_bytes(b"half a file")
     assert main([str(spec), "--resume", str(out), "--workers", "1", "-q"]) == 0
@@ -155,7 +155,7 @@ def test_tasks_log_records_each_part_hash(partial):
     first = (out / TASK_LOG).read_text().splitlines()[0].split("\t")
     assert first[0] == "p0.r0-6"
     names = dict(f.split("=") for f in first[1:])
-    assert set(names) == {"parts/runs/p0000000-r000000000.parquet", "parts/series/p0000000.parquet"}
+    assert set(names) == {"parts/runs/p0000000-r000000000.arrow", "parts/series/p0000000.arrow"}
     assert names == {name: hashlib.sha256((out / name).read_bytes()).hexdigest() for name in names}
 
 
@@ -401,20 +401,20 @@ def test_a_quarantined_chunk_of_a_point_whose_series_is_made_runs_again_alone(re
     spec, ref = reference
     out = tmp_path / "out"
     assert _chunked(tmp_path, "3", monkeypatch, out, spec) == 3
-    part = out / "parts" / "runs" / "p0000001-r000000003.parquet"
-    runs = pd.read_parquet(part)
+    part = out / "parts" / "runs" / "p0000001-r000000003.arrow"
+    runs = read_arrow(part).to_pandas()
     runs.loc[0, "cohesion_mean"] = 0.5
-    runs.to_parquet(part, index=False)
+    write_arrow(runs, part)
     assert _chunked(tmp_path, None, monkeypatch, out, spec) == 0
     same_tables(ref, out)
     manifest = load_results(out).manifest
-    assert manifest["failures"] == [] and manifest["quarantined"] == ["parts/runs/p0000001-r000000003.parquet"]
+    assert manifest["failures"] == [] and manifest["quarantined"] == ["parts/runs/p0000001-r000000003.arrow"]
 
 
 def test_a_quarantined_task_that_fails_again_leaves_its_point_incomplete(partial, reference, monkeypatch, capsys):
     spec, out = partial
     _, ref = reference
-    part = sorted((out / "parts" / "runs").glob("p0000001-*.parquet"))[0]
+    part = sorted((out / "parts" / "runs").glob("p0000001-*.arrow"))[0]
     part.write_bytes(b"damaged")
     monkeypatch.setenv(FAIL_POINT_ENV, "1,3")
     capsys.readouterr()

@@ -125,9 +125,31 @@ def _atomic(path: Path, write) -> None:
 THREADED_ROWS = 100_000
 
 
+def _arrow(df: pd.DataFrame) -> pa.Table:
+    return pa.Table.from_pandas(df, preserve_index=False, nthreads=1 if len(df) < THREADED_ROWS else None)
+
+
+def write_arrow(df: pd.DataFrame, path: Path) -> None:
+    """Write ``df`` to ``path`` as an uncompressed Arrow IPC file, atomically: a sweep's parts, which
+    cost a fifth of Parquet's time to write and a tenth to read back (they are merged into Parquet)."""
+
+    def write(tmp):
+        table = _arrow(df)
+        with pa.OSFile(tmp, "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+            writer.write_table(table)
+
+    _atomic(Path(path), write)
+
+
+def read_arrow(path: Path) -> pa.Table:
+    """An Arrow IPC file written by :func:`write_arrow`, read whole."""
+    with pa.memory_map(str(path)) as source:
+        return pa.ipc.open_file(source).read_all()
+
+
 def write_parquet(df: pd.DataFrame, path: Path) -> None:
     """Write ``df`` to ``path`` atomically (temporary file, then rename)."""
-    table = pa.Table.from_pandas(df, preserve_index=False, nthreads=1 if len(df) < THREADED_ROWS else None)
+    table = _arrow(df)
     _atomic(Path(path), lambda tmp: pq.write_table(table, tmp))
 
 

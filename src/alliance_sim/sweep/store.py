@@ -13,10 +13,11 @@ Layout::
                       appended by the parent
     failures.jsonl    tasks that raised or were not run, of every execution (execution number,
                       point, seed keys, traceback), appended by the parent
-    parts/runs/       one Parquet file per task (design point x replication chunk), written by workers
-    parts/series/     one Parquet file per design point
+    parts/runs/       one Arrow IPC file per task (design point x replication chunk), written by workers
+    parts/series/     one Arrow IPC file per design point
     parts/trace/      step-metric traces of chunks of points split over several tasks (until finalised)
-    runs.parquet      } written on completion, in (point, replication) order; the manifest goes last
+    runs.parquet      } written on completion, in (point, replication) order, row groups of whole design
+                      } points of about ROW_GROUP_ROWS rows; the manifest goes last
     series.parquet    }
     manifest.json     }
     quarantine/       parts that failed their hash check on --resume (their tasks ran again); kept
@@ -40,7 +41,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..store import _atomic
+from ..store import _atomic, read_arrow
 
 SWEEP_JSON = "sweep.json"
 DESIGN = "design.parquet"
@@ -49,16 +50,19 @@ TASK_LOG = "tasks.log"
 FAILURES = "failures.jsonl"
 PARTS = "parts"
 QUARANTINE = "quarantine"
+#: Rows a row group of the merged tables reaches before it is written: whole design points, so the
+#: groups do not depend on the chunking (a point's rows are one group if it has more).
+ROW_GROUP_ROWS = 16_384
 
 
 def runs_part(folder: Path, point: int, start: int) -> Path:
     """Runs of design point ``point``, replications from ``start``."""
-    return Path(folder) / PARTS / "runs" / f"p{point:07d}-r{start:09d}.parquet"
+    return Path(folder) / PARTS / "runs" / f"p{point:07d}-r{start:09d}.arrow"
 
 
 def series_part(folder: Path, point: int) -> Path:
     """Series of design point ``point`` (quantiles over all its replications)."""
-    return Path(folder) / PARTS / "series" / f"p{point:07d}.parquet"
+    return Path(folder) / PARTS / "series" / f"p{point:07d}.arrow"
 
 
 def trace_part(folder: Path, point: int, start: int) -> Path:
@@ -149,25 +153,38 @@ def remove_temporaries(folder: Path) -> int:
 
 
 def merge_parquet(groups: Iterable[list[Path]], dest: Path) -> int:
-    """Concatenate Parquet parts into ``dest``, one row group per group, streaming.
+    """Concatenate the Arrow parts of each group (a design point) into the Parquet file ``dest``, streaming.
 
-    Only one group (one design point) is in memory at a time, so memory does not
-    grow with the number of design points. The row groups do not depend on how
-    replications were chunked, so the file is the same byte for byte.
+    Consecutive groups are written as one row group once they reach :data:`ROW_GROUP_ROWS` rows,
+    so memory does not grow with the number of design points. The row groups do not depend on
+    how replications were chunked, so the file is the same byte for byte.
     """
     rows = 0
 
     def write(tmp):
         nonlocal rows
-        writer = None
+        writer, pending, held = None, [], 0
+
+        def flush():
+            nonlocal writer, pending, held
+            table = pa.concat_tables(pending).combine_chunks()
+            if writer is None:
+                writer = pq.ParquetWriter(tmp, table.schema)
+            writer.write_table(table.cast(writer.schema))
+            pending, held = [], 0
+
         try:
             for paths in groups:
-                table = pa.concat_tables([pq.read_table(p) for p in paths]).combine_chunks()
-                if writer is None:
-                    schema = table.schema
-                    writer = pq.ParquetWriter(tmp, schema)
-                writer.write_table(table.cast(schema))
+                table = pa.concat_tables([read_arrow(p) for p in paths])
+                if pending and table.schema != pending[0].schema:
+                    table = table.cast(pending[0].schema)
+                pending.append(table)
+                held += table.num_rows
                 rows += table.num_rows
+                if held >= ROW_GROUP_ROWS:
+                    flush()
+            if pending:
+                flush()
         finally:
             if writer is not None:
                 writer.close()

@@ -26,7 +26,7 @@ from ..ensemble import build, shape_of
 from ..posterior import Posterior
 from ..run import run_ensemble, series_table
 from ..scenario import Scenario, apply_overrides
-from ..store import sha256_file, write_parquet
+from ..store import sha256_file, write_arrow
 from .store import load_traces, runs_part, save_trace, series_part, trace_part
 
 #: Test-only hook: comma-separated design points whose tasks raise :class:`InjectedFailure`.
@@ -117,7 +117,7 @@ def run_job(job: Job) -> list[Result]:
                 batch.append((task, scenario, overrides))
                 continue
             starts = [trace_part(folder, task.point, s) for s in task.starts]
-            write_parquet(point_series(scenario, load_traces(starts), task.point), series_part(folder, task.point))
+            write_arrow(point_series(scenario, load_traces(starts), task.point), series_part(folder, task.point))
             results[task.id] = _done(folder, task)
         except Exception:
             results[task.id] = (task.id, traceback.format_exc(), {})
@@ -161,9 +161,9 @@ def _run_chunks(folder: Path, group: list[tuple[Chunk, Scenario, dict]], draws: 
             if path in own:  # a posterior coefficient the sweep holds: one column, with the swept ones
                 own.pop(path)
             own.insert(4 + i, path, value)
-        write_parquet(own, runs_part(folder, task.point, task.start))
+        write_arrow(own, runs_part(folder, task.point, task.start))
         values = {name: np.ascontiguousarray(v[:, rows]) for name, v in trace.items()}
         if task.whole:
-            write_parquet(series_table(scenario, values, task.point), series_part(folder, task.point))
+            write_arrow(series_table(scenario, values, task.point), series_part(folder, task.point))
         else:
             save_trace(values, trace_part(folder, task.point, task.start))
