@@ -41,17 +41,39 @@ def _bucket(x, low, scale):
 
 
 @njit
-def _span(seg, m):
-    """Smallest and largest of ``seg[:m]``, and how many values equal each."""
-    low, high = seg[0], seg[0]
-    for i in range(1, m):
-        low = min(low, seg[i])
-        high = max(high, seg[i])
-    at_low, at_high = 0, 0
+def _bounds(seg, m):
+    """Smallest and largest of ``seg[:m]``, and whether it holds a NaN (the bounds are then meaningless)."""
+    low, high, nan = seg[0], seg[0], False
     for i in range(m):
+        x = seg[i]
+        nan |= x != x
+        low = min(low, x)
+        high = max(high, x)
+    return low, high, nan
+
+
+@njit
+def _count(seg, m, low, high, counts):
+    """How many values of ``seg[:m]`` equal ``low`` and ``high``, and the scale of the buckets between them.
+
+    Where the span is finite and values lie between the two, ``counts[b]`` becomes the number of
+    values in buckets below ``b`` (the scale is then positive); otherwise the scale is 0 and
+    ``counts`` is not written.
+    """
+    span = high - low
+    scale = BUCKETS / span if span > 0.0 else 0.0
+    at_low, at_high = 0, 0
+    for i in range(m):  # a loop of its own: compiled to vector instructions
         at_low += seg[i] == low
         at_high += seg[i] == high
-    return low, high, at_low, at_high
+    if not (math.isfinite(span) and math.isfinite(scale) and scale > 0.0) or at_low + at_high == m:
+        return at_low, at_high, 0.0
+    counts[:] = 0
+    for i in range(m):
+        counts[_bucket(seg[i], low, scale) + 1] += 1
+    for b in range(BUCKETS):
+        counts[b + 1] += counts[b]
+    return at_low, at_high, scale
 
 
 @njit
@@ -65,20 +87,15 @@ def kth(seg, m, k, work, counts):
         if m <= SMALL:
             seg[:m].sort()
             return seg[k]
-        low, high, at_low, at_high = _span(seg, m)
+        low, high, _ = _bounds(seg, m)
+        at_low, at_high, scale = _count(seg, m, low, high, counts)
         if k < at_low:
             return low
         if k >= m - at_high:
             return high
-        scale = BUCKETS / (high - low)
-        if not (math.isfinite(high - low) and math.isfinite(scale)):  # a span beyond float64
+        if scale == 0.0:  # a span beyond float64
             seg[:m].sort()
             return seg[k]
-        counts[:] = 0
-        for i in range(m):
-            counts[_bucket(seg[i], low, scale) + 1] += 1
-        for b in range(BUCKETS):
-            counts[b + 1] += counts[b]
         b = np.searchsorted(counts, k, side="right") - 1
         kept = 0
         for i in range(m):
@@ -107,13 +124,16 @@ def _selector(nested):
 
     @njit
     def select(src, m, ranks, out, counts):
-        """``out[j]`` = the value of 0-based rank ``ranks[j]`` (ascending) among ``src[:m]`` (left unchanged).
+        """``out[j]`` = the value of 0-based rank ``ranks[j]`` (ascending) among ``src[:m]`` (left unchanged);
+        True, and nothing written, if ``src[:m]`` holds a NaN.
 
         One count shared by the ranks, then the buckets that hold one gathered; a bucket of
         at most :data:`SMALL` values is sorted, ranks that share a larger one go to ``nested``.
         """
-        low, high, at_low, at_high = _span(src, m)
-        scale = BUCKETS / (high - low) if high > low else 0.0
+        low, high, nan = _bounds(src, m)
+        if nan:
+            return True
+        at_low, at_high, scale = _count(src, m, low, high, counts)
         where = np.full(len(ranks), -1)  # the bucket of each rank strictly inside the runs of ties
         inside = False
         for j in range(len(ranks)):
@@ -125,27 +145,28 @@ def _selector(nested):
             else:
                 inside = True
         if not inside:
-            return
-        if not (math.isfinite(high - low) and math.isfinite(scale)):  # a span beyond float64
+            return False
+        if scale == 0.0:  # a span beyond float64
             for j in range(len(ranks)):
                 if at_low <= ranks[j] < m - at_high:
                     _kth_each(src, m, ranks[j : j + 1], out[j : j + 1], counts)
-            return
-        counts[:] = 0
-        for i in range(m):
-            counts[_bucket(src[i], low, scale) + 1] += 1
-        for b in range(BUCKETS):  # counts[b]: values in buckets below b
-            counts[b + 1] += counts[b]
-        wanted = np.zeros(BUCKETS, dtype=np.bool_)
+            return False
+        # each bucket that holds a rank gets a stretch of ``gathered``: fill[b] its next free slot (-1: none)
+        fill = np.full(BUCKETS, -1)
+        place = np.empty((len(ranks), 3), dtype=np.int64)  # per rank: its bucket's stretch, size, rank in it
+        held = 0
         for j in range(len(ranks)):
             if at_low <= ranks[j] < m - at_high:
-                where[j] = np.searchsorted(counts, ranks[j], side="right") - 1
-                wanted[where[j]] = True
-        edges = counts.copy()  # ``counts`` is scratch for what follows
-        gathered, fill = np.empty(m), counts[:BUCKETS].copy()
+                b = np.searchsorted(counts, ranks[j], side="right") - 1
+                if fill[b] < 0:
+                    fill[b] = held
+                    held += counts[b + 1] - counts[b]
+                where[j] = b
+                place[j, 0], place[j, 1], place[j, 2] = fill[b], counts[b + 1] - counts[b], ranks[j] - counts[b]
+        gathered = np.empty(held)
         for i in range(m):
             b = _bucket(src[i], low, scale)
-            if wanted[b]:
+            if fill[b] >= 0:
                 gathered[fill[b]] = src[i]
                 fill[b] += 1
         j = 0
@@ -155,15 +176,16 @@ def _selector(nested):
             while last + 1 < len(ranks) and where[last + 1] == b:
                 last += 1
             if b >= 0:
-                first, size = edges[b], edges[b + 1] - edges[b]
+                first, size = place[j, 0], place[j, 1]
                 bucket = gathered[first : first + size]
                 if size <= SMALL:
                     bucket.sort()
                     for i in range(j, last + 1):
-                        out[i] = bucket[ranks[i] - first]
+                        out[i] = bucket[place[i, 2]]
                 else:
-                    nested(bucket, size, ranks[j : last + 1] - first, out[j : last + 1], counts)
+                    nested(bucket, size, place[j : last + 1, 2].copy(), out[j : last + 1], counts)
             j = last + 1
+        return False
 
     return select
 
@@ -182,10 +204,4 @@ def order_statistics(values, ranks, out, nan):
     rows, n = values.shape
     counts = np.empty(BUCKETS + 1, dtype=np.int64)
     for r in range(rows):
-        row = values[r]
-        bad = False
-        for i in range(n):
-            bad |= row[i] != row[i]
-        nan[r] = bad
-        if not bad:
-            _select(row, n, ranks, out[r], counts)
+        nan[r] = _select(values[r], n, ranks, out[r], counts)
