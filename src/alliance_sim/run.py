@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gc
 import os
 import platform
@@ -210,7 +211,12 @@ def run_ensemble(
 
 def month_dates(scenario: Scenario) -> pd.DatetimeIndex:
     """The first day of each simulated month."""
-    return pd.to_datetime([month_label(scenario.start, t) for t in range(scenario.months)], format="%Y-%m")
+    return _month_dates(scenario.start, scenario.months)
+
+
+@functools.lru_cache(maxsize=64)
+def _month_dates(start: str, months: int) -> pd.DatetimeIndex:  # an index is immutable: shared safely
+    return pd.to_datetime([month_label(start, t) for t in range(months)], format="%Y-%m")
 
 
 def series_table(scenario: Scenario, trace: dict, point: int = 0) -> pd.DataFrame:
