@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from alliance_sim import metrics
 from alliance_sim import slots as S
 from alliance_sim.coefficients import Parameters
-from alliance_sim.orderstats import order_statistics
+from alliance_sim.orderstats import SIGNED_ZEROS, order_statistics
 from alliance_sim.run import run_ensemble
 from alliance_sim.scenario import apply_overrides, load_scenario
 from alliance_sim.series import QUANTILES, percentiles
@@ -252,10 +252,13 @@ def test_order_statistics_are_the_sorted_values(n):
     ]
     values = np.array(rows)
     ranks = np.unique(rng.integers(0, n, size=8))
-    out, nan = np.zeros((len(rows), len(ranks))), np.zeros(len(rows), dtype=bool)
-    order_statistics(values, ranks, out, nan)
-    assert not nan.any()
-    assert out.tobytes() == np.sort(values, axis=1)[:, ranks].tobytes()
+    out, flags = np.zeros((len(rows), len(ranks))), np.ones(len(rows), dtype=np.uint8)
+    order_statistics(values, ranks, out, flags)
+    expected = np.sort(values, axis=1)[:, ranks]
+    # only the rounded row holds -0.0 and 0.0 (rounded small negatives): flagged where a value given is zero
+    assert flags.tolist() == [0, SIGNED_ZEROS if (expected[1] == 0).any() else 0, 0, 0, 0, 0]
+    assert (out == expected).all()  # -0.0 == 0.0
+    assert out[flags == 0].tobytes() == expected[flags == 0].tobytes()
 
 
 def test_an_agreement_can_only_be_repudiated_where_one_is_in_force():

@@ -17,8 +17,9 @@ A bucket index ``int((x - low) * scale)`` never decreases as ``x`` grows (roundi
 monotone), so every value of a lower bucket is at most every value of a higher one,
 and the value at a rank is the value at the rank's offset in its bucket: exactly the
 sorted row's value, not an estimate. ``-0.0`` and ``0.0`` compare equal, so where both
-occur the one returned is not defined (as with any sort); rows with NaN are flagged and
-left alone. The caller (:func:`alliance_sim.series.percentiles`) hands both cases to numpy.
+occur the one returned is not defined (as with any sort): such rows are flagged where a value
+given is zero, and rows with NaN are flagged and left alone. The caller
+(:func:`alliance_sim.series.percentiles`) hands both to numpy.
 """
 
 from __future__ import annotations
@@ -195,13 +196,39 @@ _select = _selector(_selector(_kth_each))
 
 
 @njit
-def order_statistics(values, ranks, out, nan):
+def _signed_zeros(row):
+    """Whether ``row`` holds both ``-0.0`` and ``0.0``."""
+    negative, positive = False, False
+    for x in row:
+        if x == 0.0:
+            if math.copysign(1.0, x) < 0.0:
+                negative = True
+            else:
+                positive = True
+    return negative and positive
+
+
+#: Flags of a row (:func:`order_statistics`).
+NAN, SIGNED_ZEROS = 1, 2
+
+
+@njit
+def order_statistics(values, ranks, out, flags):
     """``out[r, j]`` = the value of 0-based rank ``ranks[j]`` in row ``r`` of ``values`` (rows x n).
 
-    ``ranks`` must be ascending. ``nan[r]`` is set where row ``r`` holds a NaN (its ``out``
-    row is then not written).
+    ``ranks`` must be ascending. ``flags[r]`` gets :data:`NAN` where row ``r`` holds a NaN (its
+    ``out`` row is then not written) and :data:`SIGNED_ZEROS` where a value it gives is zero and the
+    row holds zeros of both signs (which of them it gives is then not defined).
     """
     rows, n = values.shape
     counts = np.empty(BUCKETS + 1, dtype=np.int64)
     for r in range(rows):
-        nan[r] = _select(values[r], n, ranks, out[r], counts)
+        flags[r] = 0
+        if _select(values[r], n, ranks, out[r], counts):
+            flags[r] = NAN
+            continue
+        for j in range(len(ranks)):
+            if out[r, j] == 0.0:
+                if _signed_zeros(values[r]):
+                    flags[r] = SIGNED_ZEROS
+                break

@@ -23,6 +23,7 @@ histograms (``"binned"``). Whatever the chunking, the numbers are the same bit f
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -62,6 +63,19 @@ def percentiles(values: np.ndarray, q=QUANTILES) -> np.ndarray:
     rows, n = values.shape
     if n == 0 or rows == 0:
         return np.percentile(values, q, axis=1)
+    ranks, below, above, gamma = _ranks(n, tuple(np.atleast_1d(q).tolist()))
+    picked, flags = np.zeros((rows, len(ranks))), np.zeros(rows, dtype=np.uint8)
+    order_statistics(np.ascontiguousarray(values, dtype=float), ranks, picked, flags)
+    result = lerp(picked[:, below].T, picked[:, above].T, gamma)
+    redo = np.flatnonzero(flags)
+    if redo.size:
+        result[:, redo] = np.percentile(values[redo], q, axis=1)
+    return result
+
+
+@functools.lru_cache(maxsize=16)
+def _ranks(n: int, q: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The ranks to pick for percentiles ``q`` of ``n`` values, the columns of each pair among them, the fractions."""
     # numpy's steps: virtual index (n - 1) q, its floor and the next rank, the fraction between them
     virtual = (n - 1) * np.true_divide(q, 100)
     below = np.floor(virtual)
@@ -71,20 +85,7 @@ def percentiles(values: np.ndarray, q=QUANTILES) -> np.ndarray:
     gamma = (virtual - below)[:, None]
     below, above = below % n, above % n
     ranks = np.unique(np.concatenate([below, above]))
-    picked, nan = np.zeros((rows, len(ranks))), np.zeros(rows, dtype=np.bool_)
-    order_statistics(np.ascontiguousarray(values, dtype=float), ranks, picked, nan)
-    a, b = picked[:, np.searchsorted(ranks, below)].T, picked[:, np.searchsorted(ranks, above)].T
-    result = lerp(a, b, gamma)
-    suspect = nan.copy()
-    suspect[~nan] = (a[:, ~nan] == 0).any(axis=0) | (b[:, ~nan] == 0).any(axis=0)
-    if suspect.any():
-        flagged = np.flatnonzero(suspect)
-        check = values[flagged]
-        zero, negative = check == 0, np.signbit(check)
-        redo = flagged[nan[flagged] | ((zero & negative).any(axis=1) & (zero & ~negative).any(axis=1))]
-        if redo.size:
-            result[:, redo] = np.percentile(values[redo], q, axis=1)
-    return result
+    return ranks, np.searchsorted(ranks, below), np.searchsorted(ranks, above), gamma
 
 
 # ------------------------------------------------------------------ bin layouts
