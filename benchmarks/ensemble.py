@@ -5,7 +5,8 @@ the compiled path, the same at R = 1 and 10 on the pure-Python path (the same
 functions with ``NUMBA_DISABLE_JIT=1``, in a child process), the first-run
 compile time (in a child process with an empty cache), then the wall time of
 one R = 1,000 ensemble against 1,000 single-replication runs (the same 1,000
-futures, one model each), and their ratio.
+futures, one model each), and their ratio; and, for reference, what a run costs the Mesa
+way (a model per replication, stepped month by month with its DataCollector).
 
     python benchmarks/ensemble.py [--months 120] [--repeat 3]
 """
@@ -21,6 +22,7 @@ import time
 from pathlib import Path
 
 from alliance_sim import load_scenario, spinup
+from alliance_sim.model import AllianceModel
 from alliance_sim.run import run_ensemble
 
 BASE = Path(__file__).resolve().parents[1] / "scenarios" / "base.yaml"
@@ -72,6 +74,17 @@ def main() -> None:
         run_ensemble(s, 0, [rep])
     singles = time.perf_counter() - t
     print(f"one R=1000 ensemble: {ensemble:.3f} s; 1000 single runs: {singles:.2f} s; ratio {singles / ensemble:.0f}x")
+    # For reference, the way a Mesa user steps one future at a time: a model per replication, stepped month by
+    # month with its DataCollector (on by default for small models), as mesa.batch_run would run it.
+    spinup.clear()
+    t = time.perf_counter()
+    for rep in range(100):
+        AllianceModel(s, replication=rep).run()
+    mesa_way = (time.perf_counter() - t) / 100
+    print(
+        f"Mesa way (one model per replication, stepped, DataCollector), 100 of them: {mesa_way * 1000:.1f} ms a run; "
+        f"ensemble / Mesa way {mesa_way * 1000 / ensemble:.0f}x"
+    )
 
 
 if __name__ == "__main__":
