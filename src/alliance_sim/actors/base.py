@@ -281,7 +281,10 @@ def move(s, c, i, j, terms, u, cool, warm, brake):
     # apparent defection is answered only in part (forgiveness ends feuds).
     error = misread(c, u)
     seen = theirs + error
-    weight = c[RECIPROCITY] * (1.0 - c[FORGIVENESS]) if seen < 0 else c[RECIPROCITY]
+    # Both weights are computed so that the choice compiles to a select: the sign of what is seen varies
+    # from one replication to the next, and a branch on it was mispredicted about half the time.
+    forgiving = c[RECIPROCITY] * (1.0 - c[FORGIVENESS])
+    weight = forgiving if seen < 0 else c[RECIPROCITY]
     terms[T_RECIPROCITY] = weight * theirs
     terms[T_NOISE] = weight * error
     raw = 0.0
