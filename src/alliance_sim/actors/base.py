@@ -242,9 +242,10 @@ def initiative(s, c, k):
     """
     a = k * S.ALLY_SLOTS
     approval, position = s[a + S.APPROVAL], s[a + S.POSITION]
-    if position <= 0.0 or approval <= c[INITIATIVE_FLOOR]:
-        return 0.0
-    return clip01(c[INITIATIVE] * position * (approval - c[INITIATIVE_FLOOR]) / (1.0 - c[INITIATIVE_FLOOR]))
+    # The share is computed either way so that the choice compiles to a select: who can lead varies
+    # from one replication to the next, and a branch on it was often mispredicted.
+    share = clip01(c[INITIATIVE] * position * (approval - c[INITIATIVE_FLOOR]) / (1.0 - c[INITIATIVE_FLOOR]))
+    return 0.0 if (position <= 0.0) | (approval <= c[INITIATIVE_FLOOR]) else share
 
 
 @njit
