@@ -649,7 +649,7 @@ class UsTariffs(Process):
 FLASHPOINTS = (2, 3, 4, 8)
 
 
-@njit
+@njit(inline="always")  # a process active every month: a call would pass its four arrays on the stack
 def history_incidents(s, c, a, t, first, last, u):
     """Compiled handler of ``history_incidents``: a = (rate, extra rate, calendar bits, size, tail, cap, major).
 
