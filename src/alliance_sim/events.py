@@ -649,7 +649,7 @@ class UsTariffs(Process):
 FLASHPOINTS = (2, 3, 4, 8)
 
 
-@njit
+@njit(inline="always")  # a process active every month: a call would pass its four arrays on the stack
 def history_incidents(s, c, a, t, first, last, u):
     """Compiled handler of ``history_incidents``: a = (rate, extra rate, calendar bits, size, tail, cap, major).
 
@@ -793,14 +793,15 @@ class Agreement(DatedEvent):
 
 
 @njit(inline="always")
-def fire(s, c, t, r, events, d, z, a, u):
+def fire(s, c, t, r, events, d, z, u):
     """Run the handler of each of replication ``r``'s events whose window holds month ``t``, in table order.
 
     ``events`` is the ensemble's event table (:class:`alliance_sim.ensemble.Ensemble`); event ``e``'s
-    uniforms of the month are ``d[z + N_DRAWS * e]`` onwards (``draws`` of them, the rest read as 0.5).
-    ``a`` and ``u`` are scratch for the handler's numbers and uniforms. The handler of a kind is picked
-    by its number (its place in :data:`EVENT_TYPES`) in this loop's body: dispatching through a further
-    function costs a call and copies of the arrays it passes at every event (a sixth of the month step).
+    uniforms of the month are ``d[z + N_DRAWS * e]`` onwards (``draws`` of them, the rest read as 0.5),
+    copied to the scratch ``u``; its numbers ``a`` are read in place, from its row of the table. The
+    handler of a kind is picked by its number (its place in :data:`EVENT_TYPES`) in this loop's body:
+    dispatching through a further function costs a call and copies of the arrays it passes at every
+    event (a sixth of the month step).
     """
     kinds, _streams, draws, first, last, args = events
     for e in range(len(kinds)):
@@ -809,8 +810,7 @@ def fire(s, c, t, r, events, d, z, a, u):
             continue
         for q in range(N_DRAWS):
             u[q] = d[z + N_DRAWS * e + q] if q < draws[e] else 0.5
-        for q in range(N_ARGS):
-            a[q] = args[r, e, q]
+        a = args[r, e]
         kind = kinds[e]
         if kind == 0:
             missile_tests(s, c, a, t, start, end, u)

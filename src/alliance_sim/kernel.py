@@ -24,7 +24,7 @@ from . import slots as S
 from .actors import base as ally
 from .actors import chn, prk, usa
 from .columns import col
-from .events import N_ARGS, N_DRAWS, fire
+from .events import N_DRAWS, fire
 from .jit import njit, unowned
 from .philox import BLOCK, normals, stream_id, uniform_block
 
@@ -92,7 +92,7 @@ def draw(k0, k1, incidents, noise, points, t, streams, draws, active, D, U):
 
 
 @njit(inline="always")
-def fire_events(s, c, t, r, d, events, a, u):
+def fire_events(s, c, t, r, d, events, u):
     """Phase 1: dated events and active processes (inputs reset, summit boosts decay), then
     whether the ROK and JPN leaders meet."""
     for q in range(9):
@@ -105,7 +105,7 @@ def fire_events(s, c, t, r, d, events, a, u):
     s[S.IN_RETRENCH] = 0.0
     s[S.IN_BROKERAGE_KEPT] = 1.0
     s[S.REPUDIATED] = 0.0
-    fire(s, c, t, r, events, d, D_EVENTS, a, u)
+    fire(s, c, t, r, events, d, D_EVENTS, u)
     ally.meet(s, c, d[D_MEETING])
 
 
@@ -169,8 +169,8 @@ def month(s, c, t, r, d, events, scratch, trace, drivers, t0):
     Trilateral cohesion changes only with the cooperation, in phase 6: after the first month ``t0`` of
     a run of months, phase 2 reads the value recorded the month before instead of computing it again.
     """
-    a, u, terms_rok, terms_jpn = scratch
-    fire_events(s, c, t, r, d, events, a, u)
+    u, terms_rok, terms_jpn = scratch
+    fire_events(s, c, t, r, d, events, u)
     adversaries_act(s, c, d, trace[COHESION, t - 1, r] if t > t0 else metrics.cohesion(s))
     patron_acts(s, c)
     allies_act(s, c, d, terms_rok, terms_jpn)
@@ -211,7 +211,7 @@ def advance(S_, C, keys, points, addresses, events, t0, t1, trace, drivers):
     for r in range(R):
         for e in range(len(streams)):
             opens[e], closes[e] = min(opens[e], first[r, e]), max(closes[e], last[r, e])
-    scratch = (np.empty(N_ARGS), np.empty(N_DRAWS), np.empty(ally.N_TERMS), np.empty(ally.N_TERMS))
+    scratch = (np.empty(N_DRAWS), np.empty(ally.N_TERMS), np.empty(ally.N_TERMS))
     for t in range(t0, t1):
         for e in range(len(streams)):
             active[e] = draws[e] and opens[e] <= t <= closes[e]

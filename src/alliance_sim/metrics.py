@@ -266,7 +266,7 @@ def extra_metrics() -> dict[str, Callable]:
     return {name: STEP_METRICS[name] for name in names[len(RECORDED) :]}
 
 
-@njit
+@njit(inline="always")  # a call would pass its two arrays field by field on the stack
 def record(s, trace, t, r):
     """Write every step metric of state ``s`` into ``trace[:, t, r]``, in :data:`STEP_METRICS` order."""
     trace[0, t, r] = coop_rok_jpn(s)

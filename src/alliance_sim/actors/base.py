@@ -242,9 +242,10 @@ def initiative(s, c, k):
     """
     a = k * S.ALLY_SLOTS
     approval, position = s[a + S.APPROVAL], s[a + S.POSITION]
-    if position <= 0.0 or approval <= c[INITIATIVE_FLOOR]:
-        return 0.0
-    return clip01(c[INITIATIVE] * position * (approval - c[INITIATIVE_FLOOR]) / (1.0 - c[INITIATIVE_FLOOR]))
+    # The share is computed either way so that the choice compiles to a select: who can lead varies
+    # from one replication to the next, and a branch on it was often mispredicted.
+    share = clip01(c[INITIATIVE] * position * (approval - c[INITIATIVE_FLOOR]) / (1.0 - c[INITIATIVE_FLOOR]))
+    return 0.0 if (position <= 0.0) | (approval <= c[INITIATIVE_FLOOR]) else share
 
 
 @njit
@@ -281,7 +282,10 @@ def move(s, c, i, j, terms, u, cool, warm, brake):
     # apparent defection is answered only in part (forgiveness ends feuds).
     error = misread(c, u)
     seen = theirs + error
-    weight = c[RECIPROCITY] * (1.0 - c[FORGIVENESS]) if seen < 0 else c[RECIPROCITY]
+    # Both weights are computed so that the choice compiles to a select: the sign of what is seen varies
+    # from one replication to the next, and a branch on it was mispredicted about half the time.
+    forgiving = c[RECIPROCITY] * (1.0 - c[FORGIVENESS])
+    weight = forgiving if seen < 0 else c[RECIPROCITY]
     terms[T_RECIPROCITY] = weight * theirs
     terms[T_NOISE] = weight * error
     raw = 0.0

@@ -25,6 +25,8 @@ DETENTE_DECAY = col("diplomacy.detente_decay")
 
 #: Rates above this are summed in log space: exp(-lam) would underflow (at about 745).
 HUGE_RATE = 700.0
+#: Far more than the rounding of ``1 - lam`` and of the C library's ``exp(-lam)`` (an ulp or two, below 1e-15).
+ZERO_MARGIN = 1e-12
 
 
 @njit
@@ -35,6 +37,10 @@ def poisson_inverse(u, lam):
     ``exp(-lam)`` would underflow, each term comes from its logarithm instead.
     """
     if not lam > 0.0:  # zero, negative or NaN: no launches
+        return 0.0
+    if u < 1.0 - lam - ZERO_MARGIN:
+        # P(X = 0) = exp(-lam) > 1 - lam: the quantile is 0, as the sum below would find,
+        # without the exp (a small rate's usual case: ICBMs, history incidents).
         return 0.0
     if lam <= HUGE_RATE:
         pmf = math.exp(-lam)
