@@ -26,7 +26,6 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import Field, TypeAdapter, model_validator
 from pydantic_core import PydanticCustomError
-from scipy import stats
 
 from .schema import Strict
 
@@ -77,6 +76,8 @@ class Triangular(_Distribution):
 
     def ppf(self, u):
         width = self.high - self.low
+        from scipy import stats  # on use: half a second to import, which sweep workers need not spend
+
         return stats.triang.ppf(u, (self.mode - self.low) / width, loc=self.low, scale=width)
 
     def support(self):
@@ -89,6 +90,8 @@ class Normal(_Distribution):
     sd: float = Field(gt=0, description="Standard deviation.")
 
     def ppf(self, u):
+        from scipy import stats  # on use: half a second to import, which sweep workers need not spend
+
         return stats.norm.ppf(u, loc=self.mean, scale=self.sd)
 
 
@@ -98,6 +101,8 @@ class Lognormal(_Distribution):
     sigma: float = Field(gt=0, description="Standard deviation of the logarithm.")
 
     def ppf(self, u):
+        from scipy import stats  # on use: half a second to import, which sweep workers need not spend
+
         return stats.lognorm.ppf(u, self.sigma, scale=self.median)
 
     def support(self):
@@ -110,6 +115,8 @@ class Pareto(_Distribution):
     tail: float = Field(gt=0, description="Tail index: the smaller, the heavier the tail.")
 
     def ppf(self, u):
+        from scipy import stats  # on use: half a second to import, which sweep workers need not spend
+
         return stats.pareto.ppf(u, self.tail, scale=self.minimum)
 
     def support(self):

@@ -33,10 +33,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from SALib.sample import morris as salib_morris
-from SALib.sample import sobol as salib_sobol
-from SALib.util import scale_samples
-from scipy.stats import qmc
 
 #: Distributions a range may declare, and their SALib names.
 DISTRIBUTIONS = {"uniform": "unif", "loguniform": "logunif"}
@@ -132,6 +128,11 @@ def grid(params: list[Param], samples: int | None = None, seed: int | None = Non
 
 def lhs(params: list[Param], samples: int, seed: int | None = None, **_) -> np.ndarray:
     """Latin hypercube of ``samples`` points (scipy.stats.qmc), scaled to the ranges."""
+    # imported on use, as below: SALib and scipy.stats take about half a second, which every sweep worker
+    # (it imports this package) would spend at its start
+    from SALib.util import scale_samples
+    from scipy.stats import qmc
+
     d = len(params)
     # scipy >= 1.15 names the generator argument ``rng``; older versions ``seed``.
     key = "rng" if "rng" in inspect.signature(qmc.LatinHypercube).parameters else "seed"
@@ -143,11 +144,15 @@ def sobol(
     params: list[Param], samples: int, seed: int | None = None, calc_second_order: bool = True, **_
 ) -> np.ndarray:
     """Saltelli's extension of the Sobol' sequence (SALib): N(2D+2) or N(D+2) points."""
+    from SALib.sample import sobol as salib_sobol
+
     return salib_sobol.sample(problem(params), samples, calc_second_order=calc_second_order, seed=seed)
 
 
 def morris(params: list[Param], samples: int, seed: int | None = None, levels: int = 4, **_) -> np.ndarray:
     """Morris elementary-effects trajectories (SALib): N(D+1) points on a ``levels``-level grid."""
+    from SALib.sample import morris as salib_morris
+
     return salib_morris.sample(problem(params), samples, num_levels=levels, seed=seed)
 
 
