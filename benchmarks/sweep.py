@@ -123,7 +123,7 @@ def profile(tasks: int = 10) -> None:
 
     As a sweep worker runs it: posterior draws, the spin-up start (each replication spun up by
     the first task, then kept: :data:`alliance_sim.spinup.CACHE_ROWS`), the run, the summaries,
-    the series and the two Parquet files. Stage times are the mean over ``tasks`` tasks after a
+    the series and the task's two parts (Arrow IPC files, as a worker writes them). Stage times are the mean over ``tasks`` tasks after a
     first, untimed one.
     """
     from alliance_sim import metrics, posterior
@@ -131,13 +131,13 @@ def profile(tasks: int = 10) -> None:
     from alliance_sim.model import AllianceModel
     from alliance_sim.run import series_table
     from alliance_sim.scenario import apply_overrides
-    from alliance_sim.store import write_parquet
+    from alliance_sim.store import write_arrow
     from alliance_sim.sweep import load_sweep
 
     sweep = load_sweep(spec((tasks + 1) * REPLICATIONS))
     values = sweep.point_values()
     draws = posterior.load_default()
-    stages = dict.fromkeys(["draws+arrays", "spin-up start", "model step", "summaries", "series", "parquet"], 0.0)
+    stages = dict.fromkeys(["draws+arrays", "spin-up start", "model step", "summaries", "series", "parts"], 0.0)
     with tempfile.TemporaryDirectory() as tmp:
         for p in range(tasks + 1):
             t0 = time.perf_counter()
@@ -154,8 +154,8 @@ def profile(tasks: int = 10) -> None:
             t4 = time.perf_counter()
             series = series_table(scenario, trace, p)
             t5 = time.perf_counter()
-            write_parquet(runs, Path(tmp) / "runs.parquet")
-            write_parquet(series, Path(tmp) / "series.parquet")
+            write_arrow(runs, Path(tmp) / "runs.arrow")
+            write_arrow(series, Path(tmp) / "series.arrow")
             t6 = time.perf_counter()
             if p == 0:  # compiles or loads the month step, and spins the replications up
                 continue
