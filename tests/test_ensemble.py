@@ -146,6 +146,27 @@ def test_the_uncompiled_path_gives_the_same_numbers(case):
         assert compiled[name].tobytes() == plain[name].tobytes(), name
 
 
+def test_the_uncompiled_order_statistics_give_the_same_quantiles():
+    # the quantiles' order statistics run as plain Python too, through every path: spread values,
+    # ties at the extremes, a bunched bucket bucketed again, a scale a pass hardly splits, NaN,
+    # zeros of both signs, a span beyond float64
+    py = uncompiled_copy()
+    rng = np.random.default_rng(3)
+    n = 1500
+    rows = [
+        rng.normal(size=n),
+        (rng.random(n) < 0.2).astype(float),
+        np.where(rng.random(n) < 0.02, -2.7e-3, rng.normal(size=n) * 1e-17),
+        2.0 ** -rng.integers(0, 1000, size=n),
+        np.where(rng.random(n) < 0.01, np.nan, rng.normal(size=n)),
+        np.where(rng.random(n) < 0.5, -0.0, 0.0),
+        np.where(rng.random(n) < 0.1, 1e308, -1e308 * rng.random(n)),
+    ]
+    values = np.array(rows)
+    compiled, plain = alliance_sim.series.percentiles(values), py.series.percentiles(values)
+    assert compiled.tobytes() == plain.tobytes() == np.percentile(values, (5, 50, 95), axis=1).tobytes()
+
+
 def test_a_chosen_numba_cache_dir_still_gets_a_folder_per_source_version(tmp_path):
     # numba keys a cached function on its own file only: without the source hash, an edit to an
     # actor module would run the old compiled kernel from a NUMBA_CACHE_DIR the user set.
