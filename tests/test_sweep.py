@@ -438,12 +438,15 @@ def test_resume_after_sigkill_at_three_points_matches_an_uninterrupted_run(tmp_p
 def test_ctrl_c_stops_cleanly_and_prints_the_resume_command(tmp_path, longer):
     spec, ref = longer
     out = tmp_path / "out"
-    code, err = _signal_after(_start(_cli(spec, "--out", str(out), "--workers", "2")), out / TASK_LOG, 4, signal.SIGINT)
+    # split points: 90 tasks of one chunk each, so the signal lands mid-run (whole points would batch
+    # into two jobs of 16 and 14 points, which can both finish before the signal is handled)
+    cli = _cli(spec, "--out", str(out), "--workers", "2", "--chunk", "30")
+    code, err = _signal_after(_start(cli), out / TASK_LOG, 4, signal.SIGINT)
     assert code == 130, err
     assert "Traceback" not in err
     command = err.strip().splitlines()[-1].strip()
-    assert command == f"simulate {spec} --workers 2 --resume {out}"
-    assert main([str(spec), "--resume", str(out), "-q", "--workers", "2"]) == 0
+    assert command == f"simulate {spec} --chunk 30 --workers 2 --resume {out}"
+    assert main([str(spec), "--resume", str(out), "-q", "--workers", "2", "--chunk", "30"]) == 0
     assert_same_results(ref, out)
 
 
