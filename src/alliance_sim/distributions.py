@@ -30,6 +30,13 @@ from pydantic_core import PydanticCustomError
 from .schema import Strict
 
 
+def _stats():
+    """scipy.stats, imported on first use: half a second that sweep workers, which draw nothing, need not spend."""
+    from scipy import stats
+
+    return stats
+
+
 class _Distribution(Strict):
     def ppf(self, u: np.ndarray) -> np.ndarray:
         """The value at each uniform ``u`` (the inverse CDF)."""
@@ -76,9 +83,7 @@ class Triangular(_Distribution):
 
     def ppf(self, u):
         width = self.high - self.low
-        from scipy import stats  # on use: half a second to import, which sweep workers need not spend
-
-        return stats.triang.ppf(u, (self.mode - self.low) / width, loc=self.low, scale=width)
+        return _stats().triang.ppf(u, (self.mode - self.low) / width, loc=self.low, scale=width)
 
     def support(self):
         return self.low, self.high
@@ -90,9 +95,7 @@ class Normal(_Distribution):
     sd: float = Field(gt=0, description="Standard deviation.")
 
     def ppf(self, u):
-        from scipy import stats  # on use: half a second to import, which sweep workers need not spend
-
-        return stats.norm.ppf(u, loc=self.mean, scale=self.sd)
+        return _stats().norm.ppf(u, loc=self.mean, scale=self.sd)
 
 
 class Lognormal(_Distribution):
@@ -101,9 +104,7 @@ class Lognormal(_Distribution):
     sigma: float = Field(gt=0, description="Standard deviation of the logarithm.")
 
     def ppf(self, u):
-        from scipy import stats  # on use: half a second to import, which sweep workers need not spend
-
-        return stats.lognorm.ppf(u, self.sigma, scale=self.median)
+        return _stats().lognorm.ppf(u, self.sigma, scale=self.median)
 
     def support(self):
         return 0.0, math.inf
@@ -115,9 +116,7 @@ class Pareto(_Distribution):
     tail: float = Field(gt=0, description="Tail index: the smaller, the heavier the tail.")
 
     def ppf(self, u):
-        from scipy import stats  # on use: half a second to import, which sweep workers need not spend
-
-        return stats.pareto.ppf(u, self.tail, scale=self.minimum)
+        return _stats().pareto.ppf(u, self.tail, scale=self.minimum)
 
     def support(self):
         return self.minimum, math.inf

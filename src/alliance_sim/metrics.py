@@ -199,12 +199,7 @@ def broken_tracks(s):
     measures in force), security (security cooperation linked to the dispute) and diplomacy (twelve
     months or more since the leaders last met). The ladder nests them: security linkage is the rung
     above trade measures, so it breaks two tracks on its own."""
-    rung = top_rung(s)
-    return (
-        (1.0 if rung >= 2.0 else 0.0)
-        + (1.0 if rung >= 3.0 else 0.0)
-        + (1.0 if s[S.MEETING_GAP] >= NO_MEETING_MONTHS else 0.0)
-    )
+    return trade_measures(s) + security_linkage(s) + (1.0 if s[S.MEETING_GAP] >= NO_MEETING_MONTHS else 0.0)
 
 
 @step_metric

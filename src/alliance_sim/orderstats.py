@@ -135,7 +135,8 @@ def _selector(nested):
         if nan:
             return True
         at_low, at_high, scale = _count(src, m, low, high, counts)
-        where = np.full(len(ranks), -1)  # the bucket of each rank strictly inside the runs of ties
+        # the bucket of each rank strictly inside the runs of ties (BUCKETS until found), -1 for the others
+        where = np.full(len(ranks), -1)
         inside = False
         for j in range(len(ranks)):
             k = ranks[j]
@@ -144,12 +145,12 @@ def _selector(nested):
             elif k >= m - at_high:
                 out[j] = high
             else:
-                inside = True
+                where[j], inside = BUCKETS, True
         if not inside:
             return False
         if scale == 0.0:  # a span beyond float64
             for j in range(len(ranks)):
-                if at_low <= ranks[j] < m - at_high:
+                if where[j] >= 0:
                     _kth_each(src, m, ranks[j : j + 1], out[j : j + 1], counts)
             return False
         # each bucket that holds a rank gets a stretch of ``gathered``: fill[b] its next free slot (-1: none)
@@ -157,7 +158,7 @@ def _selector(nested):
         place = np.empty((len(ranks), 3), dtype=np.int64)  # per rank: its bucket's stretch, size, rank in it
         held = 0
         for j in range(len(ranks)):
-            if at_low <= ranks[j] < m - at_high:
+            if where[j] >= 0:
                 b = np.searchsorted(counts, ranks[j], side="right") - 1
                 if fill[b] < 0:
                     fill[b] = held

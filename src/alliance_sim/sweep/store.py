@@ -152,39 +152,42 @@ def remove_temporaries(folder: Path) -> int:
     return len(stale)
 
 
+def _row_groups(groups: Iterable[list[Path]]) -> Iterable[pa.Table]:
+    """The tables of consecutive groups (each a design point's Arrow parts), gathered until they reach
+    :data:`ROW_GROUP_ROWS` rows: whole design points, so the groups do not depend on the chunking."""
+    pending: list[pa.Table] = []
+    held = 0
+    for paths in groups:
+        table = pa.concat_tables([read_arrow(p) for p in paths])
+        if pending and table.schema != pending[0].schema:
+            table = table.cast(pending[0].schema)
+        pending.append(table)
+        held += table.num_rows
+        if held >= ROW_GROUP_ROWS:
+            yield pa.concat_tables(pending).combine_chunks()
+            pending, held = [], 0
+    if pending:
+        yield pa.concat_tables(pending).combine_chunks()
+
+
 def merge_parquet(groups: Iterable[list[Path]], dest: Path) -> int:
     """Concatenate the Arrow parts of each group (a design point) into the Parquet file ``dest``, streaming.
 
-    Consecutive groups are written as one row group once they reach :data:`ROW_GROUP_ROWS` rows,
-    so memory does not grow with the number of design points. The row groups do not depend on
-    how replications were chunked, so the file is the same byte for byte.
+    One row group (:func:`_row_groups`) is in memory at a time, so memory does not grow with
+    the number of design points. The row groups do not depend on how replications were
+    chunked, so the file is the same byte for byte.
     """
     rows = 0
 
     def write(tmp):
         nonlocal rows
-        writer, pending, held = None, [], 0
-
-        def flush():
-            nonlocal writer, pending, held
-            table = pa.concat_tables(pending).combine_chunks()
-            if writer is None:
-                writer = pq.ParquetWriter(tmp, table.schema)
-            writer.write_table(table.cast(writer.schema))
-            pending, held = [], 0
-
+        writer = None
         try:
-            for paths in groups:
-                table = pa.concat_tables([read_arrow(p) for p in paths])
-                if pending and table.schema != pending[0].schema:
-                    table = table.cast(pending[0].schema)
-                pending.append(table)
-                held += table.num_rows
+            for table in _row_groups(groups):
+                if writer is None:
+                    writer = pq.ParquetWriter(tmp, table.schema)
+                writer.write_table(table.cast(writer.schema))
                 rows += table.num_rows
-                if held >= ROW_GROUP_ROWS:
-                    flush()
-            if pending:
-                flush()
         finally:
             if writer is not None:
                 writer.close()
