@@ -8,8 +8,8 @@ row of 1,000 values costs about 14 ns a value with this machine's numpy;
 1. the row's smallest and largest value, and whether it holds a NaN;
 2. how many values equal the smallest and the largest (ranks among them are answered
    at once: indicators, values clipped at 0 or 1, exact zeros), and each other value's
-   bucket among :data:`BUCKETS` equal ones between the two, counted;
-3. the values of the buckets that hold a wanted rank, gathered, and the rank's value
+   bucket among :data:`BUCKETS` equal ones between the two, counted and kept (a byte each);
+3. the values of the buckets that hold a wanted rank, gathered by those bytes, and the rank's value
    found among them the same way (a bucket of at most :data:`SMALL` values, or one that
    a pass hardly shrinks, is sorted instead).
 
@@ -54,12 +54,12 @@ def _bounds(seg, m):
 
 
 @njit
-def _count(seg, m, low, high, counts):
+def _count(seg, m, low, high, counts, index):
     """How many values of ``seg[:m]`` equal ``low`` and ``high``, and the scale of the buckets between them.
 
     Where the span is finite and values lie between the two, ``counts[b]`` becomes the number of
-    values in buckets below ``b`` (the scale is then positive); otherwise the scale is 0 and
-    ``counts`` is not written.
+    values in buckets below ``b`` and ``index[i]`` the bucket of ``seg[i]`` (the scale is then
+    positive); otherwise the scale is 0 and neither is written.
     """
     span = high - low
     scale = BUCKETS / span if span > 0.0 else 0.0
@@ -71,15 +71,18 @@ def _count(seg, m, low, high, counts):
         return at_low, at_high, 0.0
     counts[:] = 0
     for i in range(m):
-        counts[_bucket(seg[i], low, scale) + 1] += 1
+        b = _bucket(seg[i], low, scale)
+        index[i] = b
+        counts[b + 1] += 1
     for b in range(BUCKETS):
         counts[b + 1] += counts[b]
     return at_low, at_high, scale
 
 
 @njit
-def kth(seg, m, k, work, counts):
-    """The value of 0-based rank ``k`` among ``seg[:m]`` (reordered; ``work``: scratch as long, ``counts``: BUCKETS + 1).
+def kth(seg, m, k, work, counts, index):
+    """The value of 0-based rank ``k`` among ``seg[:m]`` (reordered; ``work``, ``index``: scratch as long,
+    ``counts``: BUCKETS + 1).
 
     Each pass keeps the bucket that holds the rank; it never holds the smallest and the
     largest value both, so every pass shrinks the values left.
@@ -89,7 +92,7 @@ def kth(seg, m, k, work, counts):
             seg[:m].sort()
             return seg[k]
         low, high, _ = _bounds(seg, m)
-        at_low, at_high, scale = _count(seg, m, low, high, counts)
+        at_low, at_high, scale = _count(seg, m, low, high, counts, index)
         if k < at_low:
             return low
         if k >= m - at_high:
@@ -100,7 +103,7 @@ def kth(seg, m, k, work, counts):
         b = np.searchsorted(counts, k, side="right") - 1
         kept = 0
         for i in range(m):
-            if _bucket(seg[i], low, scale) == b:
+            if index[i] == b:
                 work[kept] = seg[i]
                 kept += 1
         if 2 * kept > m:  # values bunched in one bucket, a few far away: sort what is left
@@ -114,19 +117,19 @@ def kth(seg, m, k, work, counts):
 @njit
 def _kth_each(src, m, ranks, out, counts):
     """``out[j]`` = the value of rank ``ranks[j]`` among ``src[:m]``, one :func:`kth` each."""
-    seg, work = np.empty(m), np.empty(m)
+    seg, work, index = np.empty(m), np.empty(m), np.empty(m, dtype=np.uint8)
     for j in range(len(ranks)):
         seg[:] = src[:m]
-        out[j] = kth(seg, m, ranks[j], work, counts)
+        out[j] = kth(seg, m, ranks[j], work, counts, index)
 
 
 def _selector(nested):
     """The selection of several ranks at once; ``nested`` selects those that share a large bucket."""
 
     @njit
-    def select(src, m, ranks, out, counts):
+    def select(src, m, ranks, out, counts, index, gathered):
         """``out[j]`` = the value of 0-based rank ``ranks[j]`` (ascending) among ``src[:m]`` (left unchanged);
-        True, and nothing written, if ``src[:m]`` holds a NaN.
+        True, and nothing written, if ``src[:m]`` holds a NaN. ``index`` and ``gathered``: scratch of ``m``.
 
         One count shared by the ranks, then the buckets that hold one gathered; a bucket of
         at most :data:`SMALL` values is sorted, ranks that share a larger one go to ``nested``.
@@ -134,66 +137,72 @@ def _selector(nested):
         low, high, nan = _bounds(src, m)
         if nan:
             return True
-        at_low, at_high, scale = _count(src, m, low, high, counts)
+        at_low, at_high, scale = _count(src, m, low, high, counts, index)
         # the bucket of each rank strictly inside the runs of ties (BUCKETS until found), -1 for the others
-        where = np.full(len(ranks), -1)
+        J = len(ranks)
+        place = np.empty((J, 4), dtype=np.int64)  # per rank: its bucket, its stretch, its size, its rank in it
         inside = False
-        for j in range(len(ranks)):
+        for j in range(J):
             k = ranks[j]
+            place[j, 0] = -1
             if k < at_low:
                 out[j] = low
             elif k >= m - at_high:
                 out[j] = high
             else:
-                where[j], inside = BUCKETS, True
+                place[j, 0], inside = BUCKETS, True
         if not inside:
             return False
         if scale == 0.0:  # a span beyond float64
-            for j in range(len(ranks)):
-                if where[j] >= 0:
+            for j in range(J):
+                if place[j, 0] >= 0:
                     _kth_each(src, m, ranks[j : j + 1], out[j : j + 1], counts)
             return False
         # each bucket that holds a rank gets a stretch of ``gathered``: fill[b] its next free slot (-1: none)
         fill = np.full(BUCKETS, -1)
-        place = np.empty((len(ranks), 3), dtype=np.int64)  # per rank: its bucket's stretch, size, rank in it
         held = 0
-        for j in range(len(ranks)):
-            if where[j] >= 0:
+        for j in range(J):
+            if place[j, 0] >= 0:
                 b = np.searchsorted(counts, ranks[j], side="right") - 1
                 if fill[b] < 0:
                     fill[b] = held
                     held += counts[b + 1] - counts[b]
-                where[j] = b
-                place[j, 0], place[j, 1], place[j, 2] = fill[b], counts[b + 1] - counts[b], ranks[j] - counts[b]
-        gathered = np.empty(held)
+                place[j, 0], place[j, 1], place[j, 2] = b, fill[b], counts[b + 1] - counts[b]
+                place[j, 3] = ranks[j] - counts[b]
         for i in range(m):
-            b = _bucket(src[i], low, scale)
-            if fill[b] >= 0:
-                gathered[fill[b]] = src[i]
-                fill[b] += 1
+            f = fill[index[i]]
+            if f >= 0:
+                gathered[f] = src[i]
+                fill[index[i]] = f + 1
         j = 0
-        while j < len(ranks):
-            b = where[j]
+        while j < J:
+            b = place[j, 0]
             last = j  # ranks j..last share bucket b
-            while last + 1 < len(ranks) and where[last + 1] == b:
+            while last + 1 < J and place[last + 1, 0] == b:
                 last += 1
             if b >= 0:
-                first, size = place[j, 0], place[j, 1]
+                first, size = place[j, 1], place[j, 2]
                 bucket = gathered[first : first + size]
                 if size <= SMALL:
                     bucket.sort()
                     for i in range(j, last + 1):
-                        out[i] = bucket[place[i, 2]]
+                        out[i] = bucket[place[i, 3]]
                 else:
-                    nested(bucket, size, place[j : last + 1, 2].copy(), out[j : last + 1], counts)
+                    sub = np.empty(size)
+                    nested(bucket, size, place[j : last + 1, 3].copy(), out[j : last + 1], counts, index, sub)
             j = last + 1
         return False
 
     return select
 
 
+def _kth_each_into(src, m, ranks, out, counts, index, gathered):
+    """:func:`_kth_each` with the signature of a selection (its scratch unused)."""
+    _kth_each(src, m, ranks, out, counts)
+
+
 #: Ranks that share a large bucket are selected from it once more the same way, then one by one.
-_select = _selector(_selector(_kth_each))
+_select = _selector(_selector(njit(_kth_each_into)))
 
 
 @njit
@@ -223,9 +232,10 @@ def order_statistics(values, ranks, out, flags):
     """
     rows, n = values.shape
     counts = np.empty(BUCKETS + 1, dtype=np.int64)
+    index, gathered = np.empty(n, dtype=np.uint8), np.empty(n)
     for r in range(rows):
         flags[r] = 0
-        if _select(values[r], n, ranks, out[r], counts):
+        if _select(values[r], n, ranks, out[r], counts, index, gathered):
             flags[r] = NAN
             continue
         for j in range(len(ranks)):
