@@ -200,13 +200,15 @@ def test_definitions_name_what_a_run_writes():
             "constant",
             "indicator",
             "bunched",
+            "clipped",
         ]
     ),
 )
 def test_series_percentiles_equal_numpy(rows, n, seed, kind):
     # the quantiles from order statistics must give numpy's numbers bit for bit, signed zeros and NaN
     # included, and whatever the values' spread (outliers, 600 orders of magnitude, infinities, constant
-    # rows, 0/1 indicators, rounding noise around zero with a few values far off, as in a driver term)
+    # rows, 0/1 indicators, rounding noise around zero with a few values far off, as in a driver term,
+    # ties at both ends with values beside them in the end buckets)
     rng = np.random.default_rng(seed)
     v = rng.normal(size=(rows, n))
     if kind == "rounded":
@@ -232,6 +234,10 @@ def test_series_percentiles_equal_numpy(rows, n, seed, kind):
     elif kind == "bunched":
         v = v * 1e-17
         v[rng.random(v.shape) < 0.02] = -2.7e-3
+    elif kind == "clipped":  # ties at both ends, and values next to them in the end buckets (as clipped shares)
+        u = rng.random(v.shape)
+        v = np.where(u < 0.3, 0.0, np.where(u < 0.6, rng.random(v.shape) * 1e-3, 1.0 - rng.random(v.shape) * 1e-3))
+        v[u > 0.9] = 1.0
     for values in (v, np.tile(v, 20)):  # short rows, and rows long enough to take several passes
         expected = np.percentile(values, QUANTILES, axis=1)
         assert percentiles(values).tobytes() == expected.tobytes()

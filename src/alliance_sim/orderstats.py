@@ -80,6 +80,15 @@ def _count(seg, m, low, high, counts, index):
 
 
 @njit
+def _same(seg, m):
+    """Whether ``seg[:m]`` holds one value only (a loop of its own: compiled to vector instructions)."""
+    differ = 0
+    for i in range(m):
+        differ += seg[i] != seg[0]
+    return differ == 0
+
+
+@njit
 def kth(seg, m, k, work, counts, index):
     """The value of 0-based rank ``k`` among ``seg[:m]`` (reordered; ``work``, ``index``: scratch as long,
     ``counts``: BUCKETS + 1).
@@ -158,21 +167,26 @@ def _selector(nested):
                 if place[j, 0] >= 0:
                     _kth_each(src, m, ranks[j : j + 1], out[j : j + 1], counts)
             return False
-        # each bucket that holds a rank gets a stretch of ``gathered``: fill[b] its next free slot (-1: none)
+        # each bucket that holds a rank gets a stretch of ``gathered`` for its values other than ``low`` and
+        # ``high`` (the ties at the ends, all in the first and the last bucket): fill[b] its next free slot
         fill = np.full(BUCKETS, -1)
         held = 0
         for j in range(J):
             if place[j, 0] >= 0:
                 b = np.searchsorted(counts, ranks[j], side="right") - 1
+                start, stop = (
+                    counts[b] + (at_low if b == 0 else 0),
+                    counts[b + 1] - (at_high if b == BUCKETS - 1 else 0),
+                )
                 if fill[b] < 0:
                     fill[b] = held
-                    held += counts[b + 1] - counts[b]
-                place[j, 0], place[j, 1], place[j, 2] = b, fill[b], counts[b + 1] - counts[b]
-                place[j, 3] = ranks[j] - counts[b]
+                    held += stop - start
+                place[j, 0], place[j, 1], place[j, 2], place[j, 3] = b, fill[b], stop - start, ranks[j] - start
         for i in range(m):
+            x = src[i]
             f = fill[index[i]]
-            if f >= 0:
-                gathered[f] = src[i]
+            if f >= 0 and x != low and x != high:
+                gathered[f] = x
                 fill[index[i]] = f + 1
         j = 0
         while j < J:
@@ -187,6 +201,8 @@ def _selector(nested):
                     bucket.sort()
                     for i in range(j, last + 1):
                         out[i] = bucket[place[i, 3]]
+                elif _same(bucket, size):  # one value (whole counts, exact zeros): every rank in it is that
+                    out[j : last + 1] = bucket[0]
                 else:
                     sub = np.empty(size)
                     nested(bucket, size, place[j : last + 1, 3].copy(), out[j : last + 1], counts, index, sub)
@@ -207,15 +223,14 @@ _select = _selector(_selector(njit(_kth_each_into)))
 
 @njit
 def _signed_zeros(row):
-    """Whether ``row`` holds both ``-0.0`` and ``0.0``."""
-    negative, positive = False, False
+    """Whether ``row`` holds both ``-0.0`` and ``0.0`` (counted without branches: vector instructions)."""
+    negative, positive = 0, 0
     for x in row:
-        if x == 0.0:
-            if math.copysign(1.0, x) < 0.0:
-                negative = True
-            else:
-                positive = True
-    return negative and positive
+        zero = x == 0.0
+        sign = math.copysign(1.0, x) < 0.0
+        negative += zero & sign
+        positive += zero & (not sign)
+    return negative > 0 and positive > 0
 
 
 #: Flags of a row (:func:`order_statistics`).
