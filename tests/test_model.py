@@ -62,6 +62,19 @@ def test_single_replication_is_the_same_future_as_in_the_ensemble():
     pd.testing.assert_frame_equal(ensemble.iloc[[13]].reset_index(drop=True), single, check_exact=True)
 
 
+def test_a_run_writes_every_record_of_every_month():
+    # without zeroing first (as run_ensemble builds it), whatever the arrays held is overwritten:
+    # poisoned with NaN, they end equal to a zeroed model's, bit for bit
+    s = load_scenario(BASE)
+    zeroed = AllianceModel(s, replications=40, months=30, collect=False)
+    blank = AllianceModel(s, replications=40, months=30, collect=False, zero_traces=False)
+    blank.traces[:] = blank.driver_traces[:] = np.nan
+    zeroed.run()
+    blank.run()
+    assert blank.traces.tobytes() == zeroed.traces.tobytes()
+    assert blank.driver_traces.tobytes() == zeroed.driver_traces.tobytes()
+
+
 def test_replications_differ_and_seeds_matter():
     s = load_scenario(BASE)
     runs, _ = run_ensemble(s, 0, range(50))

@@ -75,6 +75,9 @@ class AllianceModel(mesa.Model):
         sweep's batch of design points); then ``scenario`` is the first part's.
     collect : keep a Mesa ``DataCollector`` (``model.datacollector``) of the step metrics and
         agent variables every month; default: on for at most :data:`COLLECT_LIMIT` replications.
+    zero_traces : start the trace arrays at zero (default). False leaves a month's records unset
+        until it runs: for a caller that runs the whole horizon before reading them (a sweep
+        task saves zeroing 30 MB of a 1,000 x 120 ensemble).
     **overrides : dotted scenario paths and values, as ``--set`` takes them
         (``**{"actors.USA.commitment": 0.6}``); ``__`` may stand for the dots
         (``actors__USA__commitment=0.6``).
@@ -100,6 +103,7 @@ class AllianceModel(mesa.Model):
         coefficients: Mapping[str, Any] | None = None,
         ensemble: Ensemble | None = None,
         collect: bool | None = None,
+        zero_traces: bool = True,
         **overrides: Any,
     ):
         # Mesa's own generators (self.random, self.rng) are never used: every random number
@@ -126,8 +130,9 @@ class AllianceModel(mesa.Model):
             "CHN": China(self),
         }
         #: Step metrics and driver terms, (metrics, months, R); a metric's (months, R) block in ``trace``.
-        self.traces = np.zeros((len(metrics.STEP_METRICS), self.months, self.R))
-        self.driver_traces = np.zeros((len(metrics.DRIVERS), self.months, self.R))
+        blank = np.zeros if zero_traces else np.empty
+        self.traces = blank((len(metrics.STEP_METRICS), self.months, self.R))
+        self.driver_traces = blank((len(metrics.DRIVERS), self.months, self.R))
         self.trace = dict(zip(metrics.STEP_METRICS, self.traces, strict=True))
         #: User-registered step metrics (Python functions of the model), evaluated month by month.
         self.extra = metrics.extra_metrics()

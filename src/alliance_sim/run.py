@@ -189,9 +189,11 @@ def run_ensemble(
     if ensemble is None:
         if draws is not None:
             coefficients = draws.values | dict(coefficients or {})
-        model = AllianceModel(scenario, replications=reps, point=point, coefficients=coefficients, collect=False)
+        model = AllianceModel(
+            scenario, replications=reps, point=point, coefficients=coefficients, collect=False, zero_traces=False
+        )
     else:
-        model = AllianceModel(scenario, ensemble=ensemble, collect=False)
+        model = AllianceModel(scenario, ensemble=ensemble, collect=False, zero_traces=False)
     e = model.ensemble
     model.run()
     trace = dict(model.trace) | {f"driver_{k}": v for k, v in model.drivers.items()}
