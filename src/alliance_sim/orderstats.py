@@ -258,3 +258,25 @@ def order_statistics(values, ranks, out, flags):
                 if _signed_zeros(values[r]):
                     flags[r] = SIGNED_ZEROS
                 break
+
+
+@njit(inline="always")
+def _lerp(a, b, t):
+    """numpy's 'linear' interpolation ``a + (b - a) t``, from ``b`` when ``t >= 0.5`` (exact at both ends)."""
+    diff = b - a
+    return b - diff * (1.0 - t) if t >= 0.5 else a + diff * t
+
+
+@njit
+def interpolated(values, ranks, below, above, gamma, out, flags):
+    """``out[i, r]`` = numpy's 'linear' percentile ``i`` of row ``r``: between the values of ranks
+    ``ranks[below[i]]`` and ``ranks[above[i]]``, a fraction ``gamma[i]`` of the way (:func:`order_statistics`
+    of each row, interpolated as numpy does). ``flags`` as :func:`order_statistics` sets them; a flagged
+    row's ``out`` is not defined.
+    """
+    rows = values.shape[0]
+    picked = np.empty((rows, len(ranks)))
+    order_statistics(values, ranks, picked, flags)
+    for r in range(rows):
+        for i in range(len(below)):
+            out[i, r] = _lerp(picked[r, below[i]], picked[r, above[i]], gamma[i])

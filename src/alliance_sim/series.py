@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from . import metrics
-from .orderstats import order_statistics
+from .orderstats import interpolated
 
 QUANTILES = (5, 50, 95)
 
@@ -53,8 +53,8 @@ def lerp(a: np.ndarray, b: np.ndarray, t) -> np.ndarray:
 def percentiles(values: np.ndarray, q=QUANTILES) -> np.ndarray:
     """``np.percentile(values, q, axis=1)`` of a 2-D array, from a few order statistics of each row.
 
-    Only the two ranks around each percentile are needed: :func:`alliance_sim.orderstats.order_statistics`
-    finds their values exactly without sorting the row, and they are interpolated exactly as
+    Only the two ranks around each percentile are needed: :func:`alliance_sim.orderstats.interpolated`
+    finds their values exactly without sorting the row and interpolates between them exactly as
     numpy's default ('linear') method does, so the numbers are the same (tested). Rows where the
     order of equal values could matter are left to ``np.percentile``: rows holding NaN, and rows
     holding zeros of both signs where a picked rank is zero (-0.0 == 0.0, so which of them
@@ -64,9 +64,8 @@ def percentiles(values: np.ndarray, q=QUANTILES) -> np.ndarray:
     if n == 0 or rows == 0:
         return np.percentile(values, q, axis=1)
     ranks, below, above, gamma = _ranks(n, tuple(np.atleast_1d(q).tolist()))
-    picked, flags = np.zeros((rows, len(ranks))), np.zeros(rows, dtype=np.uint8)
-    order_statistics(np.ascontiguousarray(values, dtype=float), ranks, picked, flags)
-    result = lerp(picked[:, below].T, picked[:, above].T, gamma)
+    result, flags = np.empty((len(below), rows)), np.empty(rows, dtype=np.uint8)
+    interpolated(np.ascontiguousarray(values, dtype=float), ranks, below, above, gamma[:, 0], result, flags)
     redo = np.flatnonzero(flags)
     if redo.size:
         result[:, redo] = np.percentile(values[redo], q, axis=1)
