@@ -5,6 +5,7 @@ import tracemalloc
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from conftest import BASE, BASE_ASSUMED
 from hypothesis import given, settings
@@ -233,3 +234,16 @@ def test_nan_rows_give_nan_like_numpy_and_the_ensemble_must_be_complete():
     expected = np.percentile(v, QUANTILES, axis=1).T
     np.testing.assert_array_equal(frame[["p05", "p50", "p95"]].to_numpy(), expected)  # exact: few values a bin
     assert np.isnan(frame["mean"].iloc[1]) and not np.isnan(frame["mean"].iloc[0])
+
+
+@pytest.mark.parametrize("method", ["exact", "binned"])
+def test_the_arrow_table_of_a_series_is_pandas_conversion_of_its_frame(ensemble, method):
+    # a sweep task writes the table, a single run the frame: the bytes merged must not depend on the path
+    scenario, trace = ensemble
+    part = {name: values[:, :500] for name, values in trace.items()}
+    stats = MonthlyStats(list(part), MONTHS, 500, method)
+    stats.add(part)
+    dates = month_dates(scenario)
+    table, frame = stats.table(dates, point=7), stats.frame(dates, point=7)
+    assert table.equals(pa.Table.from_pandas(frame, preserve_index=False), check_metadata=True)
+    assert table.column("point").to_pylist() == [7] * len(frame)

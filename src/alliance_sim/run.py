@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from tqdm import tqdm
 
 from . import metrics, posterior, spinup
@@ -227,9 +228,18 @@ def series_table(scenario: Scenario, trace: dict, point: int = 0) -> pd.DataFram
     ``trace`` holds the whole ensemble (months x R per metric); the mean is summed as
     :class:`~alliance_sim.series.MonthlyStats` sums it, so it equals a chunked run's.
     """
-    stats = MonthlyStats(list(trace), scenario.months, next(iter(trace.values())).shape[1], "exact")
+    return _exact_stats(trace, scenario.months).frame(month_dates(scenario), point)
+
+
+def series_arrow(scenario: Scenario, trace: dict, point: int = 0) -> pa.Table:
+    """:func:`series_table` as an Arrow table (what a sweep task writes), built without pandas."""
+    return _exact_stats(trace, scenario.months).table(month_dates(scenario), point)
+
+
+def _exact_stats(trace: dict, months: int) -> MonthlyStats:
+    stats = MonthlyStats(list(trace), months, next(iter(trace.values())).shape[1], "exact")
     stats.add(trace)
-    return stats.frame(month_dates(scenario), point)
+    return stats
 
 
 def chunks(n: int, size: int) -> list[range]:

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from . import metrics
 from .orderstats import interpolated
@@ -358,6 +359,17 @@ class MonthlyStats:
 
     def frame(self, dates: Sequence, point: int = 0) -> pd.DataFrame:
         """Series rows in long (tidy) form: point, month, date, metric, mean, p05, p50, p95."""
+        # One frame for all metrics: building a frame per metric cost as much as the quantiles (sweeps do this per point).
+        return pd.DataFrame(self._columns(dates, point))
+
+    def table(self, dates: Sequence, point: int = 0) -> pa.Table:
+        """:meth:`frame` as the Arrow table ``pa.Table.from_pandas(frame, preserve_index=False)`` gives,
+        schema metadata included, built without pandas (a sweep task writes one per design point)."""
+        columns = self._columns(dates, point)
+        columns["metric"] = pa.array(columns["metric"], type=pa.large_string())
+        return pa.Table.from_arrays(list(columns.values()), schema=_schema())
+
+    def _columns(self, dates: Sequence, point: int) -> dict[str, np.ndarray]:
         if self.seen != self.replications:
             raise ValueError(f"{self.seen} of {self.replications} replications added")
         months, names = self.months, self.names
@@ -371,19 +383,16 @@ class MonthlyStats:
                 quantiles.append(percentiles(self.values[name]))
         q = np.stack(quantiles)
         means = np.stack([self.sums[name].total / self.replications for name in names])
-        # One frame for all metrics: building a frame per metric cost as much as the quantiles (sweeps do this per point).
-        return pd.DataFrame(
-            {
-                "point": point,
-                "month": np.tile(np.arange(1, months + 1), len(names)),
-                "date": np.tile(dates, len(names)),
-                "metric": np.repeat(names, months),
-                "mean": means.ravel(),
-                "p05": q[:, 0].ravel(),
-                "p50": q[:, 1].ravel(),
-                "p95": q[:, 2].ravel(),
-            }
-        )
+        return {
+            "point": np.full(months * len(names), point, dtype=np.int64),
+            "month": np.tile(np.arange(1, months + 1), len(names)),
+            "date": np.tile(np.asarray(dates, dtype="datetime64[us]"), len(names)),
+            "metric": np.repeat(names, months),
+            "mean": means.ravel(),
+            "p05": q[:, 0].ravel(),
+            "p50": q[:, 1].ravel(),
+            "p95": q[:, 2].ravel(),
+        }
 
     def describe(self) -> dict:
         """The manifest's ``quantiles`` entry: the method and how far off its numbers can be."""
@@ -395,3 +404,12 @@ class MonthlyStats:
             "error_bound": {name: layout_of(name).bound() for name in self.names},
             "max_error": dict(self.max_error),
         }
+
+
+@functools.lru_cache(maxsize=1)
+def _schema() -> pa.Schema:
+    """The Arrow schema (with pandas' metadata) of :meth:`MonthlyStats.frame`'s frames."""
+    empty = MonthlyStats(["metric"], 1, 1, "exact")
+    empty.add({"metric": np.zeros((1, 1))})
+    frame = empty.frame([np.datetime64("2000-01", "us")])
+    return pa.Table.from_pandas(frame, preserve_index=False).schema

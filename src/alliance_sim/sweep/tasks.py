@@ -24,7 +24,7 @@ import pandas as pd
 
 from ..ensemble import build, shape_of
 from ..posterior import Posterior
-from ..run import run_ensemble, series_table
+from ..run import run_ensemble, series_arrow, series_table
 from ..scenario import Scenario, apply_overrides
 from ..store import sha256_file, write_arrow
 from .store import load_traces, runs_part, save_trace, series_part, trace_part
@@ -164,6 +164,6 @@ def _run_chunks(folder: Path, group: list[tuple[Chunk, Scenario, dict]], draws: 
         write_arrow(own, runs_part(folder, task.point, task.start))
         values = {name: np.ascontiguousarray(v[:, rows]) for name, v in trace.items()}
         if task.whole:
-            write_arrow(series_table(scenario, values, task.point), series_part(folder, task.point))
+            write_arrow(series_arrow(scenario, values, task.point), series_part(folder, task.point))
         else:
             save_trace(values, trace_part(folder, task.point, task.start))
