@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from conftest import BASE, ROOT, write_sweep
@@ -26,9 +27,10 @@ from alliance_sim import metrics, samplers
 from alliance_sim.cli import main
 from alliance_sim.run import git_commit, package_version, run_ensemble, series_table
 from alliance_sim.scenario import apply_overrides
+from alliance_sim.store import read_arrow, write_arrow
 from alliance_sim.sweep import SweepError, is_sweep_file, load_sweep, run_sweep
 from alliance_sim.sweep.executors import InlineExecutor, open_executor
-from alliance_sim.sweep.store import TASK_LOG, TaskLog
+from alliance_sim.sweep.store import TASK_LOG, TaskLog, dictionary_columns, merge_parquet
 from alliance_sim.sweep.tasks import FAIL_POINT_ENV
 
 
@@ -114,6 +116,24 @@ def test_series_has_one_set_of_rows_per_point(reference):
     assert per_point.nunique() == 1
     months = series.groupby(["point", "metric"]).month.apply(list)
     assert all(m == list(range(1, 13)) for m in months)
+
+
+def test_merged_tables_dictionary_encode_only_their_few_valued_columns(tmp_path):
+    # a column with a value in 16 rows or fewer (names, months, design values, flags) is dictionary-encoded,
+    # one of distinct values (means, quantiles) is not; the choice follows the first row group
+    rng = np.random.default_rng(0)
+    parts = []
+    for p in range(3):
+        part = pa.table({"point": np.full(1000, p), "metric": ["coop", "cohesion"] * 500, "mean": rng.random(1000)})
+        write_arrow(part, tmp_path / f"p{p}.arrow")
+        parts.append([tmp_path / f"p{p}.arrow"])
+    assert dictionary_columns(pa.concat_tables([read_arrow(p[0]) for p in parts])) == ["point", "metric"]
+    assert merge_parquet(parts, tmp_path / "merged.parquet") == 3000
+    meta = pq.ParquetFile(tmp_path / "merged.parquet").metadata
+    encodings = {meta.schema.names[c]: meta.row_group(0).column(c).encodings for c in range(meta.num_columns)}
+    assert "RLE_DICTIONARY" in encodings["point"] and "RLE_DICTIONARY" in encodings["metric"]
+    assert "RLE_DICTIONARY" not in encodings["mean"]
+    assert pq.read_table(tmp_path / "merged.parquet").equals(pa.concat_tables([read_arrow(p[0]) for p in parts]))
 
 
 def test_manifest_describes_the_design(reference):
