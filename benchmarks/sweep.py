@@ -122,14 +122,15 @@ def profile(tasks: int = 10) -> None:
     """Where the time of one task (one point x 1,000 replications x 120 months) goes, in this process.
 
     As a sweep worker runs it: posterior draws, the spin-up start (each replication spun up by
-    the first task, then kept: :data:`alliance_sim.spinup.CACHE_ROWS`), the run, the summaries,
-    the series and the task's two parts (Arrow IPC files, as a worker writes them). Stage times are the mean over ``tasks`` tasks after a
+    the first task, then kept: :data:`alliance_sim.spinup.CACHE_ROWS`), the run (trace arrays not
+    zeroed first, as ``run_ensemble`` builds the model), the summaries, the series (an Arrow table)
+    and the task's two parts (Arrow IPC files, as a worker writes them). Stage times are the mean over ``tasks`` tasks after a
     first, untimed one.
     """
     from alliance_sim import metrics, posterior
     from alliance_sim.ensemble import build
     from alliance_sim.model import AllianceModel
-    from alliance_sim.run import series_table
+    from alliance_sim.run import series_arrow
     from alliance_sim.scenario import apply_overrides
     from alliance_sim.store import write_arrow
     from alliance_sim.sweep import load_sweep
@@ -145,14 +146,14 @@ def profile(tasks: int = 10) -> None:
             parts = [(scenario, p, range(REPLICATIONS))]
             ensemble = build(parts, coefficients=draws.draw(parts).values)
             t1 = time.perf_counter()
-            model = AllianceModel(scenario, ensemble=ensemble, collect=False)
+            model = AllianceModel(scenario, ensemble=ensemble, collect=False, zero_traces=False)
             t2 = time.perf_counter()
             model.run()
             t3 = time.perf_counter()
             runs = pd.DataFrame({name: fn(model.trace, scenario.parameters) for name, fn in metrics.SUMMARIES.items()})
             trace = dict(model.trace) | {f"driver_{k}": v for k, v in model.drivers.items()}
             t4 = time.perf_counter()
-            series = series_table(scenario, trace, p)
+            series = series_arrow(scenario, trace, p)
             t5 = time.perf_counter()
             write_arrow(runs, Path(tmp) / "runs.arrow")
             write_arrow(series, Path(tmp) / "series.arrow")

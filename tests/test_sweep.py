@@ -23,15 +23,15 @@ from conftest import BASE, ROOT, write_sweep
 from SALib.analyze import sobol as sobol_analyze
 
 import alliance_sim
-from alliance_sim import metrics, samplers
+from alliance_sim import load_scenario, metrics, samplers
 from alliance_sim.cli import main
 from alliance_sim.run import git_commit, package_version, run_ensemble, series_table
 from alliance_sim.scenario import apply_overrides
 from alliance_sim.store import read_arrow, write_arrow
-from alliance_sim.sweep import SweepError, is_sweep_file, load_sweep, run_sweep
+from alliance_sim.sweep import SweepError, is_sweep_file, load_sweep, run_sweep, tasks
 from alliance_sim.sweep.executors import InlineExecutor, open_executor
 from alliance_sim.sweep.store import TASK_LOG, TaskLog, dictionary_columns, merge_parquet
-from alliance_sim.sweep.tasks import FAIL_POINT_ENV
+from alliance_sim.sweep.tasks import FAIL_POINT_ENV, Chunk
 
 
 def sorted_runs(folder: Path) -> pd.DataFrame:
@@ -242,10 +242,28 @@ def test_workers_chunks_and_executors_give_identical_results(tmp_path, reference
     # One worker, one replication per task.
     assert main([str(spec), "--out", str(tmp_path / "c1"), "--workers", "1", "--chunk", "1", "-q"]) == 0
     assert_same_results(ref, tmp_path / "c1")
+    # One job of the four points, run as four ensembles one after another.
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr("alliance_sim.sweep.tasks.ENSEMBLE_RUNS", 6)
+        assert main([str(spec), "--out", str(tmp_path / "e1"), "--workers", "1", "-q"]) == 0
+    assert_same_results(ref, tmp_path / "e1")
     # Any concurrent.futures executor.
     with ThreadPoolExecutor(3) as pool:
         run_sweep(spec, workers=3, executor=pool, out=tmp_path / "threads", chunk=5)
     assert_same_results(ref, tmp_path / "threads")
+
+
+def test_a_job_runs_its_points_in_ensembles_of_at_most_ensemble_runs():
+    # whole points in order, batched while they fit ENSEMBLE_RUNS (1,000); a larger point runs alone
+    s = load_scenario(BASE)
+    sizes = [400, 400, 300, 1000, 2500, 100]
+    batch = [(Chunk(p, 0, n, True), s, {}) for p, n in enumerate(sizes)]
+    groups = tasks._same_shape(batch)
+    assert [[c.point for c, _, _ in g] for g in groups] == [[0, 1], [2], [3], [4], [5]]
+    # a point of another horizon never shares an ensemble
+    other = s.model_copy(update={"months": 24})
+    mixed = tasks._same_shape([(Chunk(0, 0, 10, True), s, {}), (Chunk(1, 0, 10, True), other, {})])
+    assert [[c.point for c, _, _ in g] for g in mixed] == [[0], [1]]
 
 
 def test_dask_executor_gives_identical_results(tmp_path, reference):

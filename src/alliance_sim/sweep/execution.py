@@ -40,9 +40,10 @@ from .tasks import Chunk, Job, PointSeries, run_job
 
 Task = Chunk | PointSeries
 
-#: Replications a job of whole design points holds at most (several points batched into one
-#: ensemble); see docs/sweeps.md for the measurement behind it.
-JOB_RUNS = 1000
+#: Replications a job of whole design points holds at most (its points run in ensembles of
+#: :data:`~alliance_sim.sweep.tasks.ENSEMBLE_RUNS`): fewer, larger jobs spare the parent and the
+#: pool their per-job work; see docs/sweeps.md for the measurement behind it.
+JOB_RUNS = 4000
 
 #: Seconds without a completed task after which the executor's health is checked.
 HEALTH_EVERY = 1.0

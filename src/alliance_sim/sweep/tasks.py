@@ -3,9 +3,9 @@
 A task is one design point x one chunk of replications (:class:`Chunk`), or
 the series of a design point whose replications were split over several chunks
 (:class:`PointSeries`). A *job* is what a worker runs: one task, or several
-whole-point chunks batched into one ensemble (every coefficient may differ per
-replication, so design points share one compiled run; see
-:func:`alliance_sim.ensemble.build`). Workers write each task's files into the
+whole-point chunks, batched into ensembles of up to :data:`ENSEMBLE_RUNS`
+replications (every coefficient may differ per replication, so design points
+share one compiled run; see :func:`alliance_sim.ensemble.build`). Workers write each task's files into the
 results folder and return only its id (and a traceback if it raised), so
 nothing large crosses process or network boundaries. The folder must be
 visible to every worker (a shared filesystem on a cluster).
@@ -28,6 +28,12 @@ from ..run import run_ensemble, series_arrow, series_table
 from ..scenario import Scenario, apply_overrides
 from ..store import sha256_file, write_arrow
 from .store import load_traces, runs_part, save_trace, series_part, trace_part
+
+#: Replications one ensemble of a job holds at most: small design points are batched into one
+#: compiled run up to this many, larger ones run one ensemble after another. Bigger ensembles cost
+#: more: their trace arrays (2,000 x 120 months: 35 MB) pass the C allocator's 32 MB limit for
+#: reusing freed memory, so each task page-faults them in afresh (1M runs: 57 s against 45 s).
+ENSEMBLE_RUNS = 1000
 
 #: Test-only hook: comma-separated design points whose tasks raise :class:`InjectedFailure`.
 #: Read in the worker, so it exercises the real failure path of every executor.
@@ -136,11 +142,21 @@ def _done(folder: Path, task: Chunk | PointSeries) -> Result:
 
 
 def _same_shape(batch: list[tuple[Chunk, Scenario, dict]]) -> list[list[tuple[Chunk, Scenario, dict]]]:
-    """Chunks grouped by what one ensemble must share (start, horizon, events), in order."""
+    """Chunks grouped into ensembles: by what one ensemble must share (start, horizon, events), in
+    order, and at most :data:`ENSEMBLE_RUNS` replications each (a single larger chunk alone)."""
     groups: dict[tuple, list] = {}
     for item in batch:
         groups.setdefault(shape_of(item[1]), []).append(item)
-    return list(groups.values())
+    ensembles: list[list[tuple[Chunk, Scenario, dict]]] = []
+    for group in groups.values():
+        held = ENSEMBLE_RUNS  # start a new ensemble at the first chunk
+        for item in group:
+            if held + item[0].runs > ENSEMBLE_RUNS:
+                ensembles.append([])
+                held = 0
+            ensembles[-1].append(item)
+            held += item[0].runs
+    return ensembles
 
 
 def _run_chunks(folder: Path, group: list[tuple[Chunk, Scenario, dict]], draws: Posterior | None = None) -> None:
