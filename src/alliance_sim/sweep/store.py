@@ -190,7 +190,7 @@ def merge_parquet(groups: Iterable[list[Path]], dest: Path) -> int:
     One row group (:func:`_row_groups`) is in memory at a time, and its memory goes back to the
     system once it is written, so memory does not grow with the number of design points (pyarrow's
     default pool would keep it: a 100,000-run sweep's parent peaked at 1.12 x a 10,000-run one's,
-    now 1.07). The row groups do not depend on how replications were
+    now 1.02-1.05). The row groups do not depend on how replications were
     chunked, nor the dictionary-encoded columns (:func:`dictionary_columns` of the first), so
     the file is the same byte for byte.
     """
