@@ -236,14 +236,19 @@ def test_nan_rows_give_nan_like_numpy_and_the_ensemble_must_be_complete():
     assert np.isnan(frame["mean"].iloc[1]) and not np.isnan(frame["mean"].iloc[0])
 
 
+@pytest.mark.parametrize("unit", ["us", "ns"])  # pandas 3 dates, pandas 2 dates
 @pytest.mark.parametrize("method", ["exact", "binned"])
-def test_the_arrow_table_of_a_series_is_pandas_conversion_of_its_frame(ensemble, method):
-    # a sweep task writes the table, a single run the frame: the bytes merged must not depend on the path
+def test_the_arrow_table_of_a_series_is_pandas_conversion_of_its_frame(ensemble, method, unit):
+    # a sweep task writes the table, a single run (and a split point) the frame: the bytes merged must not
+    # depend on the path, NaN included (pandas' conversion makes it null)
     scenario, trace = ensemble
-    part = {name: values[:, :500] for name, values in trace.items()}
+    part = {name: values[:, :500].copy() for name, values in trace.items()}
+    part["coop_rok_jpn"][3] = np.nan  # a month whose mean and quantiles are NaN
     stats = MonthlyStats(list(part), MONTHS, 500, method)
     stats.add(part)
-    dates = month_dates(scenario)
+    dates = list(np.asarray(month_dates(scenario)).astype(f"datetime64[{unit}]"))
     table, frame = stats.table(dates, point=7), stats.frame(dates, point=7)
     assert table.equals(pa.Table.from_pandas(frame, preserve_index=False), check_metadata=True)
+    assert table.column("mean").null_count == 1
+    assert table.schema.field("date").type == pa.timestamp(unit)
     assert table.column("point").to_pylist() == [7] * len(frame)

@@ -366,8 +366,13 @@ class MonthlyStats:
         """:meth:`frame` as the Arrow table ``pa.Table.from_pandas(frame, preserve_index=False)`` gives,
         schema metadata included, built without pandas (a sweep task writes one per design point)."""
         columns = self._columns(dates, point)
-        columns["metric"] = pa.array(columns["metric"], type=pa.large_string())
-        return pa.Table.from_arrays(list(columns.values()), schema=_schema())
+        schema = _schema(str(columns["date"].dtype))
+        # from_pandas=True: NaN becomes null, as pandas' conversion makes it
+        arrays = [
+            pa.array(values, type=field.type, from_pandas=True)
+            for values, field in zip(columns.values(), schema, strict=True)
+        ]
+        return pa.Table.from_arrays(arrays, schema=schema)
 
     def _columns(self, dates: Sequence, point: int) -> dict[str, np.ndarray]:
         if self.seen != self.replications:
@@ -386,7 +391,7 @@ class MonthlyStats:
         return {
             "point": np.full(months * len(names), point, dtype=np.int64),
             "month": np.tile(np.arange(1, months + 1), len(names)),
-            "date": np.tile(np.asarray(dates, dtype="datetime64[us]"), len(names)),
+            "date": np.tile(_datetimes(dates), len(names)),
             "metric": np.repeat(names, months),
             "mean": means.ravel(),
             "p05": q[:, 0].ravel(),
@@ -406,10 +411,16 @@ class MonthlyStats:
         }
 
 
-@functools.lru_cache(maxsize=1)
-def _schema() -> pa.Schema:
-    """The Arrow schema (with pandas' metadata) of :meth:`MonthlyStats.frame`'s frames."""
+def _datetimes(dates: Sequence) -> np.ndarray:
+    """``dates`` as numpy datetimes, in their own unit (pandas 2 gives nanoseconds, pandas 3 microseconds)."""
+    values = np.asarray(dates)
+    return values if values.dtype.kind == "M" else values.astype("datetime64[us]")
+
+
+@functools.lru_cache(maxsize=4)
+def _schema(date_dtype: str) -> pa.Schema:
+    """The Arrow schema (with pandas' metadata) of :meth:`MonthlyStats.frame`'s frames, dates of ``date_dtype``."""
     empty = MonthlyStats(["metric"], 1, 1, "exact")
     empty.add({"metric": np.zeros((1, 1))})
-    frame = empty.frame([np.datetime64("2000-01", "us")])
+    frame = empty.frame(list(np.array(["2000-01"], dtype=date_dtype)))
     return pa.Table.from_pandas(frame, preserve_index=False).schema
