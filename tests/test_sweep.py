@@ -134,6 +134,23 @@ def test_merged_tables_dictionary_encode_only_their_few_valued_columns(tmp_path)
     assert "RLE_DICTIONARY" in encodings["point"] and "RLE_DICTIONARY" in encodings["metric"]
     assert "RLE_DICTIONARY" not in encodings["mean"]
     assert pq.read_table(tmp_path / "merged.parquet").equals(pa.concat_tables([read_arrow(p[0]) for p in parts]))
+    # a type Arrow cannot count distinct values of (a user summary of None only) stays plain
+    assert dictionary_columns(pa.table({"none": pa.nulls(40), "flag": [True] * 40})) == ["flag"]
+
+
+def test_merged_files_do_not_depend_on_the_chunking_over_several_row_groups(tmp_path, monkeypatch):
+    # row groups of two points and dictionary encoding for columns with a value in 2 rows: the
+    # first row group (which picks the encoded columns) and the others are the same whatever the tasks
+    monkeypatch.setattr("alliance_sim.sweep.store.ROW_GROUP_ROWS", 12)
+    monkeypatch.setattr("alliance_sim.sweep.store.DICTIONARY_SHARE", 2)
+    spec = write_sweep(tmp_path)
+    assert main([str(spec), "--out", str(tmp_path / "whole"), "--workers", "1", "-q"]) == 0
+    assert main([str(spec), "--out", str(tmp_path / "split"), "--workers", "1", "--chunk", "4", "-q"]) == 0
+    for name in ("runs.parquet", "series.parquet"):
+        assert (tmp_path / "whole" / name).read_bytes() == (tmp_path / "split" / name).read_bytes(), name
+    meta = pq.ParquetFile(tmp_path / "whole" / "runs.parquet").metadata
+    assert meta.num_row_groups == 2
+    assert "RLE_DICTIONARY" in meta.row_group(0).column(meta.schema.names.index("point")).encodings
 
 
 def test_manifest_describes_the_design(reference):

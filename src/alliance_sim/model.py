@@ -77,7 +77,8 @@ class AllianceModel(mesa.Model):
         agent variables every month; default: on for at most :data:`COLLECT_LIMIT` replications.
     zero_traces : start the trace arrays at zero (default). False leaves a month's records unset
         until it runs: for a caller that runs the whole horizon before reading them (a sweep
-        task saves zeroing 30 MB of a 1,000 x 120 ensemble).
+        task saves zeroing 30 MB of a 1,000 x 120 ensemble). A Python step metric that reads
+        the month before at the first month (row -1, the last) then reads an unset value.
     **overrides : dotted scenario paths and values, as ``--set`` takes them
         (``**{"actors.USA.commitment": 0.6}``); ``__`` may stand for the dots
         (``actors__USA__commitment=0.6``).

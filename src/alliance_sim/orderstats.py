@@ -30,8 +30,11 @@ import numpy as np
 
 from .jit import njit
 
-#: Buckets per pass: 1,000 values spread over 256 buckets leave about 4 to a bucket.
+#: Buckets per pass: 1,000 values spread over 256 buckets leave about 4 to a bucket. At most 256:
+#: a value's bucket is kept in a byte.
 BUCKETS = 256
+if not 2 <= BUCKETS <= 256:
+    raise ValueError(f"BUCKETS must be 2..256 (a bucket index is a byte), not {BUCKETS}")
 #: A segment of at most this many values is sorted rather than bucketed again.
 SMALL = 16
 
