@@ -177,6 +177,18 @@ def test_a_chosen_numba_cache_dir_still_gets_a_folder_per_source_version(tmp_pat
     assert folder.parent == tmp_path and re.fullmatch(r"[0-9a-f]{16}", folder.name)
 
 
+def test_warm_loads_everything_a_sweep_task_compiles():
+    # after warm(), a task's compiled functions are in this process: the month step and the
+    # quantiles' order statistics (from the disk cache, or compiled once)
+    code = (
+        "from alliance_sim.jit import warm; warm()\n"
+        "from alliance_sim.kernel import advance; from alliance_sim.orderstats import interpolated\n"
+        "print(len(advance.signatures), len(interpolated.signatures))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["1", "1"]
+
+
 def test_parts_with_different_rupture_thresholds_do_not_share_an_ensemble():
     # the run summaries read one threshold per ensemble: a sweep over it must not batch its points
     from alliance_sim.ensemble import shape_of
