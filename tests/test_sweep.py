@@ -275,11 +275,11 @@ def test_a_job_runs_its_points_in_ensembles_of_at_most_ensemble_runs():
     s = load_scenario(BASE)
     sizes = [400, 400, 300, 1000, 2500, 100]
     batch = [(Chunk(p, 0, n, True), s, {}) for p, n in enumerate(sizes)]
-    groups = tasks._same_shape(batch)
+    groups = tasks._ensembles(batch)
     assert [[c.point for c, _, _ in g] for g in groups] == [[0, 1], [2], [3], [4], [5]]
     # a point of another horizon never shares an ensemble
     other = s.model_copy(update={"months": 24})
-    mixed = tasks._same_shape([(Chunk(0, 0, 10, True), s, {}), (Chunk(1, 0, 10, True), other, {})])
+    mixed = tasks._ensembles([(Chunk(0, 0, 10, True), s, {}), (Chunk(1, 0, 10, True), other, {})])
     assert [[c.point for c, _, _ in g] for g in mixed] == [[0], [1]]
 
 

@@ -127,7 +127,7 @@ def run_job(job: Job) -> list[Result]:
             results[task.id] = _done(folder, task)
         except Exception:
             results[task.id] = (task.id, traceback.format_exc(), {})
-    for group in _same_shape(batch):
+    for group in _ensembles(batch):
         try:
             _run_chunks(folder, group, job.draws)
             results |= {task.id: _done(folder, task) for task, _, _ in group}
@@ -141,7 +141,7 @@ def _done(folder: Path, task: Chunk | PointSeries) -> Result:
     return task.id, None, {str(p.relative_to(folder)): sha256_file(p) for p in task.outputs(folder)}
 
 
-def _same_shape(batch: list[tuple[Chunk, Scenario, dict]]) -> list[list[tuple[Chunk, Scenario, dict]]]:
+def _ensembles(batch: list[tuple[Chunk, Scenario, dict]]) -> list[list[tuple[Chunk, Scenario, dict]]]:
     """Chunks grouped into ensembles: by what one ensemble must share (start, horizon, events), in
     order, and at most :data:`ENSEMBLE_RUNS` replications each (a single larger chunk alone)."""
     groups: dict[tuple, list] = {}
