@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
+import pyarrow as pa
 
 from ..ensemble import build, shape_of
 from ..posterior import Posterior
-from ..run import run_ensemble, series_arrow, series_table
+from ..run import run_ensemble, series_arrow
 from ..scenario import Scenario, apply_overrides
 from ..store import sha256_file, write_arrow
 from .store import load_traces, runs_part, save_trace, series_part, trace_part
@@ -96,9 +96,10 @@ class Job:
     draws: Posterior | None = None
 
 
-def point_series(scenario: Scenario, traces: Iterable[tuple[str, np.ndarray]], point: int) -> pd.DataFrame:
-    """Series rows of one design point, one metric at a time (a split point's traces may not fit in memory at once)."""
-    return pd.concat([series_table(scenario, {name: values}, point) for name, values in traces], ignore_index=True)
+def point_series(scenario: Scenario, traces: Iterable[tuple[str, np.ndarray]], point: int) -> pa.Table:
+    """Series rows of one design point, one metric at a time (a split point's traces may not fit in memory
+    at once), built as a whole point's are (:func:`~alliance_sim.run.series_arrow`)."""
+    return pa.concat_tables([series_arrow(scenario, {name: values}, point) for name, values in traces])
 
 
 def _inject_failure(point: int) -> None:
