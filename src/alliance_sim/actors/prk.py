@@ -27,6 +27,11 @@ DETENTE_DECAY = col("diplomacy.detente_decay")
 HUGE_RATE = 700.0
 #: Far more than the rounding of ``1 - lam`` and of the C library's ``exp(-lam)`` (an ulp or two, below 1e-15).
 ZERO_MARGIN = 1e-12
+#: 1/n for the terms of the Poisson sum (RECIPROCALS[0] unused). A term times ``lam * (1/n)`` may
+#: differ from ``term * lam / n`` in the last bit; the quantile then changes only if ``u`` lies
+#: within a few ulps of the CDF: none in 10^8 random pairs (u, lam in 0..40), and every trace
+#: of the hindcast and base scenarios is unchanged bit for bit.
+RECIPROCALS = np.array([np.inf] + [1.0 / n for n in range(1, 64)])
 
 
 @njit
@@ -48,8 +53,9 @@ def poisson_inverse(u, lam):
         n = 0
         while u > cdf and pmf > 0.0:
             n += 1
-            pmf = pmf * lam
-            pmf = pmf / n
+            # the factor is computed beside the running term, which then waits on one multiply, not
+            # on a multiply and a division (PRK's launches were a sixth of the month step)
+            pmf *= lam * RECIPROCALS[n] if n < len(RECIPROCALS) else lam / n
             cdf += pmf
         return float(n)
     log_lam = math.log(lam)
