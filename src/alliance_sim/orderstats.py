@@ -46,23 +46,37 @@ def _bucket(x, low, scale):
 
 @njit
 def _bounds(seg, m):
-    """Smallest and largest of ``seg[:m]``, and whether it holds a NaN (the bounds are then meaningless)."""
-    low, high, nan = seg[0], seg[0], False
-    for i in range(m):
+    """Smallest and largest of ``seg[:m]``, and whether it holds a NaN (the bounds are then meaningless).
+
+    Four running extremes, each over every fourth value, so that no comparison waits on the one
+    before (1.7 times as fast). Which zero is the smallest of ``-0.0`` and ``0.0`` may then differ
+    from a single running minimum: a row with both is flagged wherever a value given is zero.
+    """
+    low0 = low1 = low2 = low3 = seg[0]
+    high0 = high1 = high2 = high3 = seg[0]
+    nan = False
+    i = 0
+    while i + 4 <= m:
+        x0, x1, x2, x3 = seg[i], seg[i + 1], seg[i + 2], seg[i + 3]
+        nan |= (x0 != x0) | (x1 != x1) | (x2 != x2) | (x3 != x3)
+        low0, low1, low2, low3 = min(low0, x0), min(low1, x1), min(low2, x2), min(low3, x3)
+        high0, high1, high2, high3 = max(high0, x0), max(high1, x1), max(high2, x2), max(high3, x3)
+        i += 4
+    while i < m:
         x = seg[i]
         nan |= x != x
-        low = min(low, x)
-        high = max(high, x)
-    return low, high, nan
+        low0, high0 = min(low0, x), max(high0, x)
+        i += 1
+    return min(min(low0, low1), min(low2, low3)), max(max(high0, high1), max(high2, high3)), nan
 
 
 @njit
 def _count(seg, m, low, high, counts, index):
     """How many values of ``seg[:m]`` equal ``low`` and ``high``, and the scale of the buckets between them.
 
-    Where the span is finite and values lie between the two, ``counts[b]`` becomes the number of
+    Where the span is finite and values lie between the two, ``counts[0, b]`` becomes the number of
     values in buckets below ``b`` and ``index[i]`` the bucket of ``seg[i]`` (the scale is then
-    positive); otherwise the scale is 0 and neither is written.
+    positive); otherwise the scale is 0 and neither is written. Rows 1 and 2 of ``counts`` are scratch.
     """
     span = high - low
     scale = BUCKETS / span if span > 0.0 else 0.0
@@ -72,13 +86,24 @@ def _count(seg, m, low, high, counts, index):
         at_high += seg[i] == high
     if not (math.isfinite(span) and math.isfinite(scale) and scale > 0.0) or at_low + at_high == m:
         return at_low, at_high, 0.0
-    counts[:] = 0
-    for i in range(m):
-        b = _bucket(seg[i], low, scale)
-        index[i] = b
-        counts[b + 1] += 1
+    for i in range(m):  # alone, the buckets compile to vector instructions
+        index[i] = _bucket(seg[i], low, scale)
+    # counted in two halves, the even and the odd values, so that neighbours in one bucket (bunched
+    # values) do not wait on each other's count: a bunched row's pass 0.20 -> 0.13 ms, an even one's 0.12 -> 0.07
+    # (120 rows of 1,000)
+    cum, even, odd = counts[0], counts[1], counts[2]
+    even[:] = 0
+    odd[:] = 0
+    i = 0
+    while i + 2 <= m:
+        even[index[i]] += 1
+        odd[index[i + 1]] += 1
+        i += 2
+    if i < m:
+        even[index[i]] += 1
+    cum[0] = 0
     for b in range(BUCKETS):
-        counts[b + 1] += counts[b]
+        cum[b + 1] = cum[b] + even[b] + odd[b]
     return at_low, at_high, scale
 
 
@@ -94,7 +119,7 @@ def _same(seg, m):
 @njit
 def kth(seg, m, k, work, counts, index):
     """The value of 0-based rank ``k`` among ``seg[:m]`` (reordered; ``work``, ``index``: scratch as long,
-    ``counts``: BUCKETS + 1).
+    ``counts``: 3 x (BUCKETS + 1), see :func:`_count`).
 
     Each pass keeps the bucket that holds the rank; it never holds the smallest and the
     largest value both, so every pass shrinks the values left.
@@ -112,7 +137,7 @@ def kth(seg, m, k, work, counts, index):
         if scale == 0.0:  # a span beyond float64
             seg[:m].sort()
             return seg[k]
-        b = np.searchsorted(counts, k, side="right") - 1
+        b = np.searchsorted(counts[0], k, side="right") - 1
         kept = 0
         for i in range(m):
             if index[i] == b:
@@ -120,8 +145,8 @@ def kth(seg, m, k, work, counts, index):
                 kept += 1
         if 2 * kept > m:  # values bunched in one bucket, a few far away: sort what is left
             work[:kept].sort()
-            return work[k - counts[b]]
-        k -= counts[b]
+            return work[k - counts[0, b]]
+        k -= counts[0, b]
         m = kept
         seg, work = work, seg
 
@@ -176,10 +201,10 @@ def _selector(nested):
         held = 0
         for j in range(J):
             if place[j, 0] >= 0:
-                b = np.searchsorted(counts, ranks[j], side="right") - 1
+                b = np.searchsorted(counts[0], ranks[j], side="right") - 1
                 start, stop = (
-                    counts[b] + (at_low if b == 0 else 0),
-                    counts[b + 1] - (at_high if b == BUCKETS - 1 else 0),
+                    counts[0, b] + (at_low if b == 0 else 0),
+                    counts[0, b + 1] - (at_high if b == BUCKETS - 1 else 0),
                 )
                 if fill[b] < 0:
                     fill[b] = held
@@ -249,7 +274,7 @@ def order_statistics(values, ranks, out, flags):
     row holds zeros of both signs (which of them it gives is then not defined).
     """
     rows, n = values.shape
-    counts = np.empty(BUCKETS + 1, dtype=np.int64)
+    counts = np.empty((3, BUCKETS + 1), dtype=np.int64)
     index, gathered = np.empty(n, dtype=np.uint8), np.empty(n)
     for r in range(rows):
         flags[r] = 0
