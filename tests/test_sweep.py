@@ -25,9 +25,9 @@ from SALib.analyze import sobol as sobol_analyze
 import alliance_sim
 from alliance_sim import load_scenario, metrics, samplers
 from alliance_sim.cli import main
-from alliance_sim.run import git_commit, package_version, run_ensemble, series_table
+from alliance_sim.run import git_commit, package_version, run_columns, run_ensemble, series_table
 from alliance_sim.scenario import apply_overrides
-from alliance_sim.store import read_arrow, write_arrow
+from alliance_sim.store import frame_table, read_arrow, write_arrow
 from alliance_sim.sweep import SweepError, is_sweep_file, load_sweep, run_sweep, tasks
 from alliance_sim.sweep.executors import InlineExecutor, open_executor
 from alliance_sim.sweep.store import TASK_LOG, TaskLog, dictionary_columns, merge_parquet
@@ -136,6 +136,24 @@ def test_merged_tables_dictionary_encode_only_their_few_valued_columns(tmp_path)
     assert pq.read_table(tmp_path / "merged.parquet").equals(pa.concat_tables([read_arrow(p[0]) for p in parts]))
     # a type Arrow cannot count distinct values of (a user summary of None only) stays plain
     assert dictionary_columns(pa.table({"none": pa.nulls(40), "flag": [True] * 40})) == ["flag"]
+
+
+def test_a_runs_part_is_pandas_conversion_of_its_frame():
+    # a sweep task writes its chunks' runs columns straight to Arrow with the schema pandas gave the first
+    # such frame: each part must be the table pandas would make of the frame, nulls and metadata included
+    runs, _ = run_columns(load_scenario(BASE).model_copy(update={"months": 24}), 3, range(40))
+    assert pd.isna(runs["first_rupture_month"]).any()  # nullable integers with nulls
+    runs["cohesion_min"][5] = np.nan  # a NaN float, which pandas' conversion makes null
+    overrides = {"actors.USA.commitment": 0.7, "events.prk_tests.rate_per_month": 4, "label": "hawk"}
+    for rows in (slice(0, 40), slice(10, 30), slice(30, 40)):  # the first builds through pandas, the others not
+        columns = tasks._chunk_columns(runs, rows, overrides)
+        frame = pd.DataFrame({name: runs[name][rows] for name in list(runs)[:4]}).assign(**overrides)
+        frame = pd.concat([frame, pd.DataFrame({k: v[rows] for k, v in list(runs.items())[4:]})], axis=1)
+        table = frame_table(columns)
+        assert table.equals(pa.Table.from_pandas(frame, preserve_index=False), check_metadata=True)
+        assert list(table.column_names[4:7]) == list(overrides)
+    assert table.column("cohesion_min").null_count == 0  # rows 30..39: replication 5 is not among them
+    assert frame_table(tasks._chunk_columns(runs, slice(0, 10), overrides)).column("cohesion_min").null_count == 1
 
 
 def test_merged_files_do_not_depend_on_the_chunking_over_several_row_groups(tmp_path, monkeypatch):

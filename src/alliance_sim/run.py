@@ -14,6 +14,7 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -155,32 +156,18 @@ def check_memory(
         )
 
 
-def run_ensemble(
+def run_columns(
     scenario: Scenario,
     point: int = 0,
     replications=None,
     coefficients=None,
     ensemble=None,
     draws: Draws | None = None,
-) -> tuple[pd.DataFrame, dict]:
-    """Run replications (indices; default all) of design point ``point`` as one ensemble.
+) -> tuple[dict[str, Any], dict]:
+    """:func:`run_ensemble`, with the runs table as its columns (name -> one value per replication).
 
-    Returns the per-replication summaries and the traces (months x R arrays) of
-    every step metric and driver term (``driver_<term>``). ``coefficients`` sets
-    coefficient columns per replication (see :class:`~alliance_sim.model.AllianceModel`);
-    ``ensemble`` runs prebuilt arrays instead (:func:`alliance_sim.ensemble.build`,
-    e.g. several design points at once), with ``scenario`` the first part's.
-
-    The engine runs the coefficients it is given: the scenario's point estimates unless
-    ``draws`` (:meth:`alliance_sim.posterior.Posterior.draw` of these replications) gives
-    each replication a posterior set. Their values go in before ``coefficients`` (which
-    win); a prebuilt ``ensemble`` must have been built with ``coefficients=draws.values``.
-    The runs table then records each replication's set index (``posterior_set``) and the
-    value of every posterior coefficient it ran with.
-
-    Raises
-    ------
-    ValueError : ``draws`` of another number of replications than the ensemble's.
+    ``pd.DataFrame(columns)`` is the table; a sweep task writes its chunks' columns
+    straight to Arrow (:func:`alliance_sim.store.frame_table`), without the frame.
     """
     if ensemble is None:
         reps = np.arange(scenario.replications) if replications is None else np.asarray(replications)
@@ -209,6 +196,37 @@ def run_ensemble(
         columns |= {path: e.coefficients[:, INDEX[path]].copy() for path in draws.values}
     columns |= {name: fn(model.trace, scenario.parameters) for name, fn in metrics.SUMMARIES.items()}
     columns["first_rupture_month"] = pd.array(columns["first_rupture_month"], dtype="Int64")
+    return columns, trace
+
+
+def run_ensemble(
+    scenario: Scenario,
+    point: int = 0,
+    replications=None,
+    coefficients=None,
+    ensemble=None,
+    draws: Draws | None = None,
+) -> tuple[pd.DataFrame, dict]:
+    """Run replications (indices; default all) of design point ``point`` as one ensemble.
+
+    Returns the per-replication summaries and the traces (months x R arrays) of
+    every step metric and driver term (``driver_<term>``). ``coefficients`` sets
+    coefficient columns per replication (see :class:`~alliance_sim.model.AllianceModel`);
+    ``ensemble`` runs prebuilt arrays instead (:func:`alliance_sim.ensemble.build`,
+    e.g. several design points at once), with ``scenario`` the first part's.
+
+    The engine runs the coefficients it is given: the scenario's point estimates unless
+    ``draws`` (:meth:`alliance_sim.posterior.Posterior.draw` of these replications) gives
+    each replication a posterior set. Their values go in before ``coefficients`` (which
+    win); a prebuilt ``ensemble`` must have been built with ``coefficients=draws.values``.
+    The runs table then records each replication's set index (``posterior_set``) and the
+    value of every posterior coefficient it ran with.
+
+    Raises
+    ------
+    ValueError : ``draws`` of another number of replications than the ensemble's.
+    """
+    columns, trace = run_columns(scenario, point, replications, coefficients, ensemble, draws)
     return pd.DataFrame(columns), trace  # built at once: column by column costs more than a small run
 
 

@@ -21,12 +21,13 @@ import json
 import os
 import secrets
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -127,6 +128,39 @@ THREADED_ROWS = 100_000
 
 def _arrow(df: pd.DataFrame) -> pa.Table:
     return pa.Table.from_pandas(df, preserve_index=False, nthreads=1 if len(df) < THREADED_ROWS else None)
+
+
+#: Arrow schemas of frames by their columns' names and kinds (:func:`frame_table`); at most this many kept.
+SCHEMAS = 64
+_schemas: dict[tuple, pa.Schema] = {}
+
+
+def _kind(values: Any) -> str:
+    """What decides a column's Arrow type and pandas metadata: its dtype, or a list's element type."""
+    if isinstance(values, list):
+        return "list of " + (type(values[0]).__name__ if values else "nothing")
+    return str(values.dtype)
+
+
+def frame_table(columns: Mapping[str, Any]) -> pa.Table:
+    """The Arrow table of ``pd.DataFrame(columns)`` as :func:`write_arrow` converts it, pandas' metadata included.
+
+    The first frame of each set of column names and kinds is converted by pandas; later ones
+    are built from their columns with its schema, without a frame (a sweep task's runs part:
+    2.2 -> 0.2 ms). ``columns`` maps names to arrays (numpy or pandas) or lists, all as long.
+    """
+    key = tuple((name, _kind(values)) for name, values in columns.items())
+    schema = _schemas.get(key)
+    if schema is None:
+        table = _arrow(pd.DataFrame(columns))
+        if len(_schemas) < SCHEMAS:
+            _schemas[key] = table.schema
+        return table
+    # from_pandas=True: NaN becomes null, as pandas' conversion makes it
+    arrays = [
+        pa.array(values, type=f.type, from_pandas=True) for values, f in zip(columns.values(), schema, strict=True)
+    ]
+    return pa.Table.from_arrays(arrays, schema=schema)
 
 
 def write_arrow(df: pd.DataFrame | pa.Table, path: Path) -> None:

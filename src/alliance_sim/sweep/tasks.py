@@ -24,9 +24,9 @@ import pyarrow as pa
 
 from ..ensemble import build, shape_of
 from ..posterior import Posterior
-from ..run import run_ensemble, series_arrow
+from ..run import run_columns, series_arrow
 from ..scenario import Scenario, apply_overrides
-from ..store import sha256_file, write_arrow
+from ..store import frame_table, sha256_file, write_arrow
 from .store import load_traces, runs_part, save_trace, series_part, trace_part
 
 #: Replications one ensemble of a job holds at most: small design points are batched into one
@@ -138,6 +138,16 @@ def run_job(job: Job) -> list[Result]:
     return [results[task.id] for task, _ in job.tasks]
 
 
+def _chunk_columns(runs: dict, rows: slice, overrides: dict) -> dict:
+    """A chunk's rows of the runs columns, with the swept values after the first four (point, replication,
+    seed, spawn key); a posterior coefficient the sweep holds is one column, with the swept ones."""
+    own = {name: values[rows] for name, values in runs.items() if name not in overrides}
+    n = rows.stop - rows.start
+    swept = {path: [value] * n if isinstance(value, str) else np.full(n, value) for path, value in overrides.items()}
+    names = list(own)
+    return {name: own[name] for name in names[:4]} | swept | {name: own[name] for name in names[4:]}
+
+
 def _done(folder: Path, task: Chunk | PointSeries) -> Result:
     return task.id, None, {str(p.relative_to(folder)): sha256_file(p) for p in task.outputs(folder)}
 
@@ -168,17 +178,12 @@ def _run_chunks(folder: Path, group: list[tuple[Chunk, Scenario, dict]], draws: 
     parts = [(scenario, task.point, range(task.start, task.stop)) for task, scenario, _ in group]
     drawn = None if draws is None else draws.draw(parts)
     ensemble = build(parts, coefficients=None if drawn is None else drawn.values)
-    runs, trace = run_ensemble(group[0][1], ensemble=ensemble, draws=drawn)
+    runs, trace = run_columns(group[0][1], ensemble=ensemble, draws=drawn)
     at = 0
     for task, scenario, overrides in group:
         rows = slice(at, at + task.runs)
         at += task.runs
-        own = runs.iloc[rows].reset_index(drop=True)
-        for i, (path, value) in enumerate(overrides.items()):
-            if path in own:  # a posterior coefficient the sweep holds: one column, with the swept ones
-                own.pop(path)
-            own.insert(4 + i, path, value)
-        write_arrow(own, runs_part(folder, task.point, task.start))
+        write_arrow(frame_table(_chunk_columns(runs, rows, overrides)), runs_part(folder, task.point, task.start))
         values = {name: np.ascontiguousarray(v[:, rows]) for name, v in trace.items()}
         if task.whole:
             write_arrow(series_arrow(scenario, values, task.point), series_part(folder, task.point))
