@@ -122,8 +122,8 @@ def profile(tasks: int = 10) -> None:
     """Where the time of one task (one point x 1,000 replications x 120 months) goes, in this process.
 
     As a sweep worker runs it: posterior draws, the spin-up start (each replication spun up by
-    the first task, then kept: :data:`alliance_sim.spinup.CACHE_ROWS`), the run (trace arrays not
-    zeroed first, as ``run_ensemble`` builds the model), the summaries, the series (an Arrow table)
+    the first task, then kept: :data:`alliance_sim.spinup.CACHE_ROWS`), the run (in the trace arrays
+    of the task before, as a worker lends them: :func:`alliance_sim.sweep.tasks.buffers`), the summaries, the series (an Arrow table)
     and the task's two parts (Arrow IPC files, as a worker writes them). Stage times are the mean over ``tasks`` tasks after a
     first, untimed one.
     """
@@ -134,6 +134,7 @@ def profile(tasks: int = 10) -> None:
     from alliance_sim.scenario import apply_overrides
     from alliance_sim.store import write_arrow
     from alliance_sim.sweep import load_sweep
+    from alliance_sim.sweep.tasks import buffers
 
     sweep = load_sweep(spec((tasks + 1) * REPLICATIONS))
     values = sweep.point_values()
@@ -146,7 +147,7 @@ def profile(tasks: int = 10) -> None:
             parts = [(scenario, p, range(REPLICATIONS))]
             ensemble = build(parts, coefficients=draws.draw(parts).values)
             t1 = time.perf_counter()
-            model = AllianceModel(scenario, ensemble=ensemble, collect=False, zero_traces=False)
+            model = AllianceModel(scenario, ensemble=ensemble, collect=False, zero_traces=False, buffers=buffers())
             t2 = time.perf_counter()
             model.run()
             t3 = time.perf_counter()

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from alliance_sim import load_scenario, simulate
 from alliance_sim import slots as S
 from alliance_sim.analysis import newcombe, wilson
+from alliance_sim.buffers import TraceBuffers
 from alliance_sim.coefficients import coefficient_registry
 from alliance_sim.events import EVENT_TYPES
 from alliance_sim.metrics import DRIVERS
@@ -73,6 +74,26 @@ def test_a_run_writes_every_record_of_every_month():
     blank.run()
     assert blank.traces.tobytes() == zeroed.traces.tobytes()
     assert blank.driver_traces.tobytes() == zeroed.driver_traces.tobytes()
+
+
+def test_lent_trace_arrays_are_reused_and_give_the_same_traces():
+    # a sweep worker lends each ensemble the trace arrays of the one before (no fresh pages to fault in):
+    # the next model of the shape gets the very same arrays, and what it records does not depend on them
+    s = load_scenario(BASE)
+    buffers = TraceBuffers()
+    first = AllianceModel(s, replications=40, months=30, collect=False, zero_traces=False, buffers=buffers)
+    first.run()
+    first.traces[:] = first.driver_traces[:] = np.nan  # whatever the last ensemble left
+    second = AllianceModel(s, replications=40, months=30, collect=False, zero_traces=False, buffers=buffers)
+    assert second.traces is first.traces and second.driver_traces is first.driver_traces
+    second.run()
+    own = AllianceModel(s, replications=40, months=30, collect=False)
+    own.run()
+    assert second.traces.tobytes() == own.traces.tobytes()
+    assert second.driver_traces.tobytes() == own.driver_traces.tobytes()
+    other = AllianceModel(s, replications=41, months=30, collect=False, buffers=buffers)  # another shape: its own
+    assert not np.shares_memory(other.traces, second.traces) and not other.traces.any()  # zeroed as asked
+    assert len(buffers._arrays) == 2  # the latest two kept
 
 
 def test_replications_differ_and_seeds_matter():

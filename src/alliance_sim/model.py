@@ -18,6 +18,7 @@ import pandas as pd
 
 from . import hugepages, metrics, spinup
 from .actors import Ally, China, Japan, NorthKorea, SouthKorea, UnitedStates
+from .buffers import TraceBuffers
 from .ensemble import Ensemble, build
 from .events import Election
 from .kernel import advance, initialise
@@ -79,6 +80,9 @@ class AllianceModel(mesa.Model):
         until it runs: for a caller that runs the whole horizon before reading them (a sweep
         task saves zeroing 30 MB of a 1,000 x 120 ensemble). A Python step metric that reads
         the month before at the first month (row -1, the last) then reads an unset value.
+    buffers : take the trace arrays from these (:class:`alliance_sim.buffers.TraceBuffers`), which lend
+        the same arrays to the next model of the same shape: for a caller that runs ensembles one after
+        another and is done with each one's traces before it builds the next (a sweep worker).
     **overrides : dotted scenario paths and values, as ``--set`` takes them
         (``**{"actors.USA.commitment": 0.6}``); ``__`` may stand for the dots
         (``actors__USA__commitment=0.6``).
@@ -105,6 +109,7 @@ class AllianceModel(mesa.Model):
         ensemble: Ensemble | None = None,
         collect: bool | None = None,
         zero_traces: bool = True,
+        buffers: TraceBuffers | None = None,
         **overrides: Any,
     ):
         # Mesa's own generators (self.random, self.rng) are never used: every random number
@@ -131,9 +136,8 @@ class AllianceModel(mesa.Model):
             "CHN": China(self),
         }
         #: Step metrics and driver terms, (metrics, months, R); a metric's (months, R) block in ``trace``.
-        blank = np.zeros if zero_traces else np.empty
-        self.traces = blank((len(metrics.STEP_METRICS), self.months, self.R))
-        self.driver_traces = blank((len(metrics.DRIVERS), self.months, self.R))
+        self.traces = self._blank("traces", len(metrics.STEP_METRICS), zero_traces, buffers)
+        self.driver_traces = self._blank("driver_traces", len(metrics.DRIVERS), zero_traces, buffers)
         self.trace = dict(zip(metrics.STEP_METRICS, self.traces, strict=True))
         #: User-registered step metrics (Python functions of the model), evaluated month by month.
         self.extra = metrics.extra_metrics()
@@ -145,6 +149,15 @@ class AllianceModel(mesa.Model):
         }
         if collect if collect is not None else self.R <= COLLECT_LIMIT:
             self.datacollector = self._data_collector()
+
+    def _blank(self, name: str, rows: int, zero: bool, buffers: TraceBuffers | None) -> np.ndarray:
+        shape = (rows, self.months, self.R)
+        if buffers is None:
+            return np.zeros(shape) if zero else np.empty(shape)
+        array = buffers.empty(name, shape)
+        if zero:
+            array.fill(0.0)
+        return array
 
     @staticmethod
     def _prepare(scenario, replications, replication, seed, rng, months, overrides) -> tuple[Scenario, np.ndarray]:

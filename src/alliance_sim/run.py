@@ -22,6 +22,7 @@ import pyarrow as pa
 from tqdm import tqdm
 
 from . import metrics, posterior, spinup
+from .buffers import TraceBuffers
 from .columns import COLUMNS, INDEX
 from .jit import loaded
 from .model import AllianceModel
@@ -163,11 +164,14 @@ def run_columns(
     coefficients=None,
     ensemble=None,
     draws: Draws | None = None,
+    buffers: TraceBuffers | None = None,
 ) -> tuple[dict[str, Any], dict]:
     """:func:`run_ensemble`, with the runs table as its columns (name -> one value per replication).
 
     ``pd.DataFrame(columns)`` is the table; a sweep task writes its chunks' columns
     straight to Arrow (:func:`alliance_sim.store.frame_table`), without the frame.
+    ``buffers`` (:class:`alliance_sim.buffers.TraceBuffers`) lends the trace arrays: the traces
+    returned are then written over by the next run that borrows them.
     """
     if ensemble is None:
         reps = np.arange(scenario.replications) if replications is None else np.asarray(replications)
@@ -178,10 +182,16 @@ def run_columns(
         if draws is not None:
             coefficients = draws.values | dict(coefficients or {})
         model = AllianceModel(
-            scenario, replications=reps, point=point, coefficients=coefficients, collect=False, zero_traces=False
+            scenario,
+            replications=reps,
+            point=point,
+            coefficients=coefficients,
+            collect=False,
+            zero_traces=False,
+            buffers=buffers,
         )
     else:
-        model = AllianceModel(scenario, ensemble=ensemble, collect=False, zero_traces=False)
+        model = AllianceModel(scenario, ensemble=ensemble, collect=False, zero_traces=False, buffers=buffers)
     e = model.ensemble
     model.run()
     trace = dict(model.trace) | {f"driver_{k}": v for k, v in model.drivers.items()}
@@ -196,6 +206,11 @@ def run_columns(
         columns |= {path: e.coefficients[:, INDEX[path]].copy() for path in draws.values}
     columns |= {name: fn(model.trace, scenario.parameters) for name, fn in metrics.SUMMARIES.items()}
     columns["first_rupture_month"] = pd.array(columns["first_rupture_month"], dtype="Int64")
+    # A Mesa model is a reference cycle (its scenario, event generator and wrapped step refer back to it),
+    # freed only when the garbage collector runs: the traces (30 MB for 1,000 x 120) must go with the
+    # views returned, not wait for it. (A sweep worker held several tasks' traces at once: 450 MB, and a
+    # fresh 30 MB to page in at every task.)
+    del model.traces, model.driver_traces, model.trace, model.drivers
     return columns, trace
 
 
