@@ -267,6 +267,15 @@ def test_order_statistics_are_the_sorted_values(n):
     assert out[flags == 0].tobytes() == expected[flags == 0].tobytes()
 
 
+def test_cohesion_of_dyads_at_most_one_is_at_most_one():
+    # the C library's cube root of 1 - 2 ulp is 1 + 1 ulp (found by the bounded-metrics property)
+    s = np.zeros(S.N_SLOTS)
+    s[S.COOP : S.COOP + 9] = 1.0
+    s[S.COOP + 3 * S.JPN + S.USA] = 1.0 - 4 * 2.0**-53  # the JPN-USA dyad 1 - 2 ulp, the product too
+    assert metrics.coop_jpn_usa(s) * metrics.coop_rok_jpn(s) * metrics.coop_rok_usa(s) == 1.0 - 2 * 2.0**-53
+    assert metrics.cohesion(s) == 1.0
+
+
 def test_an_agreement_can_only_be_repudiated_where_one_is_in_force():
     assert "agreement_repudiated_ever" not in metrics.possible_observables(["election", "summit"])
     assert "agreement_repudiated_ever" in metrics.possible_observables(["agreement"])

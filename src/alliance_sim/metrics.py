@@ -92,7 +92,8 @@ def coop_jpn_usa(s):
 @njit
 def cohesion(s):
     """Trilateral cohesion: geometric mean of the three dyads, 0..1."""
-    return cbrt(coop_rok_jpn(s) * coop_rok_usa(s) * coop_jpn_usa(s))
+    # at most 1: the C library's cube root of 1 - 2 ulp is 1 + 1 ulp
+    return min(cbrt(coop_rok_jpn(s) * coop_rok_usa(s) * coop_jpn_usa(s)), 1.0)
 
 
 @step_metric
