@@ -24,8 +24,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import pandas as pd
-
 ROOT = Path(__file__).resolve().parents[1]
 REPLICATIONS = 1000
 MONTHS = 120
@@ -118,21 +116,22 @@ def throughput(runs: int) -> None:
     print(f"CPU per run, 2 workers / 1 worker: {two['cpu'] / one['cpu']:.3f} (1.0 = no parallel overhead)")
 
 
-def profile(tasks: int = 10) -> None:
+def profile(tasks: int = 20) -> None:
     """Where the time of one task (one point x 1,000 replications x 120 months) goes, in this process.
 
     As a sweep worker runs it: posterior draws, the spin-up start (each replication spun up by
     the first task, then kept: :data:`alliance_sim.spinup.CACHE_ROWS`), the run (in the trace arrays
-    of the task before, as a worker lends them: :func:`alliance_sim.sweep.tasks.buffers`), the summaries, the series (an Arrow table)
-    and the task's two parts (Arrow IPC files, as a worker writes them). Stage times are the mean over ``tasks`` tasks after a
-    first, untimed one.
+    of the task before, as a worker lends them: :func:`alliance_sim.sweep.tasks.buffers`), the
+    summaries, the series (an Arrow table) and the task's two parts (Arrow IPC files, the runs
+    part built from its columns: :func:`alliance_sim.store.frame_table`). Stage times are the mean
+    over ``tasks`` tasks after a first, untimed one.
     """
     from alliance_sim import metrics, posterior
     from alliance_sim.ensemble import build
     from alliance_sim.model import AllianceModel
     from alliance_sim.run import series_arrow
     from alliance_sim.scenario import apply_overrides
-    from alliance_sim.store import write_arrow
+    from alliance_sim.store import frame_table, write_arrow
     from alliance_sim.sweep import load_sweep
     from alliance_sim.sweep.tasks import buffers
 
@@ -151,12 +150,12 @@ def profile(tasks: int = 10) -> None:
             t2 = time.perf_counter()
             model.run()
             t3 = time.perf_counter()
-            runs = pd.DataFrame({name: fn(model.trace, scenario.parameters) for name, fn in metrics.SUMMARIES.items()})
+            runs = {name: fn(model.trace, scenario.parameters) for name, fn in metrics.SUMMARIES.items()}
             trace = dict(model.trace) | {f"driver_{k}": v for k, v in model.drivers.items()}
             t4 = time.perf_counter()
             series = series_arrow(scenario, trace, p)
             t5 = time.perf_counter()
-            write_arrow(runs, Path(tmp) / "runs.arrow")
+            write_arrow(frame_table(runs), Path(tmp) / "runs.arrow")
             write_arrow(series, Path(tmp) / "series.arrow")
             t6 = time.perf_counter()
             if p == 0:  # compiles or loads the month step, and spins the replications up
