@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from alliance_sim import load_scenario, simulate
+from alliance_sim import load_scenario, metrics, simulate
 from alliance_sim import slots as S
 from alliance_sim.analysis import newcombe, wilson
 from alliance_sim.buffers import TraceBuffers
@@ -94,6 +94,21 @@ def test_lent_trace_arrays_are_reused_and_give_the_same_traces():
     other = AllianceModel(s, replications=41, months=30, collect=False, buffers=buffers)  # another shape: its own
     assert not np.shares_memory(other.traces, second.traces) and not other.traces.any()  # zeroed as asked
     assert len(buffers._arrays) == 2  # the latest two kept
+
+
+def test_lent_arrays_start_at_zero_when_a_python_step_metric_may_read_them(monkeypatch):
+    # a Python step metric may read the month before at the first month (row -1): it must read zeros,
+    # not what the ensemble before left in lent arrays (which would tie a sweep's output to task order)
+    s = load_scenario(BASE)
+    monkeypatch.setitem(metrics.STEP_METRICS, "cohesion_before", lambda m: m.trace["cohesion"][m.steps - 2].copy())
+    buffers = TraceBuffers()
+    first = AllianceModel(s, replications=8, months=6, collect=False, zero_traces=False, buffers=buffers)
+    first.traces[:] = np.nan
+    second = AllianceModel(s, replications=8, months=6, collect=False, zero_traces=False, buffers=buffers)
+    assert second.traces is first.traces
+    second.run()
+    assert (second.trace["cohesion_before"][0] == 0).all()
+    assert (second.trace["cohesion_before"][1:] == second.trace["cohesion"][:-1]).all()
 
 
 def test_replications_differ_and_seeds_matter():

@@ -156,6 +156,25 @@ def test_a_runs_part_is_pandas_conversion_of_its_frame():
     assert frame_table(tasks._chunk_columns(runs, slice(0, 10), overrides)).column("cohesion_min").null_count == 1
 
 
+def test_frames_whose_values_decide_their_arrow_types_are_converted_by_pandas_each_time():
+    # categories (their index width grows with the categories) and objects (all None, then dates) must not
+    # reuse the schema of the first frame of their dtypes
+    for columns in (
+        [{"c": pd.Categorical(list("ab"))}, {"c": pd.Categorical([f"v{i}" for i in range(300)])}],
+        [{"o": np.array([None, None], dtype=object)}, {"o": np.array([pd.Timestamp("2025-01-01")] * 2, dtype=object)}],
+        [{"s": ["a", None]}, {"s": ["b", "c"]}],
+    ):
+        for cols in columns:
+            assert frame_table(cols).equals(pa.Table.from_pandas(pd.DataFrame(cols), preserve_index=False))
+
+
+def test_a_one_worker_sweep_lets_its_lent_trace_arrays_go(tmp_path, reference):
+    # one worker runs the tasks in this thread: its arrays must not outlive the sweep (nor weigh on the merge)
+    spec, _ = reference
+    assert main([str(spec), "--out", str(tmp_path / "one"), "--workers", "1", "-q"]) == 0
+    assert "buffers" not in tasks._local.__dict__
+
+
 def test_merged_files_do_not_depend_on_the_chunking_over_several_row_groups(tmp_path, monkeypatch):
     # row groups of two points and dictionary encoding for columns with a value in 2 rows: the
     # first row group (which picks the encoded columns) and the others are the same whatever the tasks

@@ -78,8 +78,8 @@ class AllianceModel(mesa.Model):
         agent variables every month; default: on for at most :data:`COLLECT_LIMIT` replications.
     zero_traces : start the trace arrays at zero (default). False leaves a month's records unset
         until it runs: for a caller that runs the whole horizon before reading them (a sweep
-        task saves zeroing 30 MB of a 1,000 x 120 ensemble). A Python step metric that reads
-        the month before at the first month (row -1, the last) then reads an unset value.
+        task saves zeroing 30 MB of a 1,000 x 120 ensemble). Ignored while Python step metrics are
+        registered (one may read the month before at the first month: row -1, the last).
     buffers : take the trace arrays from these (:class:`alliance_sim.buffers.TraceBuffers`), which lend
         the same arrays to the next model of the same shape: for a caller that runs ensembles one after
         another and is done with each one's traces before it builds the next (a sweep worker).
@@ -136,6 +136,9 @@ class AllianceModel(mesa.Model):
             "CHN": China(self),
         }
         #: Step metrics and driver terms, (metrics, months, R); a metric's (months, R) block in ``trace``.
+        # A Python step metric may read the month before at the first month: it reads zeros, never what
+        # another ensemble left in lent arrays.
+        zero_traces = zero_traces or bool(metrics.extra_metrics())
         self.traces = self._blank("traces", len(metrics.STEP_METRICS), zero_traces, buffers)
         self.driver_traces = self._blank("driver_traces", len(metrics.DRIVERS), zero_traces, buffers)
         self.trace = dict(zip(metrics.STEP_METRICS, self.traces, strict=True))

@@ -36,7 +36,7 @@ from .store import (
     series_part,
     trace_part,
 )
-from .tasks import Chunk, Job, PointSeries, run_job
+from .tasks import Chunk, Job, PointSeries, release_buffers, run_job
 
 Task = Chunk | PointSeries
 
@@ -200,6 +200,7 @@ class Execution:
             self.bar.close()
             self.log.close()
             self.failure_log.close()
+            release_buffers()  # the tasks run here by one worker (InlineExecutor) lent this thread's arrays
 
     def _pump(self, pool: Executor | None, limit: int, health: Health | None) -> None:
         if pool is None or health is None:  # nothing to run: no pool was opened

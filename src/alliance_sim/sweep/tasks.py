@@ -49,6 +49,12 @@ def buffers() -> TraceBuffers:
     return _local.buffers
 
 
+def release_buffers() -> None:
+    """Let this thread's lent trace arrays go: a sweep run in the caller's own thread (one worker)
+    would otherwise keep the last ensemble's (30 MB at 1,000 x 120) through the merge and after."""
+    _local.__dict__.pop("buffers", None)
+
+
 #: Test-only hook: comma-separated design points whose tasks raise :class:`InjectedFailure`.
 #: Read in the worker, so it exercises the real failure path of every executor.
 FAIL_POINT_ENV = "ALLIANCE_SIM_FAIL_POINT"
