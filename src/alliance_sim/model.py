@@ -136,14 +136,14 @@ class AllianceModel(mesa.Model):
             "CHN": China(self),
         }
         #: Step metrics and driver terms, (metrics, months, R); a metric's (months, R) block in ``trace``.
+        #: User-registered step metrics (Python functions of the model), evaluated month by month.
+        self.extra = metrics.extra_metrics()
         # A Python step metric may read the month before at the first month: it reads zeros, never what
         # another ensemble left in lent arrays.
-        zero_traces = zero_traces or bool(metrics.extra_metrics())
+        zero_traces = zero_traces or bool(self.extra)
         self.traces = self._blank("traces", len(metrics.STEP_METRICS), zero_traces, buffers)
         self.driver_traces = self._blank("driver_traces", len(metrics.DRIVERS), zero_traces, buffers)
         self.trace = dict(zip(metrics.STEP_METRICS, self.traces, strict=True))
-        #: User-registered step metrics (Python functions of the model), evaluated month by month.
-        self.extra = metrics.extra_metrics()
         self.drivers = dict(zip(metrics.DRIVERS, self.driver_traces, strict=True))
         self.elections = {
             (event.actor, event.window(scenario.start, scenario.months)[0])

@@ -33,6 +33,7 @@ import pyarrow as pa
 
 from . import metrics
 from .orderstats import interpolated
+from .store import frame_table
 
 QUANTILES = (5, 50, 95)
 
@@ -364,15 +365,9 @@ class MonthlyStats:
 
     def table(self, dates: Sequence, point: int = 0) -> pa.Table:
         """:meth:`frame` as the Arrow table ``pa.Table.from_pandas(frame, preserve_index=False)`` gives,
-        schema metadata included, built without pandas (a sweep task writes one per design point)."""
-        columns = self._columns(dates, point)
-        schema = _schema(str(columns["date"].dtype))
-        # from_pandas=True: NaN becomes null, as pandas' conversion makes it
-        arrays = [
-            pa.array(values, type=field.type, from_pandas=True)
-            for values, field in zip(columns.values(), schema, strict=True)
-        ]
-        return pa.Table.from_arrays(arrays, schema=schema)
+        schema metadata included, built without pandas once the process has seen a frame of its kinds
+        (:func:`alliance_sim.store.frame_table`; a sweep task writes one per design point)."""
+        return frame_table(self._columns(dates, point))
 
     def _columns(self, dates: Sequence, point: int) -> dict[str, np.ndarray]:
         if self.seen != self.replications:
@@ -415,12 +410,3 @@ def _datetimes(dates: Sequence) -> np.ndarray:
     """``dates`` as numpy datetimes, in their own unit (pandas 2 gives nanoseconds, pandas 3 microseconds)."""
     values = np.asarray(dates)
     return values if values.dtype.kind == "M" else values.astype("datetime64[us]")
-
-
-@functools.lru_cache(maxsize=4)
-def _schema(date_dtype: str) -> pa.Schema:
-    """The Arrow schema (with pandas' metadata) of :meth:`MonthlyStats.frame`'s frames, dates of ``date_dtype``."""
-    empty = MonthlyStats(["metric"], 1, 1, "exact")
-    empty.add({"metric": np.zeros((1, 1))})
-    frame = empty.frame(list(np.array(["2000-01"], dtype=date_dtype)))
-    return pa.Table.from_pandas(frame, preserve_index=False).schema

@@ -136,8 +136,8 @@ SCHEMAS = 64
 _schemas: dict[tuple, pa.Schema] = {}
 
 
-#: numpy kinds whose dtype alone fixes the Arrow type (bool, integers, floats, dates, durations).
-_FIXED = set("biufmM")
+#: numpy kinds whose dtype alone fixes the Arrow type (bool, integers, floats, dates, durations, text).
+_FIXED = set("biufmMU")
 
 
 def _kind(values: Any) -> str | None:

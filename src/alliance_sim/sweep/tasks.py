@@ -163,7 +163,7 @@ def _chunk_columns(runs: dict, rows: slice, overrides: dict) -> dict:
     seed, spawn key); a posterior coefficient the sweep holds is one column, with the swept ones."""
     own = {name: values[rows] for name, values in runs.items() if name not in overrides}
     n = rows.stop - rows.start
-    swept = {path: [value] * n if isinstance(value, str) else np.full(n, value) for path, value in overrides.items()}
+    swept = {path: np.full(n, value) for path, value in overrides.items()}
     names = list(own)
     return {name: own[name] for name in names[:4]} | swept | {name: own[name] for name in names[4:]}
 
